@@ -1,0 +1,79 @@
+"""Command-line tools around the contract suite. Each subcommand reports bad input in one line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from pathlib import Path
+
+from harness.emulator import EmulatorConfig, EmulatorConfigError, EmulatorStartError, load_deployments
+from harness.emulator.asgi import EmulatorApp
+from harness.emulator.core import Emulator
+from harness.emulator.server import bind, make_server
+
+
+def _emulator(args: argparse.Namespace) -> int:
+    """Serve the emulator in the foreground until interrupted."""
+    config = EmulatorConfig(public_network_access=not args.private_only)
+    if args.deployments:
+        config.deployments = load_deployments(Path(args.deployments))
+    public = bind(args.host, args.port)
+    private = bind(args.host, args.private_port)
+    app = EmulatorApp(Emulator(config), {private.getsockname()[1]})
+    host, port = public.getsockname()[:2]
+    print(f"Azure OpenAI emulator listening on http://{host}:{port}", flush=True)
+    print(f"  private endpoint listener: http://{host}:{private.getsockname()[1]}")
+    print(f"  deployments: {', '.join(config.deployments)}")
+    print(f"  api-key: {config.api_key}")
+    print("  this key and the token-signing secret are generated per run and live only in this process;")
+    print(f"  mint a bearer token: python -m harness token --secret {config.signing_secret} [--kind expired]")
+    print("Press Ctrl-C to stop.", flush=True)
+    server = make_server(app)
+    try:
+        asyncio.run(server.serve(sockets=[public, private]))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        public.close()
+        private.close()
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from harness.emulator.tokens import mint_token
+
+    print(mint_token(args.secret, args.kind))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    emu = sub.add_parser("emulator", help="serve the Azure OpenAI emulator on loopback")
+    emu.add_argument("--host", default="127.0.0.1")
+    emu.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
+    emu.add_argument("--private-port", type=int, default=0, help="port of the private-endpoint listener")
+    emu.add_argument("--deployments", metavar="FILE", help="YAML/JSON deployment table (default: built-in)")
+    emu.add_argument(
+        "--private-only",
+        action="store_true",
+        help="public network access disabled: only the private listener is answered",
+    )
+    emu.set_defaults(func=_emulator)
+    tok = sub.add_parser("token", help="mint an Entra-style bearer token for a running emulator")
+    tok.add_argument("--secret", required=True, help="the signing secret the emulator printed")
+    tok.add_argument("--kind", default="valid", choices=["valid", "expired", "wrong-audience", "foreign-signature"])
+    tok.set_defaults(func=_token)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        return int(args.func(args))
+    except (EmulatorConfigError, EmulatorStartError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,37 @@
+"""A faithful, deterministic Azure OpenAI data-plane emulator (chat completions).
+
+Usable in-process (`Emulator.handle`, `EmulatorTransport`) or on loopback (`serve_in_thread`,
+`python -m harness emulator`). See README.md, "The Azure OpenAI emulator".
+"""
+
+from __future__ import annotations
+
+from harness.emulator.config import (
+    DEFAULT_DEPLOYMENTS,
+    Deployment,
+    EmulatorConfig,
+    EmulatorConfigError,
+    load_deployments,
+)
+from harness.emulator.core import Emulator, JournalEntry
+from harness.emulator.server import EmulatorStartError, RunningEmulator, serve_in_thread
+from harness.emulator.tokens import TokenKind, mint_token, verify_token
+from harness.emulator.transport import AsyncEmulatorTransport, EmulatorTransport
+
+__all__ = [
+    "DEFAULT_DEPLOYMENTS",
+    "AsyncEmulatorTransport",
+    "Deployment",
+    "Emulator",
+    "EmulatorConfig",
+    "EmulatorConfigError",
+    "EmulatorStartError",
+    "EmulatorTransport",
+    "JournalEntry",
+    "RunningEmulator",
+    "TokenKind",
+    "load_deployments",
+    "mint_token",
+    "serve_in_thread",
+    "verify_token",
+]

@@ -1,0 +1,164 @@
+"""Azure's error bodies, byte for byte where the wire is known (see shared/AZURE_WIRE.md).
+
+Azure uses two envelopes: the usual `{"error": {...}}` and, for bearer-token failures from its
+gateway, `{"statusCode": 401, "message": ...}`. Clients and proxies parse them differently, which
+is exactly what the contract suite needs to exercise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.emulator.wire import EmuResponse, json_response
+
+INVALID_KEY = (
+    "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a "
+    "valid key for an active subscription and use a correct regional API endpoint for your resource."
+)
+MISSING_KEY = (
+    "Access denied due to missing subscription key. Make sure to include subscription key when "
+    "making requests to an API."
+)
+BAD_TOKEN = (
+    "Unauthorized. Access token is missing, invalid, audience is incorrect "
+    "(https://cognitiveservices.azure.com), or have expired."
+)
+PUBLIC_ACCESS_DISABLED = "Public access is disabled. Please configure private endpoint."
+DEPLOYMENT_NOT_FOUND = (
+    "The API deployment for this resource does not exist. If you created the deployment within "
+    "the last 5 minutes, please wait a moment and try again."
+)
+SERVER_ERROR = (
+    "The server had an error processing your request. Sorry about that! You can retry your "
+    "request, or contact us through an Azure support request at: https://go.microsoft.com/fwlink/"
+    "?linkid=2213926 if you keep seeing this error. (Please include the request ID {rid} in your "
+    "email.)"
+)
+PROMPT_FILTERED = (
+    "The response was filtered due to the prompt triggering Azure OpenAI's content management "
+    "policy. Please modify your prompt and retry. To learn more about our content filtering "
+    "policies please read our documentation: https://go.microsoft.com/fwlink/?linkid=2198766"
+)
+
+
+def azure_error(status: int, code: str, message: str, headers: list[tuple[str, str]] | None = None) -> EmuResponse:
+    """The short `{"error": {"code", "message"}}` envelope of Azure's gateway."""
+    return json_response(status, {"error": {"code": code, "message": message}}, headers)
+
+
+def openai_error(
+    status: int,
+    message: str,
+    *,
+    type_: str | None = "invalid_request_error",
+    param: str | None = None,
+    code: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> EmuResponse:
+    """The four-field envelope that comes from the model service behind the gateway."""
+    error: dict[str, Any] = {"message": message, "type": type_, "param": param, "code": code}
+    error.update(extra or {})
+    return json_response(status, {"error": error})
+
+
+def invalid_key() -> EmuResponse:
+    return azure_error(401, "401", INVALID_KEY)
+
+
+def missing_credentials() -> EmuResponse:
+    return azure_error(401, "401", MISSING_KEY)
+
+
+def bad_token() -> EmuResponse:
+    return json_response(401, {"statusCode": 401, "message": BAD_TOKEN})
+
+
+def public_access_disabled() -> EmuResponse:
+    return azure_error(403, "403", PUBLIC_ACCESS_DISABLED)
+
+
+def deployment_not_found() -> EmuResponse:
+    return azure_error(404, "DeploymentNotFound", DEPLOYMENT_NOT_FOUND)
+
+
+def resource_not_found() -> EmuResponse:
+    return azure_error(404, "404", "Resource not found")
+
+
+def api_version_not_supported() -> EmuResponse:
+    return azure_error(400, "BadRequest", "API version not supported")
+
+
+def method_not_allowed() -> EmuResponse:
+    return azure_error(405, "405", "Method not allowed")
+
+
+def body_too_large(limit: int) -> EmuResponse:
+    return azure_error(413, "RequestEntityTooLarge", f"The request body is larger than {limit} bytes.")
+
+
+def unsupported_media_type(content_type: str) -> EmuResponse:
+    return openai_error(
+        415,
+        f"Unsupported content type {content_type or '(none)'!r}; send application/json.",
+        param=None,
+    )
+
+
+def unparsable_json() -> EmuResponse:
+    return openai_error(
+        400,
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
+        "using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent "
+        "was not valid JSON. If you have trouble figuring out how to fix this, please contact us "
+        "through our help center at help.openai.com.)",
+    )
+
+
+def invalid_param(message: str, param: str | None, code: str | None = None) -> EmuResponse:
+    return openai_error(400, message, param=param, code=code)
+
+
+def context_length_exceeded(window: int, total: int, prompt: int, completion: int) -> EmuResponse:
+    return openai_error(
+        400,
+        f"This model's maximum context length is {window} tokens. However, you requested {total} "
+        f"tokens ({prompt} in the messages, {completion} in the completion). Please reduce the "
+        "length of the messages or completion.",
+        param="messages",
+        code="context_length_exceeded",
+    )
+
+
+def prompt_filtered(filter_result: dict[str, Any]) -> EmuResponse:
+    return openai_error(
+        400,
+        PROMPT_FILTERED,
+        type_=None,
+        param="prompt",
+        code="content_filter",
+        extra={
+            "status": 400,
+            "innererror": {"code": "ResponsibleAIPolicyViolation", "content_filter_result": filter_result},
+        },
+    )
+
+
+def rate_limited(api_version: str, retry_after_s: int, headers: list[tuple[str, str]]) -> EmuResponse:
+    message = (
+        f"Requests to the ChatCompletions_Create Operation under Azure OpenAI API version {api_version} "
+        "have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after "
+        f"{retry_after_s} seconds. Please go here: https://aka.ms/oai/quotaincrease if you would like to "
+        "further increase the default rate limit."
+    )
+    return azure_error(429, "429", message, headers)
+
+
+def server_error(status: int, request_id: str) -> EmuResponse:
+    if status == 503:
+        return openai_error(
+            503,
+            "The service is temporarily unable to process your request. Please try again later.",
+            type_="server_error",
+        )
+    return openai_error(500, SERVER_ERROR.format(rid=request_id), type_="server_error")

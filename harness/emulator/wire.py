@@ -1,0 +1,64 @@
+"""Transport-neutral request and response values for the emulator's pure handler.
+
+The handler never touches a socket: it maps an `EmuRequest` to an `EmuResponse`. The ASGI app and
+the httpx transports are thin adapters around it (the httpx MockTransport idea), so the same
+behaviour is available in-process and behind a real listener.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EmuRequest:
+    method: str
+    path: str
+    query: Mapping[str, str]
+    headers: Mapping[str, str]  # lower-cased names
+    body: bytes
+    private_listener: bool = False
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One piece of a streamed body, sent after `delay` seconds."""
+
+    data: bytes
+    delay: float = 0.0
+
+
+@dataclass
+class EmuResponse:
+    """A complete body, or frames to stream. `cut` drops the connection after the frames."""
+
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+    frames: list[Frame] | None = None
+    first_byte_delay: float = 0.0
+    cut: bool = False
+
+    @property
+    def streaming(self) -> bool:
+        return self.frames is not None
+
+    def header(self, name: str) -> str | None:
+        lname = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lname), None)
+
+
+def dumps(payload: Any) -> bytes:
+    """Compact JSON, as Azure sends it."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def json_response(status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> EmuResponse:
+    return EmuResponse(
+        status=status,
+        headers=[("content-type", "application/json"), *(headers or [])],
+        body=dumps(payload),
+    )
