@@ -1,17 +1,200 @@
-"""pytest plugin: options, fixtures and hooks only. The logic lives in importable modules."""
+"""pytest plugin: options, fixtures and hooks only. The logic lives in importable modules.
+
+Fixtures are the configuration points: override `harness_settings`, `emulator_config`,
+`upstream_target`, `litellm_proxy` or `contract_runner` in your own conftest.py instead of
+editing the harness.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from harness.clients import DirectPath, LiteLLMPath
+from harness.contract import Case, CaseResult, ContractRunner
 from harness.emulator import EmulatorConfig, RunningEmulator, serve_in_thread
+from harness.ledger import Ledger, LedgerError, load_ledger
+from harness.matrix import SETUPS, render_proxy_config
+from harness.observe import Observation
+from harness.proxy import ProxyStartError, RunningProxy, litellm_version, run_proxy
+from harness.results import PROPERTY, RunResults
+from harness.settings import DEFAULT_LEDGER, PATHS, UPSTREAMS, HarnessSettings, SettingsError, build_settings
+from harness.upstream import UpstreamTarget, emulator_upstream
+
+
+@dataclass
+class _State:
+    settings: HarnessSettings
+    ledger: Ledger
+    results: RunResults = field(default_factory=RunResults)
+
+
+_STATE = pytest.StashKey[_State]()
+_ITEM = "contract_item"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("contract", "LiteLLM-versus-Azure contract suite")
+    group.addoption(
+        "--upstream",
+        choices=UPSTREAMS,
+        default="emulator",
+        help="what stands where Azure sits: the bundled emulator (default: %(default)s)",
+    )
+    group.addoption(
+        "--contract-level",
+        choices=("auto", "shape", "exact"),
+        default="auto",
+        help="comparison level; auto = exact offline, shape live (default: %(default)s)",
+    )
+    group.addoption(
+        "--proxy-url",
+        metavar="URL",
+        default=None,
+        help="use this running LiteLLM proxy instead of starting one (needs --proxy-key or "
+        "LITELLM_API_KEY); its config must define the harness's setups as model names",
+    )
+    group.addoption("--proxy-key", metavar="KEY", default=None, help="key for --proxy-url")
+    group.addoption(
+        "--ledger", metavar="FILE", default=str(DEFAULT_LEDGER), help="divergence ledger (default: %(default)s)"
+    )
+    group.addoption("--paths", default=",".join(PATHS), help="which paths to run (default: %(default)s)")
+    group.addoption(
+        "--proxy-start-timeout",
+        type=float,
+        default=90.0,
+        metavar="SECONDS",
+        help="deadline for the local proxy to become live (default: %(default)s)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "contract: a contract case run on both paths (set by the harness)")
+    config.addinivalue_line("markers", "slow_upstream: the case waits on a deliberately slow upstream")
+    try:
+        settings = build_settings(
+            upstream=config.getoption("--upstream"),
+            level=config.getoption("--contract-level"),
+            proxy_url=config.getoption("--proxy-url"),
+            proxy_key=config.getoption("--proxy-key"),
+            ledger=config.getoption("--ledger"),
+            paths=config.getoption("--paths"),
+            proxy_start_timeout=config.getoption("--proxy-start-timeout"),
+            rootdir=config.rootpath,
+        )
+    except SettingsError as exc:
+        raise pytest.UsageError(f"harness: {exc}") from None
+    explicit = config.getoption("--ledger") != str(DEFAULT_LEDGER)
+    if not settings.ledger_path.exists() and not explicit:
+        ledger = Ledger(path=settings.ledger_path, entries=())
+    else:
+        try:
+            ledger = load_ledger(settings.ledger_path)
+        except LedgerError as exc:
+            raise pytest.UsageError(f"harness: {exc}") from None
+    state = _State(settings=settings, ledger=ledger)
+    config.stash[_STATE] = state
+    config.pluginmanager.register(_ContractSession(state), "harness-contract-session")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    state = config.stash[_STATE]
+    s = state.settings
+    proxy = s.proxy_url or "local, started per worker"
+    return [
+        f"contract: upstream={s.upstream} level={s.level} paths={','.join(s.paths)} "
+        f"litellm={litellm_version()} proxy={proxy}",
+        f"contract ledger: {s.ledger_path} ({len(state.ledger.entries)} entries)",
+    ]
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize over the paths last, so ids read `case-path` (`test_chat[basic-litellm]`)."""
+    if "contract_path" in metafunc.fixturenames:
+        paths = metafunc.config.stash[_STATE].settings.paths
+        metafunc.parametrize("contract_path", paths, ids=list(paths))
+
+
+# ---------------------------------------------------------------- fixtures: configuration points
+
+
+@pytest.fixture(scope="session")
+def harness_settings(pytestconfig: pytest.Config) -> HarnessSettings:
+    return pytestconfig.stash[_STATE].settings
+
+
+@pytest.fixture(scope="session")
+def divergence_ledger(pytestconfig: pytest.Config) -> Ledger:
+    return pytestconfig.stash[_STATE].ledger
+
+
+@pytest.fixture(scope="session")
+def emulator_config() -> EmulatorConfig:
+    """The emulated resource behind the contract suite; override to bring your deployment table."""
+    return EmulatorConfig()
+
+
+@pytest.fixture(scope="session")
+def upstream_target(emulator_config: EmulatorConfig) -> Iterator[UpstreamTarget]:
+    with emulator_upstream(emulator_config) as target:
+        yield target
+
+
+@pytest.fixture(scope="session")
+def litellm_proxy(
+    harness_settings: HarnessSettings,
+    upstream_target: UpstreamTarget,
+    tmp_path_factory: pytest.TempPathFactory,
+    pytestconfig: pytest.Config,
+    worker_id: str,
+) -> Iterator[RunningProxy]:
+    """The real LiteLLM proxy, one per xdist worker, configured from the deployment matrix."""
+    if harness_settings.proxy_url:
+        yield RunningProxy(
+            url=harness_settings.proxy_url,
+            master_key=harness_settings.proxy_key or "",
+            version="external",
+            startup_s=0.0,
+            config_path=Path("(external)"),
+            log_path=Path("(external)"),
+            pid=0,
+        )
+        return
+    config, env = render_proxy_config(SETUPS, upstream_target.credentials, upstream_target.endpoints)
+    workdir = tmp_path_factory.mktemp("litellm-proxy")
+    try:
+        with run_proxy(config, env, workdir, start_deadline_s=harness_settings.proxy_start_timeout_s) as proxy:
+            pytestconfig.stash[_STATE].results.proxy_startups[worker_id] = proxy.startup_s
+            yield proxy
+    except ProxyStartError as exc:
+        pytest.exit(str(exc), returncode=3)
+
+
+@pytest.fixture(scope="session")
+def contract_runner(
+    harness_settings: HarnessSettings,
+    divergence_ledger: Ledger,
+    upstream_target: UpstreamTarget,
+    litellm_proxy: RunningProxy,
+) -> ContractRunner:
+    paths = {
+        "direct": DirectPath(endpoints=upstream_target.endpoints, credentials=upstream_target.credentials),
+        "litellm": LiteLLMPath(base_url=litellm_proxy.url, api_key=litellm_proxy.master_key),
+    }
+    return ContractRunner(
+        paths=paths, ledger=divergence_ledger, level=harness_settings.level, litellm_version=litellm_version()
+    )
 
 
 @pytest.fixture(scope="session")
 def azure_emulator_session() -> Iterator[RunningEmulator]:
-    """One emulated Azure resource for the session (override to use your own deployment table)."""
+    """A stand-alone emulated resource for emulator self-tests (the contract uses `upstream_target`)."""
     with serve_in_thread(EmulatorConfig()) as running:
         yield running
 
@@ -28,3 +211,66 @@ def private_azure_emulator() -> Iterator[RunningEmulator]:
     """A resource with public network access disabled: only its private listener answers."""
     with serve_in_thread(EmulatorConfig(public_network_access=False)) as running:
         yield running
+
+
+class BoundContract:
+    """The `contract` fixture: runs a case on this item's path and records the comparison."""
+
+    def __init__(self, runner: ContractRunner, path: str, area: str, item: pytest.Item) -> None:
+        self.runner, self.path, self.area, self.item = runner, path, area, item
+
+    def run(self, case: Case) -> Observation:
+        __tracebackhide__ = True
+        return self.runner.run(case, f"{self.area}/{case.id}", self.path, self._record)
+
+    def _record(self, result: CaseResult) -> None:
+        self.item.user_properties.append((PROPERTY, result.as_dict()))
+
+
+@pytest.fixture
+def contract(
+    request: pytest.FixtureRequest, contract_runner: ContractRunner, contract_path: str, upstream_target: UpstreamTarget
+) -> BoundContract:
+    upstream_target.reset()
+    area = request.node.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    request.node.user_properties.append((_ITEM, {"area": area, "path": contract_path}))
+    return BoundContract(contract_runner, contract_path, area, request.node)
+
+
+# ---------------------------------------------------------------- hooks: results and summary
+
+
+class _ContractSession:
+    """Hooks that need the run's state; registered once per process in `pytest_configure`."""
+
+    def __init__(self, state: _State) -> None:
+        self.state = state
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = dict(report.user_properties)
+        item = props.get(_ITEM)
+        if item is None or not (report.when == "call" or (report.when == "setup" and not report.passed)):
+            return
+        self.state.results.add(report.nodeid, item["area"], item["path"], report.outcome, props.get(PROPERTY))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """xdist controller: collect each worker's proxy start-up time."""
+        startups = json.loads(getattr(node, "workeroutput", {}).get("proxy_startups", "{}"))
+        self.state.results.proxy_startups.update(startups)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        workeroutput = getattr(session.config, "workeroutput", None)
+        if workeroutput is not None:
+            workeroutput["proxy_startups"] = json.dumps(self.state.results.proxy_startups)
+            return
+        if self.state.results.stale(self.state.ledger) and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+        results = self.state.results
+        if not results.areas:
+            return
+        terminalreporter.section("contract summary")
+        for line in results.summary_lines(self.state.ledger):
+            terminalreporter.write_line(line, red=line.startswith("STALE"))

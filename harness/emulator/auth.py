@@ -12,7 +12,7 @@ from harness.emulator.wire import EmuResponse
 
 def scheme(headers: Mapping[str, str]) -> str:
     """Which credential the request carried: `api-key`, `bearer` or `none` (names only, no values)."""
-    if "api-key" in headers:
+    if headers.get("api-key"):
         return "api-key"
     if headers.get("authorization", "").lower().startswith("bearer "):
         return "bearer"
@@ -22,7 +22,7 @@ def scheme(headers: Mapping[str, str]) -> str:
 def authenticate(headers: Mapping[str, str], config: EmulatorConfig) -> EmuResponse | None:
     """None when the caller is allowed, otherwise the 401 Azure sends for that credential."""
     key = headers.get("api-key")
-    if key is not None:
+    if key:  # an empty `api-key:` header counts as no key, as on Azure's gateway
         if any(hmac.compare_digest(key.encode(), k.encode()) for k in config.api_keys):
             return None
         return errors.invalid_key()

@@ -1,0 +1,144 @@
+"""The two paths, both driven by the official openai SDK, as applications drive them.
+
+- direct:  `openai.AzureOpenAI` → Azure (or its stand-in);
+- litellm: `openai.OpenAI(base_url=<proxy>/v1)` → the LiteLLM proxy → Azure.
+
+Each path performs a `Scenario` (non-stream or stream, sync or async) and returns an observation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+import openai
+
+from harness.matrix import SETUPS, Credentials, Setup, direct_kwargs, endpoint_for, setup_named
+from harness.observe import Observation, observe_failure, observe_response, observe_stream
+
+DEFAULT_TIMEOUT_S = 60.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One call: the `chat.completions.create` arguments (without `model`) and how to make it."""
+
+    params: Mapping[str, Any]
+    stream: bool = False
+    use_async: bool = False
+    setup: str = "good-key"
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    max_retries: int = 0
+    stop_after_chunks: int | None = None  # a client that stops reading early
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Path(Protocol):
+    name: str
+
+    def observe(self, scenario: Scenario) -> Observation: ...
+
+
+def _sync_call(client: openai.OpenAI, model: str, scenario: Scenario) -> Observation:
+    kwargs = dict(scenario.params, model=model)
+    try:
+        if not scenario.stream:
+            raw = client.chat.completions.with_raw_response.create(**kwargs)
+            return observe_response(raw.status_code, raw.parse().to_dict(), raw.headers)
+        raw = client.chat.completions.with_raw_response.create(stream=True, **kwargs)
+    except openai.OpenAIError as exc:
+        return observe_failure(exc)
+    chunks: list[dict[str, Any]] = []
+    error: BaseException | None = None
+    stream = raw.parse()
+    try:
+        for chunk in stream:
+            chunks.append(chunk.to_dict())
+            if scenario.stop_after_chunks is not None and len(chunks) >= scenario.stop_after_chunks:
+                break
+    except (openai.OpenAIError, httpx.HTTPError, ValueError) as exc:
+        error = exc
+    finally:
+        stream.close()
+    return observe_stream(raw.status_code, chunks, raw.headers, error)
+
+
+async def _async_call(client: openai.AsyncOpenAI, model: str, scenario: Scenario) -> Observation:
+    kwargs = dict(scenario.params, model=model)
+    try:
+        if not scenario.stream:
+            raw = await client.chat.completions.with_raw_response.create(**kwargs)
+            return observe_response(raw.status_code, raw.parse().to_dict(), raw.headers)
+        raw = await client.chat.completions.with_raw_response.create(stream=True, **kwargs)
+    except openai.OpenAIError as exc:
+        return observe_failure(exc)
+    chunks: list[dict[str, Any]] = []
+    error: BaseException | None = None
+    stream = await raw.parse()
+    try:
+        async for chunk in stream:
+            chunks.append(chunk.to_dict())
+            if scenario.stop_after_chunks is not None and len(chunks) >= scenario.stop_after_chunks:
+                break
+    except (openai.OpenAIError, httpx.HTTPError, ValueError) as exc:
+        error = exc
+    finally:
+        await stream.close()
+    return observe_stream(raw.status_code, chunks, raw.headers, error)
+
+
+def _run(
+    make_sync: Callable[[], openai.OpenAI], make_async: Callable[[], openai.AsyncOpenAI], model: str, scenario: Scenario
+) -> Observation:
+    if not scenario.use_async:
+        with make_sync() as client:
+            return _sync_call(client, model, scenario)
+
+    async def go() -> Observation:
+        async with make_async() as client:
+            return await _async_call(client, model, scenario)
+
+    return asyncio.run(go())
+
+
+@dataclass
+class DirectPath:
+    """`openai.AzureOpenAI` against the upstream, with the setup's credential."""
+
+    endpoints: Mapping[str, str]
+    credentials: Credentials
+    setups: tuple[Setup, ...] = SETUPS
+    name: str = "direct"
+
+    def _kwargs(self, scenario: Scenario) -> tuple[dict[str, Any], str]:
+        setup = setup_named(scenario.setup, self.setups)
+        kwargs = direct_kwargs(setup, self.credentials, endpoint_for(setup, self.endpoints))
+        kwargs.update(timeout=scenario.timeout_s, max_retries=scenario.max_retries)
+        return kwargs, setup.deployment
+
+    def observe(self, scenario: Scenario) -> Observation:
+        kwargs, deployment = self._kwargs(scenario)
+        return _run(
+            lambda: openai.AzureOpenAI(**kwargs), lambda: openai.AsyncAzureOpenAI(**kwargs), deployment, scenario
+        )
+
+
+@dataclass
+class LiteLLMPath:
+    """`openai.OpenAI` against the proxy's `/v1`, naming the setup as the model alias."""
+
+    base_url: str
+    api_key: str
+    name: str = "litellm"
+
+    def observe(self, scenario: Scenario) -> Observation:
+        kwargs = {
+            "base_url": self.base_url.rstrip("/") + "/v1",
+            "api_key": self.api_key,
+            "timeout": scenario.timeout_s,
+            "max_retries": scenario.max_retries,
+        }
+        return _run(lambda: openai.OpenAI(**kwargs), lambda: openai.AsyncOpenAI(**kwargs), scenario.setup, scenario)

@@ -1,0 +1,250 @@
+"""Observations: what an application saw from one call, as plain, normalized, comparable data.
+
+Three frozen shapes, one per outcome: a response, a stream, a failure. Each holds a JSON-like
+tree (`tree()`), which is what `compare` walks. Volatile values (ids, timestamps, fingerprints,
+request ids) are masked to a type marker, so their presence and type still count but their value
+does not. Masking is idempotent.
+
+Bodies are taken as the SDK's `to_dict()` gives them (fields the server actually sent): an
+application that serializes a response sees exactly that, so a dropped key is a real difference.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+VOLATILE_KEYS = frozenset({"id", "created", "system_fingerprint"})
+SIGNIFICANT_HEADERS = (
+    "apim-request-id",
+    "x-request-id",
+    "x-ms-region",
+    "x-ms-client-request-id",
+    "azureml-model-session",
+    "x-ms-rai-invoked",
+    "x-ms-deployment-name",
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-limit-tokens",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-remaining-tokens",
+    "retry-after",
+    "retry-after-ms",
+)
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+_MASK = re.compile(r"^<masked:[a-z]+>$")
+
+Kind = Literal["response", "stream", "error"]
+
+
+def mask_value(value: Any) -> Any:
+    """A type marker in place of a volatile value; already-masked values stay as they are."""
+    if isinstance(value, str) and _MASK.match(value):
+        return value
+    kind = "null" if value is None else "bool" if isinstance(value, bool) else type(value).__name__
+    return f"<masked:{kind}>"
+
+
+def mask(tree: Any) -> Any:
+    """Mask volatile keys anywhere in the tree (tool-call ids too), and request ids inside strings."""
+    if isinstance(tree, Mapping):
+        return {key: mask_value(value) if key in VOLATILE_KEYS else mask(value) for key, value in tree.items()}
+    if isinstance(tree, list):
+        return [mask(item) for item in tree]
+    if isinstance(tree, str):
+        return _UUID.sub("<uuid>", tree)
+    return tree
+
+
+def significant_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Which of Azure's headers reached the client. Values vary per call, so only presence counts."""
+    lowered = {k.lower() for k in headers}
+    return {name: "<present>" for name in SIGNIFICANT_HEADERS if name in lowered}
+
+
+@dataclass(frozen=True)
+class ResponseObservation:
+    status: int
+    body: Mapping[str, Any]
+    headers: Mapping[str, str]
+    kind: Kind = "response"
+
+    def tree(self) -> dict[str, Any]:
+        return {"kind": self.kind, "status": self.status, "body": self.body, "headers": self.headers}
+
+
+@dataclass(frozen=True)
+class StreamObservation:
+    """A stream: its grammar; per chunk kind, the keys its chunks carried and their top-level scalar
+    values (`model`, `object`, ...); and what it assembles to."""
+
+    status: int
+    grammar: tuple[str, ...]
+    chunk_keys: Mapping[str, tuple[str, ...]]
+    chunk_values: Mapping[str, Mapping[str, list[Any]]]
+    assembled: Mapping[str, Any]
+    headers: Mapping[str, str]
+    chunks: tuple[Mapping[str, Any], ...] = field(default=(), compare=False)
+    error: Mapping[str, Any] | None = None
+    kind: Kind = "stream"
+
+    def tree(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "status": self.status,
+            "grammar": list(self.grammar),
+            "chunk_keys": {k: dict.fromkeys(v, "<present>") for k, v in self.chunk_keys.items()},
+            "chunk_values": self.chunk_values,
+            "assembled": self.assembled,
+            "headers": self.headers,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class FailureObservation:
+    exception: str
+    status: int | None
+    error: Mapping[str, Any]
+    headers: Mapping[str, str]
+    kind: Kind = "error"
+
+    def tree(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "exception": self.exception,
+            "status": self.status,
+            "error": self.error,
+            "headers": self.headers,
+        }
+
+
+Observation = ResponseObservation | StreamObservation | FailureObservation
+
+
+def observe_response(status: int, body: Mapping[str, Any], headers: Mapping[str, str]) -> ResponseObservation:
+    return ResponseObservation(status=status, body=mask(dict(body)), headers=significant_headers(headers))
+
+
+def observe_failure(exc: BaseException) -> FailureObservation:
+    """The SDK exception as the application catches it: class, status, and error fields."""
+    status = getattr(exc, "status_code", None)
+    response = getattr(exc, "response", None)
+    headers = significant_headers(response.headers) if response is not None else {}
+    error = {
+        "code": getattr(exc, "code", None),
+        "type": getattr(exc, "type", None),
+        "param": getattr(exc, "param", None),
+        "message": mask(_message(exc)),
+    }
+    return FailureObservation(exception=type(exc).__name__, status=status, error=error, headers=headers)
+
+
+def _message(exc: BaseException) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, Mapping):
+        inner = body.get("error") if isinstance(body.get("error"), Mapping) else body
+        message = inner.get("message")
+        if isinstance(message, str):
+            return message
+    return str(getattr(exc, "message", exc))
+
+
+def chunk_kind(chunk: Mapping[str, Any]) -> str:
+    """Name a chunk by its role in Azure's stream grammar."""
+    choices = chunk.get("choices") or []
+    if not choices:
+        if chunk.get("prompt_filter_results") is not None:
+            return "prompt_filter"
+        if chunk.get("usage"):
+            return "usage"
+        return "empty"
+    choice = choices[0]
+    delta = choice.get("delta") or {}
+    if choice.get("finish_reason"):
+        return "finish"
+    if delta.get("role"):
+        return "role"
+    if delta.get("tool_calls"):
+        return "tool_call"
+    if delta.get("content") is not None:
+        return "content"
+    return "empty_delta"
+
+
+def collapse(kinds: Iterable[str]) -> tuple[str, ...]:
+    """Runs of the same kind become `kind+`: chunking is the proxy's business, order is not."""
+    out: list[str] = []
+    for kind in kinds:
+        if out and out[-1].rstrip("+") == kind:
+            out[-1] = kind + "+"
+        else:
+            out.append(kind)
+    return tuple(out)
+
+
+def _key_paths(tree: Any, prefix: str = "") -> set[str]:
+    paths: set[str] = set()
+    if isinstance(tree, Mapping):
+        for key, value in tree.items():
+            path = f"{prefix}.{key}" if prefix else key
+            paths.add(path)
+            paths |= _key_paths(value, path)
+    elif isinstance(tree, list):
+        for item in tree:
+            paths |= _key_paths(item, prefix + "[]")
+    return paths
+
+
+def assemble(chunks: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """What the stream adds up to: per choice text, tool calls and finish reason; and usage."""
+    choices: dict[int, dict[str, Any]] = {}
+    usage = None
+    for chunk in chunks:
+        if chunk.get("usage"):
+            usage = chunk["usage"]
+        for choice in chunk.get("choices") or []:
+            slot = choices.setdefault(
+                choice.get("index", 0), {"content": None, "tool_calls": [], "finish_reason": None}
+            )
+            delta = choice.get("delta") or {}
+            if delta.get("content") is not None:
+                slot["content"] = (slot["content"] or "") + delta["content"]
+            for call in delta.get("tool_calls") or []:
+                calls = slot["tool_calls"]
+                while len(calls) <= call.get("index", 0):
+                    calls.append({"id": None, "name": "", "arguments": ""})
+                target = calls[call.get("index", 0)]
+                target["id"] = call.get("id") or target["id"]
+                function = call.get("function") or {}
+                target["name"] += function.get("name") or ""
+                target["arguments"] += function.get("arguments") or ""
+            if choice.get("finish_reason"):
+                slot["finish_reason"] = choice["finish_reason"]
+    return {"choices": [mask(choices[i]) for i in sorted(choices)], "usage": usage}
+
+
+def observe_stream(
+    status: int, chunks: list[Mapping[str, Any]], headers: Mapping[str, str], error: BaseException | None = None
+) -> StreamObservation:
+    kinds = [chunk_kind(c) for c in chunks]
+    masked = [mask(c) for c in chunks]
+    chunk_keys: dict[str, set[str]] = {}
+    chunk_values: dict[str, dict[str, list[Any]]] = {}
+    for kind, chunk in zip(kinds, masked, strict=True):
+        chunk_keys.setdefault(kind, set()).update(_key_paths(chunk))
+        values = chunk_values.setdefault(kind, {})
+        for key, value in chunk.items():
+            if not isinstance(value, (Mapping, list)) and value not in values.setdefault(key, []):
+                values[key].append(value)
+    return StreamObservation(
+        status=status,
+        grammar=collapse(kinds),
+        chunk_keys={k: tuple(sorted(v)) for k, v in sorted(chunk_keys.items())},
+        chunk_values={k: dict(sorted(v.items())) for k, v in sorted(chunk_values.items())},
+        assembled=assemble(chunks),
+        headers=significant_headers(headers),
+        chunks=tuple(masked),
+        error=observe_failure(error).tree() if error is not None else None,
+    )

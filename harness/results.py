@@ -1,0 +1,82 @@
+"""Collecting per-test contract results into the run summary, and finding stale ledger entries.
+
+Results arrive as plain dicts (pytest `user_properties`, which also cross xdist workers), so the
+controller process sees every worker's comparisons.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.ledger import Ledger
+
+PROPERTY = "contract_result"
+
+
+@dataclass
+class Tally:
+    passed: int = 0
+    failed: int = 0
+    diverged: int = 0  # litellm items that passed only thanks to ledger entries
+
+
+@dataclass
+class RunResults:
+    """Per-area outcome counts, ledger hits, and which entries were in scope."""
+
+    areas: dict[str, dict[str, Tally]] = field(default_factory=dict)
+    hits: Counter[str] = field(default_factory=Counter)
+    in_scope: set[str] = field(default_factory=set)
+    comparisons: list[dict[str, Any]] = field(default_factory=list)
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    proxy_startups: dict[str, float] = field(default_factory=dict)
+
+    def add(self, nodeid: str, area: str, path: str, outcome: str, result: dict[str, Any] | None) -> None:
+        tally = self.areas.setdefault(area, {}).setdefault(path, Tally())
+        diverged = bool(result and result["covered"])
+        if outcome == "passed":
+            tally.passed += 1
+            tally.diverged += diverged
+        else:
+            tally.failed += 1
+        if result is not None:
+            self.hits.update(result["covered"].keys())
+            self.in_scope.update(result["scoped"])
+            self.comparisons.append(result)
+        self.outcomes.append(
+            {
+                "nodeid": nodeid,
+                "area": area,
+                "path": path,
+                "outcome": outcome,
+                "case": result["case"] if result else None,
+            }
+        )
+
+    def stale(self, ledger: Ledger) -> list[str]:
+        """Entries in scope of a comparison this run that matched nothing."""
+        return [e.id for e in ledger.entries if e.id in self.in_scope and self.hits[e.id] == 0]
+
+    def summary_lines(self, ledger: Ledger) -> list[str]:
+        lines = [f"{'area':<12}{'path':<10}{'passed':>8}{'ledgered':>10}{'failed':>8}"]
+        for area in sorted(self.areas):
+            for path in sorted(self.areas[area]):
+                t = self.areas[area][path]
+                lines.append(f"{area:<12}{path:<10}{t.passed:>8}{t.diverged:>10}{t.failed:>8}")
+        if self.hits:
+            lines.append("")
+            lines.append("divergences (from the ledger):")
+            for entry in ledger.entries:
+                if self.hits[entry.id]:
+                    lines.append(f"  {entry.id} (x{self.hits[entry.id]}): {entry.what}")
+        for entry_id in self.stale(ledger):
+            lines.append(
+                f"STALE ledger entry {entry_id!r}: in scope but never observed; LiteLLM no longer "
+                f"diverges here. Remove it from {ledger.path} (or narrow its 'litellm' range)."
+            )
+        if self.proxy_startups:
+            starts = ", ".join(f"{k} {v:.1f}s" for k, v in sorted(self.proxy_startups.items()))
+            lines.append(f"litellm proxy cold start: {starts}")
+        return lines

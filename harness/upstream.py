@@ -1,0 +1,54 @@
+"""What stands where Azure sits, as both paths see it: endpoints and the credentials it accepts.
+
+With the emulator upstream there are two emulated resources sharing one key and signing secret:
+the main one, and one with public network access disabled (reached through its private listener,
+or refused on its public one). Both paths get the same endpoint map, so a setup means the same
+thing on each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+from harness.emulator import EmulatorConfig, RunningEmulator, serve_in_thread
+from harness.matrix import Credentials
+
+
+@dataclass(frozen=True)
+class UpstreamTarget:
+    kind: str
+    endpoints: Mapping[str, str]
+    credentials: Credentials
+    emulators: tuple[RunningEmulator, ...] = ()
+
+    def reset(self) -> None:
+        for running in self.emulators:
+            running.emulator.reset()
+
+
+@contextmanager
+def emulator_upstream(config: EmulatorConfig | None = None) -> Iterator[UpstreamTarget]:
+    """Start the main and the private-only emulated resources for the session."""
+    main_config = config or EmulatorConfig()
+    private_config = EmulatorConfig(
+        deployments=main_config.deployments,
+        api_keys=main_config.api_keys,
+        signing_secret=main_config.signing_secret,
+        tenant_id=main_config.tenant_id,
+        public_network_access=False,
+    )
+    with ExitStack() as stack:
+        main = stack.enter_context(serve_in_thread(main_config))
+        private = stack.enter_context(serve_in_thread(private_config))
+        yield UpstreamTarget(
+            kind="emulator",
+            endpoints={
+                "public": main.url,
+                "private-endpoint": private.private_url,
+                "private-resource-public": private.url,
+            },
+            credentials=Credentials(api_key=main.api_key, mint_token=main.mint_token),
+            emulators=(main, private),
+        )
