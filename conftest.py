@@ -1,3 +1,3 @@
 """Thin root conftest: all hooks, options and fixtures live in `harness.plugin`."""
 
-pytest_plugins = ["harness.plugin"]
+pytest_plugins = ["harness.plugin", "pytester"]

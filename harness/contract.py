@@ -32,6 +32,9 @@ class Case:
     def __str__(self) -> str:
         return self.id
 
+    def __repr__(self) -> str:  # pytest prints test arguments in failures: keep it to the id
+        return f"Case({self.id!r})"
+
 
 @dataclass(frozen=True)
 class CaseResult:

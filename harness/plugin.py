@@ -219,6 +219,9 @@ class BoundContract:
     def __init__(self, runner: ContractRunner, path: str, area: str, item: pytest.Item) -> None:
         self.runner, self.path, self.area, self.item = runner, path, area, item
 
+    def __repr__(self) -> str:
+        return f"<contract area={self.area} path={self.path}>"
+
     def run(self, case: Case) -> Observation:
         __tracebackhide__ = True
         return self.runner.run(case, f"{self.area}/{case.id}", self.path, self._record)

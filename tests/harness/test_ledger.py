@@ -1,0 +1,98 @@
+"""The divergence ledger: validation messages, matching, scope, and stale detection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.compare import Level, Mismatch
+from harness.ledger import LedgerError, load_ledger
+from harness.results import RunResults
+
+ENTRY = """
+  - id: model-alias
+    what: model is the alias
+    paths: ["body.model", "chunk_values.*.model[*]"]
+    kinds: [value]
+    cases: ["chat/*"]
+    litellm: ">=1.81.7"
+    reason: the proxy rewrites it
+    impact: logs see the alias
+    link: https://example.invalid/1
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "divergences.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_the_shipped_ledger_is_valid():
+    ledger = load_ledger(Path(__file__).resolve().parents[1] / "contract" / "divergences.yaml")
+    assert ledger.entries and all(e.reason and e.link and e.impact for e in ledger.entries)
+
+
+def test_matching_by_path_kind_case_and_version(tmp_path: Path):
+    ledger = load_ledger(write(tmp_path, "divergences:" + ENTRY))
+    model = Mismatch("body.model", "value", "gpt-4o", "alias", Level.EXACT)
+    chunk = Mismatch("chunk_values.content.model[0]", "value", "gpt-4o", "alias", Level.EXACT)
+    other = Mismatch("body.usage.total_tokens", "value", 1, 2, Level.EXACT)
+    missing = Mismatch("body.model", "missing", "gpt-4o", None, Level.EXACT)
+    unledgered, covered = ledger.split([model, chunk, other, missing], "chat/basic", "response", "1.108.7")
+    assert unledgered == [other, missing]
+    assert covered == {"model-alias": [model, chunk]}
+    assert ledger.split([model], "errors/x", "response", "1.108.7")[0] == [model]  # case out of scope
+    assert ledger.split([model], "chat/basic", "response", "1.80.0")[0] == [model]  # version out of range
+
+
+def test_stale_entry_is_reported(tmp_path: Path):
+    ledger = load_ledger(write(tmp_path, "divergences:" + ENTRY))
+    results = RunResults()
+    results.add("t::a", "chat", "litellm", "passed", {"case": "chat/basic", "covered": {}, "scoped": ["model-alias"]})
+    assert results.stale(ledger) == ["model-alias"]
+    assert any(line.startswith("STALE ledger entry 'model-alias'") for line in results.summary_lines(ledger))
+    results.add(
+        "t::b",
+        "chat",
+        "litellm",
+        "passed",
+        {"case": "chat/n", "covered": {"model-alias": ["body.model"]}, "scoped": ["model-alias"]},
+    )
+    assert results.stale(ledger) == []
+
+
+def test_an_entry_out_of_scope_is_not_stale(tmp_path: Path):
+    ledger = load_ledger(write(tmp_path, "divergences:" + ENTRY))
+    results = RunResults()
+    results.add("t::a", "errors", "litellm", "passed", {"case": "errors/x", "covered": {}, "scoped": []})
+    assert results.stale(ledger) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("divergences: [\n", "not valid YAML at line"),
+        ("entries: []\n", "expected a mapping with one key, 'divergences'"),
+        ("divergences:" + ENTRY.replace("    reason: the proxy rewrites it\n", ""), "'reason' is required"),
+        (
+            "divergences:" + ENTRY.replace("    impact: logs see the alias\n", "    impact: logs\n    colour: red\n"),
+            "unknown key 'colour'",
+        ),
+        ("divergences:" + ENTRY.replace('">=1.81.7"', '"newest"'), "is not a version range"),
+        ("divergences:" + ENTRY.replace("kinds: [value]", "kinds: [different]"), "'kinds' must be among"),
+        ("divergences:" + ENTRY + ENTRY, "duplicate id 'model-alias'"),
+    ],
+)
+def test_broken_ledgers_name_file_entry_and_fix(tmp_path: Path, text: str, message: str):
+    path = write(tmp_path, text)
+    with pytest.raises(LedgerError) as caught:
+        load_ledger(path)
+    assert str(caught.value).startswith(str(path)) and message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_ledger_file(tmp_path: Path):
+    with pytest.raises(LedgerError, match="cannot read the divergence ledger"):
+        load_ledger(tmp_path / "nope.yaml")
