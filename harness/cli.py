@@ -11,7 +11,7 @@ from pathlib import Path
 from harness.emulator import EmulatorConfig, EmulatorConfigError, EmulatorStartError, load_deployments
 from harness.emulator.asgi import EmulatorApp
 from harness.emulator.core import Emulator
-from harness.emulator.server import bind, make_server
+from harness.serving import bind, make_server
 
 
 def _emulator(args: argparse.Namespace) -> int:
@@ -19,8 +19,8 @@ def _emulator(args: argparse.Namespace) -> int:
     config = EmulatorConfig(public_network_access=not args.private_only)
     if args.deployments:
         config.deployments = load_deployments(Path(args.deployments))
-    public = bind(args.host, args.port)
-    private = bind(args.host, args.private_port)
+    public = bind(args.host, args.port, tool="harness emulator")
+    private = bind(args.host, args.private_port, tool="harness emulator")
     app = EmulatorApp(Emulator(config), {private.getsockname()[1]})
     host, port = public.getsockname()[:2]
     print(f"Azure OpenAI emulator listening on http://{host}:{port}", flush=True)

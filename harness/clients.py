@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import httpx
 import openai
+from vcr.errors import CannotOverwriteExistingCassetteException
 
 from harness.matrix import SETUPS, Credentials, Setup, direct_kwargs, endpoint_for, setup_named
 from harness.observe import Observation, observe_failure, observe_response, observe_stream
@@ -42,6 +43,13 @@ class Path(Protocol):
     def observe(self, scenario: Scenario) -> Observation: ...
 
 
+def _harness_cause(exc: openai.OpenAIError) -> BaseException | None:
+    """A cassette miss inside the SDK's transport is the harness failing, not the application
+    seeing a connection error: hand it back to the harness instead of observing it."""
+    cause = exc.__cause__
+    return cause if isinstance(cause, CannotOverwriteExistingCassetteException) else None
+
+
 def _sync_call(client: openai.OpenAI, model: str, scenario: Scenario) -> Observation:
     kwargs = dict(scenario.params, model=model)
     try:
@@ -50,6 +58,8 @@ def _sync_call(client: openai.OpenAI, model: str, scenario: Scenario) -> Observa
             return observe_response(raw.status_code, raw.parse().to_dict(), raw.headers)
         raw = client.chat.completions.with_raw_response.create(stream=True, **kwargs)
     except openai.OpenAIError as exc:
+        if (cause := _harness_cause(exc)) is not None:
+            raise cause from None
         return observe_failure(exc)
     chunks: list[dict[str, Any]] = []
     error: BaseException | None = None
@@ -74,6 +84,8 @@ async def _async_call(client: openai.AsyncOpenAI, model: str, scenario: Scenario
             return observe_response(raw.status_code, raw.parse().to_dict(), raw.headers)
         raw = await client.chat.completions.with_raw_response.create(stream=True, **kwargs)
     except openai.OpenAIError as exc:
+        if (cause := _harness_cause(exc)) is not None:
+            raise cause from None
         return observe_failure(exc)
     chunks: list[dict[str, Any]] = []
     error: BaseException | None = None

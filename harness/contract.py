@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.clients import Path, Scenario
-from harness.compare import ContractFailure, Level, diff
+from harness.compare import ContractFailure, Level, Mismatch, diff
 from harness.ledger import Ledger
 from harness.observe import Observation
+from harness.recording import Capture, CaseRef
 
 Expectation = Callable[[Observation], None]
 
@@ -48,6 +49,7 @@ class CaseResult:
     unledgered: list[str]
     direct: Mapping[str, Any] = field(default_factory=dict)
     litellm: Mapping[str, Any] = field(default_factory=dict)
+    requests: Mapping[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,49 +61,79 @@ class CaseResult:
             "unledgered": list(self.unledgered),
             "direct": self.direct,
             "litellm": self.litellm,
+            "requests": self.requests,
         }
+
+
+Sent = list[dict[str, Any]] | None  # None: that path's upstream requests could not be seen
+
+
+def request_mismatches(direct: Sent, litellm: Sent) -> list[Mismatch]:
+    """What LiteLLM sent Azure against what the application sent it directly, value by value.
+
+    Compared at `exact` whatever the run's level: requests are inputs, deterministic on both
+    paths even live. Paths read `upstream_requests[0].body.stream_options`. Skipped when a side
+    could not be seen (an external proxy).
+    """
+    if direct is None or litellm is None:
+        return []
+    return diff({"upstream_requests": direct}, {"upstream_requests": litellm}, Level.EXACT)
 
 
 @dataclass
 class ContractRunner:
-    """Session-wide: the paths, the ledger, the level and the LiteLLM version under test."""
+    """Session-wide: the paths, how calls meet the upstream, the ledger, the level and the version."""
 
     paths: Mapping[str, Path]
+    capture: Capture
     ledger: Ledger
     level: Level
     litellm_version: str
-    baselines: dict[str, Observation] = field(default_factory=dict)
+    baselines: dict[str, tuple[Observation, Sent]] = field(default_factory=dict)
 
-    def baseline(self, case_id: str, scenario: Scenario) -> Observation:
-        if case_id not in self.baselines:
-            self.baselines[case_id] = self.paths["direct"].observe(scenario)
-        return self.baselines[case_id]
+    def _observe(self, case: Case, ref: CaseRef, path: str) -> tuple[Observation, Sent]:
+        __tracebackhide__ = True
+        return self.capture.observe(path, ref, lambda: self.paths[path].observe(case.scenario))
 
-    def run(self, case: Case, case_id: str, path: str, record: Callable[[CaseResult], None]) -> Observation:
+    def baseline(self, case: Case, ref: CaseRef) -> tuple[Observation, Sent]:
+        __tracebackhide__ = True
+        if ref.key not in self.baselines:
+            self.baselines[ref.key] = self._observe(case, ref, "direct")
+        return self.baselines[ref.key]
+
+    def run(self, case: Case, ref: CaseRef, path: str, record: Callable[[CaseResult], None]) -> Observation:
         """Observe `case` on `path`; on litellm, compare and raise `ContractFailure` if unledgered."""
         __tracebackhide__ = True
-        observation = self.paths[path].observe(case.scenario)
+        observation, sent = self._observe(case, ref, path)
         if path == "direct":
-            self.baselines[case_id] = observation
+            self.baselines[ref.key] = (observation, sent)
         else:
-            direct = self.baseline(case_id, case.scenario)
-            mismatches = diff(direct.tree(), observation.tree(), self.level)
-            unledgered, covered = self.ledger.split(mismatches, case_id, direct.kind, self.litellm_version)
+            direct, direct_sent = self.baseline(case, ref)
+            mismatches = diff(direct.tree(), observation.tree(), self.level) + request_mismatches(direct_sent, sent)
+            unledgered, covered = self.ledger.split(mismatches, ref.key, direct.kind, self.litellm_version)
             record(
                 CaseResult(
-                    case=case_id,
+                    case=ref.key,
                     level=str(self.level),
                     observation=direct.kind,
-                    scoped=tuple(self.ledger.scoped_ids(case_id, direct.kind, self.litellm_version)),
+                    scoped=tuple(
+                        self.ledger.scoped_ids(
+                            ref.key,
+                            direct.kind,
+                            self.litellm_version,
+                            requests_compared=direct_sent is not None and sent is not None,
+                        )
+                    ),
                     covered={k: [m.path for m in v] for k, v in covered.items()},
                     unledgered=[m.describe() for m in unledgered],
                     direct=direct.tree(),
                     litellm=observation.tree(),
+                    requests={"direct": direct_sent, "litellm": sent},
                 )
             )
             if unledgered:
                 raise ContractFailure(
-                    case_id,
+                    ref.key,
                     self.level,
                     unledgered,
                     note=f"{sum(len(v) for v in covered.values())} more covered by the ledger",

@@ -59,6 +59,10 @@ class Entry:
             and any(r.match(case) for r in self._case_res)
         )
 
+    @property
+    def about_requests(self) -> bool:
+        return all(p.startswith("upstream_requests") for p in self.paths)
+
     def covers(self, mismatch: Mismatch) -> bool:
         normalized = _INDEX.sub("[*]", mismatch.path)
         return mismatch.kind in self.kinds and any(r.match(normalized) for r in self._path_res)
@@ -150,8 +154,14 @@ class Ledger:
                 covered.setdefault(entry.id, []).append(mismatch)
         return unledgered, covered
 
-    def scoped_ids(self, case: str, observation: str, version: str) -> list[str]:
-        return [e.id for e in self.entries if e.in_scope(case, observation, version)]
+    def scoped_ids(self, case: str, observation: str, version: str, *, requests_compared: bool = True) -> list[str]:
+        """Entries this comparison could have hit: the basis of stale detection. Entries about the
+        upstream requests only count when those requests were compared."""
+        return [
+            e.id
+            for e in self.entries
+            if e.in_scope(case, observation, version) and (requests_compared or not e.about_requests)
+        ]
 
     def get(self, entry_id: str) -> Entry:
         return next(e for e in self.entries if e.id == entry_id)

@@ -15,16 +15,30 @@ from typing import Any
 
 import pytest
 
+from harness.cassettes import PLACEHOLDERS
 from harness.clients import DirectPath, LiteLLMPath
 from harness.contract import Case, CaseResult, ContractRunner
-from harness.emulator import EmulatorConfig, RunningEmulator, serve_in_thread
+from harness.emulator import EmulatorConfig, RunningEmulator, run_emulator
 from harness.ledger import Ledger, LedgerError, load_ledger
-from harness.matrix import SETUPS, render_proxy_config
+from harness.matrix import SETUPS, Credentials, render_proxy_config
+from harness.netguard import loopback_only
 from harness.observe import Observation
 from harness.proxy import ProxyStartError, RunningProxy, litellm_version, run_proxy
+from harness.recording import Capture, CaseRef, CassetteSession, LiveCapture
 from harness.results import PROPERTY, RunResults
-from harness.settings import DEFAULT_LEDGER, PATHS, UPSTREAMS, HarnessSettings, SettingsError, build_settings
-from harness.upstream import UpstreamTarget, emulator_upstream
+from harness.scrub import Scrubber
+from harness.settings import (
+    DEFAULT_CASSETTES,
+    DEFAULT_LEDGER,
+    PATHS,
+    RECORD_MODES,
+    UPSTREAMS,
+    HarnessSettings,
+    SettingsError,
+    build_settings,
+)
+from harness.upstream import UpstreamTarget, emulator_upstream, replay_upstream
+from harness.upstream_server import UpstreamServer, running_upstream
 
 
 @dataclass
@@ -41,10 +55,31 @@ _ITEM = "contract_item"
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("contract", "LiteLLM-versus-Azure contract suite")
     group.addoption(
+        "--record-mode",
+        choices=RECORD_MODES,
+        default="none",
+        help="cassette recording, as pytest-recording names it: none (replay only, the default), once, "
+        "new_episodes, all, rewrite",
+    )
+    group.addoption(
+        "--record",
+        action="store_const",
+        const="rewrite",
+        dest="record_mode",
+        help="record every case afresh from --upstream (same as --record-mode=rewrite)",
+    )
+    group.addoption(
+        "--cassette-dir",
+        metavar="DIR",
+        default=str(DEFAULT_CASSETTES),
+        help="where cassettes live (default: %(default)s)",
+    )
+    group.addoption(
         "--upstream",
         choices=UPSTREAMS,
-        default="emulator",
-        help="what stands where Azure sits: the bundled emulator (default: %(default)s)",
+        default="replay",
+        help="what stands where Azure sits: replay the recorded cassettes (default, offline), or the bundled "
+        "emulator (live, or the source to --record from)",
     )
     group.addoption(
         "--contract-level",
@@ -86,6 +121,8 @@ def pytest_configure(config: pytest.Config) -> None:
             paths=config.getoption("--paths"),
             proxy_start_timeout=config.getoption("--proxy-start-timeout"),
             rootdir=config.rootpath,
+            record_mode=config.getoption("record_mode"),
+            cassette_dir=config.getoption("--cassette-dir"),
         )
     except SettingsError as exc:
         raise pytest.UsageError(f"harness: {exc}") from None
@@ -99,6 +136,10 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"harness: {exc}") from None
     state = _State(settings=settings, ledger=ledger)
     config.stash[_STATE] = state
+    if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") == "load":
+        # Both paths of a case on one worker: the direct observation is reused, and a recording's
+        # litellm side can be served the answer the direct side just recorded.
+        config.option.dist = "loadgroup"
     config.pluginmanager.register(_ContractSession(state), "harness-contract-session")
 
 
@@ -121,6 +162,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("contract_path", paths, ids=list(paths))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        params = getattr(item, "callspec", None)
+        if params is not None and "contract_path" in params.params:
+            item.add_marker(pytest.mark.contract)
+            case = params.params.get("case")
+            group = f"{item.nodeid.split('::', 1)[0]}::{case}" if case is not None else item.nodeid
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _offline_guard(harness_settings: HarnessSettings) -> Iterator[None]:
+    """Offline runs may only talk to loopback; a stray connection fails at once with the fix."""
+    with loopback_only("Record new cassettes with --upstream emulator --record, or run live against Azure."):
+        yield
+
+
 # ---------------------------------------------------------------- fixtures: configuration points
 
 
@@ -141,15 +199,62 @@ def emulator_config() -> EmulatorConfig:
 
 
 @pytest.fixture(scope="session")
-def upstream_target(emulator_config: EmulatorConfig) -> Iterator[UpstreamTarget]:
+def upstream_target(harness_settings: HarnessSettings, emulator_config: EmulatorConfig) -> Iterator[UpstreamTarget]:
+    """What stands where Azure sits: cassette placeholders (replay) or the emulated resources."""
+    if harness_settings.upstream == "replay":
+        yield replay_upstream()
+        return
     with emulator_upstream(emulator_config) as target:
         yield target
+
+
+@pytest.fixture(scope="session")
+def harness_scrubber(upstream_target: UpstreamTarget) -> Scrubber:
+    """Every secret the run hands out, and the real hosts, to keep out of cassettes and logs."""
+    scrubber = Scrubber(
+        hosts={
+            real: PLACEHOLDERS[name]
+            for name, real in upstream_target.endpoints.items()
+            if name in PLACEHOLDERS and real != PLACEHOLDERS[name]
+        }
+    )
+    scrubber.add_secrets([upstream_target.credentials.api_key])
+    return scrubber
+
+
+@pytest.fixture(scope="session")
+def run_credentials(upstream_target: UpstreamTarget, harness_scrubber: Scrubber) -> Credentials:
+    """The upstream's credentials, with every minted token registered with the scrubber."""
+    creds = upstream_target.credentials
+
+    def mint(kind: str) -> str:
+        token = creds.mint_token(kind)
+        harness_scrubber.add_secrets([token])
+        return token
+
+    return Credentials(api_key=creds.api_key, mint_token=mint)
+
+
+@pytest.fixture(scope="session")
+def upstream_server(
+    harness_settings: HarnessSettings, upstream_target: UpstreamTarget, harness_scrubber: Scrubber
+) -> Iterator[UpstreamServer | None]:
+    """The loopback server the proxy calls in cassette modes (None when it calls the upstream directly)."""
+    if not harness_settings.uses_cassettes:
+        yield None
+        return
+    server = UpstreamServer(harness_scrubber, endpoints=upstream_target.endpoints, placeholders=PLACEHOLDERS)
+    with running_upstream(server):
+        yield server
 
 
 @pytest.fixture(scope="session")
 def litellm_proxy(
     harness_settings: HarnessSettings,
     upstream_target: UpstreamTarget,
+    upstream_server: UpstreamServer | None,
+    run_credentials: Credentials,
+    harness_scrubber: Scrubber,
     tmp_path_factory: pytest.TempPathFactory,
     pytestconfig: pytest.Config,
     worker_id: str,
@@ -166,10 +271,17 @@ def litellm_proxy(
             pid=0,
         )
         return
-    config, env = render_proxy_config(SETUPS, upstream_target.credentials, upstream_target.endpoints)
+    endpoints = dict(upstream_target.endpoints)
+    if upstream_server is not None:
+        endpoints = {name: upstream_server.api_base(name) for name in endpoints}
+    config, env = render_proxy_config(SETUPS, run_credentials, endpoints)
+    harness_scrubber.add_secrets(env.values())
+    # Offline, anything the proxy tries to reach beyond loopback goes to a closed local port at once.
+    env = {**env, "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
     workdir = tmp_path_factory.mktemp("litellm-proxy")
     try:
         with run_proxy(config, env, workdir, start_deadline_s=harness_settings.proxy_start_timeout_s) as proxy:
+            harness_scrubber.add_secrets([proxy.master_key])
             pytestconfig.stash[_STATE].results.proxy_startups[worker_id] = proxy.startup_s
             yield proxy
     except ProxyStartError as exc:
@@ -177,25 +289,50 @@ def litellm_proxy(
 
 
 @pytest.fixture(scope="session")
+def contract_capture(
+    harness_settings: HarnessSettings,
+    upstream_target: UpstreamTarget,
+    upstream_server: UpstreamServer | None,
+    harness_scrubber: Scrubber,
+) -> Capture:
+    if upstream_server is None:
+        return LiveCapture(upstream_target, sees_proxy_upstream=harness_settings.proxy_url is None)
+    return CassetteSession(
+        root=harness_settings.cassette_dir,
+        mode=harness_settings.record_mode,
+        source=harness_settings.upstream,
+        scrubber=harness_scrubber,
+        server=upstream_server,
+        litellm_version=litellm_version(),
+    )
+
+
+@pytest.fixture(scope="session")
 def contract_runner(
     harness_settings: HarnessSettings,
     divergence_ledger: Ledger,
     upstream_target: UpstreamTarget,
+    run_credentials: Credentials,
     litellm_proxy: RunningProxy,
+    contract_capture: Capture,
 ) -> ContractRunner:
     paths = {
-        "direct": DirectPath(endpoints=upstream_target.endpoints, credentials=upstream_target.credentials),
+        "direct": DirectPath(endpoints=upstream_target.endpoints, credentials=run_credentials),
         "litellm": LiteLLMPath(base_url=litellm_proxy.url, api_key=litellm_proxy.master_key),
     }
     return ContractRunner(
-        paths=paths, ledger=divergence_ledger, level=harness_settings.level, litellm_version=litellm_version()
+        paths=paths,
+        capture=contract_capture,
+        ledger=divergence_ledger,
+        level=harness_settings.level,
+        litellm_version=litellm_version(),
     )
 
 
 @pytest.fixture(scope="session")
 def azure_emulator_session() -> Iterator[RunningEmulator]:
     """A stand-alone emulated resource for emulator self-tests (the contract uses `upstream_target`)."""
-    with serve_in_thread(EmulatorConfig()) as running:
+    with run_emulator(EmulatorConfig()) as running:
         yield running
 
 
@@ -209,22 +346,22 @@ def azure_emulator(azure_emulator_session: RunningEmulator) -> RunningEmulator:
 @pytest.fixture(scope="session")
 def private_azure_emulator() -> Iterator[RunningEmulator]:
     """A resource with public network access disabled: only its private listener answers."""
-    with serve_in_thread(EmulatorConfig(public_network_access=False)) as running:
+    with run_emulator(EmulatorConfig(public_network_access=False)) as running:
         yield running
 
 
 class BoundContract:
     """The `contract` fixture: runs a case on this item's path and records the comparison."""
 
-    def __init__(self, runner: ContractRunner, path: str, area: str, item: pytest.Item) -> None:
-        self.runner, self.path, self.area, self.item = runner, path, area, item
+    def __init__(self, runner: ContractRunner, path: str, area: str, item: pytest.Item, test_file: str) -> None:
+        self.runner, self.path, self.area, self.item, self.test_file = runner, path, area, item, test_file
 
     def __repr__(self) -> str:
         return f"<contract area={self.area} path={self.path}>"
 
     def run(self, case: Case) -> Observation:
         __tracebackhide__ = True
-        return self.runner.run(case, f"{self.area}/{case.id}", self.path, self._record)
+        return self.runner.run(case, CaseRef(self.area, case.id, self.test_file), self.path, self._record)
 
     def _record(self, result: CaseResult) -> None:
         self.item.user_properties.append((PROPERTY, result.as_dict()))
@@ -237,7 +374,8 @@ def contract(
     upstream_target.reset()
     area = request.node.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
     request.node.user_properties.append((_ITEM, {"area": area, "path": contract_path}))
-    return BoundContract(contract_runner, contract_path, area, request.node)
+    test_file = request.node.nodeid.split("::", 1)[0]
+    return BoundContract(contract_runner, contract_path, area, request.node, test_file)
 
 
 # ---------------------------------------------------------------- hooks: results and summary

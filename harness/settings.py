@@ -8,7 +8,9 @@ from pathlib import Path
 
 from harness.compare import Level
 
-UPSTREAMS = ("emulator",)
+UPSTREAMS = ("replay", "emulator")
+RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
+DEFAULT_CASSETTES = Path("tests/cassettes")
 PATHS = ("direct", "litellm")
 DEFAULT_LEDGER = Path("tests/contract/divergences.yaml")
 
@@ -19,13 +21,20 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class HarnessSettings:
-    upstream: str = "emulator"
+    upstream: str = "replay"
+    record_mode: str = "none"
+    cassette_dir: Path = DEFAULT_CASSETTES
     level: Level = Level.EXACT
     proxy_url: str | None = None
     proxy_key: str | None = None
     ledger_path: Path = DEFAULT_LEDGER
     paths: tuple[str, ...] = PATHS
     proxy_start_timeout_s: float = 90.0
+
+    @property
+    def uses_cassettes(self) -> bool:
+        """Replay, or recording from a real upstream: both paths' Azure traffic goes through cassettes."""
+        return self.upstream == "replay" or self.record_mode != "none"
 
 
 def resolve_level(option: str, upstream: str) -> Level:
@@ -53,6 +62,8 @@ def build_settings(
     paths: str,
     proxy_start_timeout: float,
     rootdir: Path,
+    record_mode: str = "none",
+    cassette_dir: str = str(DEFAULT_CASSETTES),
 ) -> HarnessSettings:
     if proxy_url and not proxy_url.startswith(("http://", "https://")):
         raise SettingsError(f"--proxy-url: expected an http(s) URL, got {proxy_url!r}")
@@ -61,11 +72,32 @@ def build_settings(
         raise SettingsError("--proxy-url needs the proxy's key: pass --proxy-key or set LITELLM_API_KEY")
     if proxy_start_timeout <= 0:
         raise SettingsError(f"--proxy-start-timeout: expected seconds > 0, got {proxy_start_timeout}")
+    if record_mode not in RECORD_MODES:
+        raise SettingsError(f"--record-mode: expected one of {', '.join(RECORD_MODES)}, got {record_mode!r}")
+    if record_mode != "none" and upstream == "replay":
+        raise SettingsError(
+            f"--record-mode={record_mode} needs something real to record from, but --upstream is 'replay'. "
+            "Add --upstream emulator (or run live against Azure)"
+        )
+    if record_mode != "none" and proxy_url:
+        raise SettingsError(
+            "--record-mode needs the local proxy (its upstream traffic is what gets recorded); drop --proxy-url"
+        )
+    if upstream == "replay" and proxy_url:
+        raise SettingsError(
+            "--proxy-url cannot replay cassettes: an external proxy calls its own Azure. "
+            "Add --upstream emulator, or drop --proxy-url"
+        )
     ledger_path = Path(ledger)
     if not ledger_path.is_absolute():
         ledger_path = rootdir / ledger_path
+    cassettes = Path(cassette_dir)
+    if not cassettes.is_absolute():
+        cassettes = rootdir / cassettes
     return HarnessSettings(
         upstream=upstream,
+        record_mode=record_mode,
+        cassette_dir=cassettes,
         level=resolve_level(level, upstream),
         proxy_url=proxy_url,
         proxy_key=key,

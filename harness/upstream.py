@@ -8,11 +8,13 @@ thing on each.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
-from harness.emulator import EmulatorConfig, RunningEmulator, serve_in_thread
+from harness.cassettes import PLACEHOLDERS
+from harness.emulator import EmulatorConfig, RunningEmulator, mint_token, run_emulator
 from harness.matrix import Credentials
 
 
@@ -40,8 +42,8 @@ def emulator_upstream(config: EmulatorConfig | None = None) -> Iterator[Upstream
         public_network_access=False,
     )
     with ExitStack() as stack:
-        main = stack.enter_context(serve_in_thread(main_config))
-        private = stack.enter_context(serve_in_thread(private_config))
+        main = stack.enter_context(run_emulator(main_config))
+        private = stack.enter_context(run_emulator(private_config))
         yield UpstreamTarget(
             kind="emulator",
             endpoints={
@@ -52,3 +54,16 @@ def emulator_upstream(config: EmulatorConfig | None = None) -> Iterator[Upstream
             credentials=Credentials(api_key=main.api_key, mint_token=main.mint_token),
             emulators=(main, private),
         )
+
+
+def replay_upstream() -> UpstreamTarget:
+    """Nothing real behind: the endpoints are the cassettes' placeholders and the credentials are
+    throwaway values of the right shape (a key, Entra-style JWTs), since replay never checks them
+    but the auth *scheme* each setup uses is matched."""
+    key = secrets.token_hex(16)
+    signing = secrets.token_hex(32)
+    return UpstreamTarget(
+        kind="replay",
+        endpoints=dict(PLACEHOLDERS),
+        credentials=Credentials(api_key=key, mint_token=lambda kind: mint_token(signing, kind)),
+    )

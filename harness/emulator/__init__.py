@@ -1,6 +1,6 @@
 """A faithful, deterministic Azure OpenAI data-plane emulator (chat completions).
 
-Usable in-process (`Emulator.handle`, `EmulatorTransport`) or on loopback (`serve_in_thread`,
+Usable in-process (`Emulator.handle`, `EmulatorTransport`) or on loopback (`run_emulator`,
 `python -m harness emulator`). See README.md, "The Azure OpenAI emulator".
 """
 
@@ -14,7 +14,7 @@ from harness.emulator.config import (
     load_deployments,
 )
 from harness.emulator.core import Emulator, JournalEntry
-from harness.emulator.server import EmulatorStartError, RunningEmulator, serve_in_thread
+from harness.emulator.server import EmulatorStartError, RunningEmulator, run_emulator
 from harness.emulator.tokens import TokenKind, mint_token, verify_token
 from harness.emulator.transport import AsyncEmulatorTransport, EmulatorTransport
 
@@ -32,6 +32,6 @@ __all__ = [
     "TokenKind",
     "load_deployments",
     "mint_token",
-    "serve_in_thread",
+    "run_emulator",
     "verify_token",
 ]

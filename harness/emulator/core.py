@@ -29,6 +29,7 @@ _V1_ROUTE = re.compile(r"^/openai/v1/chat/completions/?$")
 class JournalEntry:
     """What one request looked like to Azure, for tests that count attempts or inspect auth."""
 
+    method: str
     route: str
     deployment: str | None
     api_version: str | None
@@ -57,6 +58,7 @@ class Emulator:
         """Answer one request; every answer carries Azure's request-id headers."""
         request_id = str(uuid.uuid4())
         record: dict[str, Any] = {
+            "method": request.method,
             "route": request.path,
             "deployment": None,
             "api_version": None,

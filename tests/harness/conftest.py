@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -10,6 +10,9 @@ import openai
 import pytest
 
 from harness.emulator import RunningEmulator
+from harness.matrix import SETUPS, render_proxy_config
+from harness.proxy import RunningProxy, run_proxy
+from harness.upstream import UpstreamTarget, emulator_upstream
 
 API_VERSION = "2024-10-21"
 
@@ -60,3 +63,18 @@ def raw(azure_emulator: RunningEmulator) -> Callable[..., httpx.Response]:
 
 def user(text: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": text}]
+
+
+@pytest.fixture(scope="session")
+def emulator_target() -> Iterator[UpstreamTarget]:
+    """The emulated resources, whatever --upstream the run uses (self-tests need a live upstream)."""
+    with emulator_upstream() as target:
+        yield target
+
+
+@pytest.fixture(scope="session")
+def emulator_proxy(emulator_target: UpstreamTarget, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningProxy]:
+    """A real LiteLLM proxy whose setups point straight at `emulator_target`."""
+    config, env = render_proxy_config(SETUPS, emulator_target.credentials, emulator_target.endpoints)
+    with run_proxy(config, env, tmp_path_factory.mktemp("emulator-proxy")) as proxy:
+        yield proxy

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness.emulator import Deployment, EmulatorConfig, EmulatorConfigError, load_deployments, serve_in_thread
+from harness.emulator import Deployment, EmulatorConfig, EmulatorConfigError, load_deployments, run_emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,7 +20,7 @@ def test_custom_table_is_served(tmp_path: Path):
     path.write_text("deployments:\n  - name: prod-gpt4\n    model: gpt-4-turbo-2024-04-09\n    rpm: 5\n")
     table = load_deployments(path)
     assert table == {"prod-gpt4": Deployment(name="prod-gpt4", model="gpt-4-turbo-2024-04-09", rpm=5)}
-    with serve_in_thread(EmulatorConfig(deployments=table)) as running:
+    with run_emulator(EmulatorConfig(deployments=table)) as running:
         response = httpx.post(
             running.url + "/openai/deployments/prod-gpt4/chat/completions",
             params={"api-version": "2024-10-21"},
@@ -69,7 +69,7 @@ def test_cli_bad_file_is_one_line_exit_2(tmp_path: Path):
 
 
 def test_cli_port_in_use_is_one_line():
-    with serve_in_thread() as running:
+    with run_emulator() as running:
         port = running.url.rsplit(":", 1)[1]
         busy = _run_cli("--port", port)
     assert busy.returncode == 2

@@ -75,6 +75,8 @@ def _run_contract(pytester: pytest.Pytester, proxy: RunningProxy, ledger_text: s
         "harness.plugin",
         "--ledger",
         str(ledger),
+        "--upstream",
+        "emulator",
         "--proxy-url",
         proxy.url,
         "--proxy-key",
@@ -84,8 +86,8 @@ def _run_contract(pytester: pytest.Pytester, proxy: RunningProxy, ledger_text: s
     )
 
 
-def test_unledgered_divergences_fail_with_a_structured_diff(pytester: pytest.Pytester, litellm_proxy: RunningProxy):
-    result = _run_contract(pytester, litellm_proxy, "divergences: []\n")
+def test_unledgered_divergences_fail_with_a_structured_diff(pytester: pytest.Pytester, emulator_proxy: RunningProxy):
+    result = _run_contract(pytester, emulator_proxy, "divergences: []\n")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -99,7 +101,7 @@ def test_unledgered_divergences_fail_with_a_structured_diff(pytester: pytest.Pyt
     )
 
 
-def test_a_stale_ledger_entry_fails_the_run(pytester: pytest.Pytester, litellm_proxy: RunningProxy):
+def test_a_stale_ledger_entry_fails_the_run(pytester: pytest.Pytester, emulator_proxy: RunningProxy):
     from pathlib import Path
 
     shipped = (Path(__file__).resolve().parents[1] / "contract" / "divergences.yaml").read_text()
@@ -112,7 +114,7 @@ def test_a_stale_ledger_entry_fails_the_run(pytester: pytest.Pytester, litellm_p
         impact: none any more
         link: https://example.invalid/stale
     """)
-    result = _run_contract(pytester, litellm_proxy, shipped + textwrap.indent(stale, "  "))
+    result = _run_contract(pytester, emulator_proxy, shipped + textwrap.indent(stale, "  "))
     result.assert_outcomes(passed=2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*STALE ledger entry 'never-happens': in scope but never observed*"])

@@ -67,8 +67,8 @@ def test_start_failure_names_version_config_and_log_tail(tmp_path: Path):
     assert time.monotonic() - started < 60
 
 
-def test_live_proxy_then_stopped_with_secrets_scrubbed(upstream_target: UpstreamTarget, tmp_path: Path):
-    config, env = render_proxy_config(SETUPS, upstream_target.credentials, upstream_target.endpoints)
+def test_live_proxy_then_stopped_with_secrets_scrubbed(emulator_target: UpstreamTarget, tmp_path: Path):
+    config, env = render_proxy_config(SETUPS, emulator_target.credentials, emulator_target.endpoints)
     with run_proxy(config, env, tmp_path) as proxy:
         assert proxy.url.startswith("http://127.0.0.1:") and proxy.version == "1.108.7"
         client = openai.OpenAI(base_url=proxy.url + "/v1", api_key=proxy.master_key, max_retries=0)
@@ -86,7 +86,7 @@ def test_live_proxy_then_stopped_with_secrets_scrubbed(upstream_target: Upstream
         assert secret not in log
 
 
-def test_no_orphan_when_the_harness_is_killed(upstream_target: UpstreamTarget, tmp_path: Path):
+def test_no_orphan_when_the_harness_is_killed(emulator_target: UpstreamTarget, tmp_path: Path):
     """SIGKILL skips every `finally`; the parent-death signal still stops the proxy."""
     script = textwrap.dedent(f"""
         import os, signal, sys
@@ -94,7 +94,7 @@ def test_no_orphan_when_the_harness_is_killed(upstream_target: UpstreamTarget, t
         from harness.matrix import SETUPS, Credentials, render_proxy_config
         from harness.proxy import run_proxy
         config, env = render_proxy_config(SETUPS, Credentials("k" * 32, lambda kind: "t" * 40),
-                                          {{"public": "{upstream_target.endpoints["public"]}", "private-endpoint": "x",
+                                          {{"public": "{emulator_target.endpoints["public"]}", "private-endpoint": "x",
                                            "private-resource-public": "y"}})
         with run_proxy(config, env, Path(r"{tmp_path}")) as proxy:
             print(proxy.pid, flush=True)
