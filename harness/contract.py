@@ -8,6 +8,7 @@ Case-specific expectations (say, `finish_reason == "length"`) then hold on each 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,10 +91,20 @@ class ContractRunner:
     level: Level
     litellm_version: str
     baselines: dict[str, tuple[Observation, Sent]] = field(default_factory=dict)
+    #: seconds spent inside the SDK calls of the last `run`, per path; the rest is harness overhead
+    call_seconds: dict[str, float] = field(default_factory=dict)
 
     def _observe(self, case: Case, ref: CaseRef, path: str) -> tuple[Observation, Sent]:
         __tracebackhide__ = True
-        return self.capture.observe(path, ref, lambda: self.paths[path].observe(case.scenario))
+
+        def call() -> Observation:
+            started = time.perf_counter()
+            try:
+                return self.paths[path].observe(case.scenario)
+            finally:
+                self.call_seconds[path] = time.perf_counter() - started
+
+        return self.capture.observe(path, ref, call)
 
     def baseline(self, case: Case, ref: CaseRef) -> tuple[Observation, Sent]:
         __tracebackhide__ = True
@@ -104,6 +115,7 @@ class ContractRunner:
     def run(self, case: Case, ref: CaseRef, path: str, record: Callable[[CaseResult], None]) -> Observation:
         """Observe `case` on `path`; on litellm, compare and raise `ContractFailure` if unledgered."""
         __tracebackhide__ = True
+        self.call_seconds = {}
         observation, sent = self._observe(case, ref, path)
         if path == "direct":
             self.baselines[ref.key] = (observation, sent)

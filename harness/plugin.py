@@ -7,7 +7,9 @@ editing the harness.
 
 from __future__ import annotations
 
+import datetime
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from harness.atomic import write_text_atomic
 from harness.cassettes import PLACEHOLDERS
 from harness.clients import DirectPath, LiteLLMPath
 from harness.contract import Case, CaseResult, ContractRunner
@@ -25,7 +28,7 @@ from harness.netguard import loopback_only
 from harness.observe import Observation
 from harness.proxy import ProxyStartError, RunningProxy, litellm_version, run_proxy
 from harness.recording import Capture, CaseRef, CassetteSession, LiveCapture
-from harness.results import PROPERTY, RunResults
+from harness.results import PROPERTY, TIMING, RunResults
 from harness.scrub import Scrubber
 from harness.settings import (
     DEFAULT_CASSETTES,
@@ -46,6 +49,8 @@ class _State:
     settings: HarnessSettings
     ledger: Ledger
     results: RunResults = field(default_factory=RunResults)
+    report_path: Path | None = None
+    started: float = field(default_factory=time.time)
 
 
 _STATE = pytest.StashKey[_State]()
@@ -100,6 +105,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--paths", default=",".join(PATHS), help="which paths to run (default: %(default)s)")
     group.addoption(
+        "--parity-report",
+        metavar="FILE",
+        default="parity-report.json",
+        help="where to write the run's parity data as JSON, or 'none' (default: %(default)s)",
+    )
+    group.addoption(
         "--proxy-start-timeout",
         type=float,
         default=90.0,
@@ -134,7 +145,10 @@ def pytest_configure(config: pytest.Config) -> None:
             ledger = load_ledger(settings.ledger_path)
         except LedgerError as exc:
             raise pytest.UsageError(f"harness: {exc}") from None
-    state = _State(settings=settings, ledger=ledger)
+    report = config.getoption("--parity-report")
+    state = _State(
+        settings=settings, ledger=ledger, report_path=None if report == "none" else config.rootpath / Path(report)
+    )
     config.stash[_STATE] = state
     if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") == "load":
         # Both paths of a case on one worker: the direct observation is reused, and a recording's
@@ -309,17 +323,19 @@ def contract_capture(
 
 @pytest.fixture(scope="session")
 def contract_runner(
+    request: pytest.FixtureRequest,
     harness_settings: HarnessSettings,
     divergence_ledger: Ledger,
     upstream_target: UpstreamTarget,
     run_credentials: Credentials,
-    litellm_proxy: RunningProxy,
     contract_capture: Capture,
 ) -> ContractRunner:
-    paths = {
+    paths: dict[str, Any] = {
         "direct": DirectPath(endpoints=upstream_target.endpoints, credentials=run_credentials),
-        "litellm": LiteLLMPath(base_url=litellm_proxy.url, api_key=litellm_proxy.master_key),
     }
+    if "litellm" in harness_settings.paths:  # `--paths direct` never starts a proxy
+        proxy: RunningProxy = request.getfixturevalue("litellm_proxy")
+        paths["litellm"] = LiteLLMPath(base_url=proxy.url, api_key=proxy.master_key)
     return ContractRunner(
         paths=paths,
         capture=contract_capture,
@@ -361,7 +377,24 @@ class BoundContract:
 
     def run(self, case: Case) -> Observation:
         __tracebackhide__ = True
-        return self.runner.run(case, CaseRef(self.area, case.id, self.test_file), self.path, self._record)
+        started = time.perf_counter()
+        try:
+            return self.runner.run(case, CaseRef(self.area, case.id, self.test_file), self.path, self._record)
+        finally:
+            total = time.perf_counter() - started
+            calls = dict(self.runner.call_seconds)
+            self.item.user_properties.append(
+                (
+                    TIMING,
+                    {
+                        "case": f"{self.area}/{case.id}",
+                        "path": self.path,
+                        "total_s": total,
+                        "calls_s": calls,
+                        "overhead_s": max(0.0, total - sum(calls.values())),
+                    },
+                )
+            )
 
     def _record(self, result: CaseResult) -> None:
         self.item.user_properties.append((PROPERTY, result.as_dict()))
@@ -392,7 +425,15 @@ class _ContractSession:
         item = props.get(_ITEM)
         if item is None or not (report.when == "call" or (report.when == "setup" and not report.passed)):
             return
-        self.state.results.add(report.nodeid, item["area"], item["path"], report.outcome, props.get(PROPERTY))
+        self.state.results.add(
+            report.nodeid,
+            item["area"],
+            item["path"],
+            report.outcome,
+            props.get(PROPERTY),
+            props.get(TIMING),
+            report.duration,
+        )
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -407,6 +448,21 @@ class _ContractSession:
             return
         if self.state.results.stale(self.state.ledger) and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        report = self.state.report_path
+        if report is not None and self.state.results.areas:
+            s = self.state.settings
+            meta = {
+                "litellm_version": litellm_version(),
+                "upstream": s.upstream,
+                "record_mode": s.record_mode,
+                "level": str(s.level),
+                "ledger": str(s.ledger_path),
+                "wall_s": time.time() - self.state.started,
+                "finished": datetime.datetime.now().isoformat(),
+            }
+            write_text_atomic(
+                report, json.dumps(self.state.results.to_json(self.state.ledger, meta), indent=1, default=str)
+            )
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         results = self.state.results

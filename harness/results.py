@@ -13,6 +13,7 @@ from typing import Any
 from harness.ledger import Ledger
 
 PROPERTY = "contract_result"
+TIMING = "contract_timing"
 
 
 @dataclass
@@ -33,7 +34,16 @@ class RunResults:
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     proxy_startups: dict[str, float] = field(default_factory=dict)
 
-    def add(self, nodeid: str, area: str, path: str, outcome: str, result: dict[str, Any] | None) -> None:
+    def add(
+        self,
+        nodeid: str,
+        area: str,
+        path: str,
+        outcome: str,
+        result: dict[str, Any] | None,
+        timing: dict[str, Any] | None = None,
+        duration_s: float = 0.0,
+    ) -> None:
         tally = self.areas.setdefault(area, {}).setdefault(path, Tally())
         diverged = bool(result and result["covered"])
         if outcome == "passed":
@@ -51,7 +61,9 @@ class RunResults:
                 "area": area,
                 "path": path,
                 "outcome": outcome,
-                "case": result["case"] if result else None,
+                "case": result["case"] if result else (timing or {}).get("case"),
+                "duration_s": duration_s,
+                "timing": timing,
             }
         )
 
@@ -80,3 +92,14 @@ class RunResults:
             starts = ", ".join(f"{k} {v:.1f}s" for k, v in sorted(self.proxy_startups.items()))
             lines.append(f"litellm proxy cold start: {starts}")
         return lines
+
+    def to_json(self, ledger: Ledger, meta: dict[str, Any]) -> dict[str, Any]:
+        """Everything the parity report and the benchmarks read: outcomes, comparisons, timings."""
+        return {
+            "meta": {**meta, "proxy_startups_s": self.proxy_startups},
+            "areas": {a: {p: vars(t) for p, t in paths.items()} for a, paths in self.areas.items()},
+            "divergences": {e.id: {**e.as_dict(), "hits": self.hits[e.id]} for e in ledger.entries if self.hits[e.id]},
+            "stale": self.stale(ledger),
+            "outcomes": self.outcomes,
+            "comparisons": self.comparisons,
+        }

@@ -1,0 +1,119 @@
+"""Secrets never reach a cassette: a scan of every committed one, and a property over random secrets."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import vcr.serializers.yamlserializer
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from vcr.request import Request
+
+from harness.cassettes import PLACEHOLDERS, AtomicPersister, request_filter, response_filter
+from harness.scrub import REDACTED, Scrubber, is_sensitive
+
+CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
+JWT = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]+")
+MASTER_KEY = re.compile(r"\bsk-[\w-]{16,}")
+HEX_KEY = re.compile(r"\b[0-9a-f]{32}\b")
+LOOPBACK = re.compile(r"127\.0\.0\.1|localhost|\[::1\]")
+
+
+def _cassettes() -> list[Path]:
+    files = sorted(CASSETTES.rglob("*.yaml"))
+    assert files, "no cassettes found to scan"
+    return files
+
+
+def test_committed_cassettes_hold_no_secret_shaped_values():
+    for file in _cassettes():
+        text = file.read_text()
+        assert not JWT.search(text), f"{file}: holds a JWT"
+        assert not MASTER_KEY.search(text), f"{file}: holds an sk- key"
+        assert not LOOPBACK.search(text), f"{file}: holds a real (loopback) host instead of the placeholder"
+        data = yaml.safe_load(text)
+        for interaction in data["interactions"]:
+            request = interaction["request"]
+            assert request["uri"].startswith(tuple(PLACEHOLDERS.values())), f"{file}: {request['uri']}"
+            for section in (request["headers"], interaction["response"]["headers"]):
+                for name, values in section.items():
+                    if is_sensitive(name):
+                        assert all(v in (REDACTED, "") for v in values), f"{file}: header {name} not redacted"
+                    else:
+                        assert not any(HEX_KEY.search(str(v)) for v in values), f"{file}: {name} looks like a key"
+
+
+def test_the_scan_catches_what_it_claims(tmp_path: Path):
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJodHRwczovL2NvZ25pdGl2ZXNlcnZpY2VzIn0.c2ln"
+    assert JWT.search(token) and MASTER_KEY.search("sk-" + "a" * 20) and HEX_KEY.search("0" * 32)
+
+
+NAMES = st.sampled_from(
+    [
+        "api-key",
+        "Authorization",
+        "X-Custom-Token",
+        "Cookie",
+        "Set-Cookie",
+        "ocp-apim-subscription-key",
+        "X-Client-Secret",
+        "proxy-authorization",
+        "X-API-KEY",
+    ]
+)
+JSON_KEYS = st.sampled_from(["api_key", "access_token", "client_secret", "password", "refreshToken", "AUTH", "Key"])
+SECRET = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.", min_size=12, max_size=40
+).map(lambda s: "S3cr3t" + s)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    secrets=st.lists(SECRET, min_size=4, max_size=4, unique=True),
+    header=NAMES,
+    key=JSON_KEYS,
+    query=st.sampled_from(["api-key", "sig", "token", "code_key"]),
+    tmp=st.just(None),
+)
+def test_random_secrets_never_reach_the_written_file(tmp_path_factory, secrets, header, key, query, tmp):
+    header_secret, body_secret, query_secret, echoed = secrets
+    scrubber = Scrubber(hosts={"http://127.0.0.1:4242": PLACEHOLDERS["public"]})
+    scrubber.add_secrets([echoed])  # a known secret that the upstream echoes back in content
+    body = json.dumps(
+        {
+            "messages": [{"role": "user", "content": f"my key is {echoed}"}],
+            "nested": {key: body_secret, "list": [{key: body_secret}]},
+        }
+    )
+    request = Request(
+        "POST",
+        f"http://127.0.0.1:4242/openai/deployments/chat/chat/completions?api-version=2024-10-21&{query}={query_secret}",
+        body.encode(),
+        {header: header_secret, "content-type": "application/json"},
+    )
+    sse = "data: " + json.dumps({"choices": [], key: body_secret, "note": echoed}) + "\n\ndata: [DONE]\n\n"
+    response = {
+        "status": {"code": 200, "message": "OK"},
+        "headers": {header: [header_secret], "set-cookie": [f"session={header_secret}"], "x-echo": [echoed]},
+        "body": {"string": sse.encode()},
+    }
+    cleaned_request = request_filter(scrubber)(request)
+    cleaned_response = response_filter(scrubber)(response)
+    path = tmp_path_factory.mktemp("secrets") / "cassette.yaml"
+    AtomicPersister.save_cassette(
+        path, {"requests": [cleaned_request], "responses": [cleaned_response]}, vcr.serializers.yamlserializer
+    )
+    written = path.read_text()
+    for secret in secrets:
+        assert secret not in written
+    assert "127.0.0.1" not in written
+    # deterministic, as vcrpy re-runs the request filter at match time
+    again = request_filter(scrubber)(request)
+    assert (again.uri, again.body, dict(again.headers)) == (
+        cleaned_request.uri,
+        cleaned_request.body,
+        dict(cleaned_request.headers),
+    )
