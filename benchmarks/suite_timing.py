@@ -24,9 +24,24 @@ def run(extra: list[str]) -> tuple[float, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "parity.json"
         started = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider",
-                               "--parity-report", str(report), *extra], cwd=ROOT, capture_output=True, text=True,
-                              timeout=1800)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "tests/contract",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--parity-report",
+                str(report),
+                *extra,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
         wall = time.perf_counter() - started
         if proc.returncode != 0:
             raise SystemExit(f"benchmark: the suite failed ({proc.returncode}):\n{proc.stdout[-2000:]}")
@@ -43,15 +58,20 @@ def describe(label: str, wall: float, data: dict) -> None:
     cases = len({t["case"] for t in timings})
     budget = 2 * (cold + latency_sum)
     print(f"{label}: {cases} cases x 2 paths = {len(timings)} items, wall {wall:.1f} s")
-    print(f"  proxy cold start:            {cold:.1f} s (per worker: "
-          + ", ".join(f"{k} {v:.1f}" for k, v in sorted(startups.items())) + ")")
+    print(
+        f"  proxy cold start:            {cold:.1f} s (per worker: "
+        + ", ".join(f"{k} {v:.1f}" for k, v in sorted(startups.items()))
+        + ")"
+    )
     for path, values in per_path.items():
-        print(f"  per-case time, {path:<8}     median {statistics.median(values) * 1000:6.1f} ms, "
-              f"sum {sum(values):.2f} s")
-    print(f"  harness overhead per case:   median {statistics.median(overhead) * 1000:.2f} ms "
-          f"(target < 5 ms)")
-    print(f"  target: wall < 2 x (cold start + sum of latencies) = {budget:.1f} s -> "
-          f"{'met' if wall < budget else 'NOT met'}")
+        print(
+            f"  per-case time, {path:<8}     median {statistics.median(values) * 1000:6.1f} ms, sum {sum(values):.2f} s"
+        )
+    print(f"  harness overhead per case:   median {statistics.median(overhead) * 1000:.2f} ms (target < 5 ms)")
+    print(
+        f"  target: wall < 2 x (cold start + sum of latencies) = {budget:.1f} s -> "
+        f"{'met' if wall < budget else 'NOT met'}"
+    )
 
 
 def main() -> int:

@@ -33,7 +33,7 @@ class Scenario:
     setup: str = "good-key"
     timeout_s: float = DEFAULT_TIMEOUT_S
     max_retries: int = 0
-    stop_after_chunks: int | None = None  # a client that stops reading early
+    stop_after_content: int | None = None  # a client that stops reading after this many content chunks
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -41,6 +41,10 @@ class Path(Protocol):
     name: str
 
     def observe(self, scenario: Scenario) -> Observation: ...
+
+
+def _content_chunks(chunks: list[dict[str, Any]]) -> int:
+    return sum(1 for c in chunks for ch in c.get("choices") or [] if (ch.get("delta") or {}).get("content"))
 
 
 def _harness_cause(exc: openai.OpenAIError) -> BaseException | None:
@@ -67,13 +71,13 @@ def _sync_call(client: openai.OpenAI, model: str, scenario: Scenario) -> Observa
     try:
         for chunk in stream:
             chunks.append(chunk.to_dict())
-            if scenario.stop_after_chunks is not None and len(chunks) >= scenario.stop_after_chunks:
+            if scenario.stop_after_content is not None and _content_chunks(chunks) >= scenario.stop_after_content:
                 break
     except (openai.OpenAIError, httpx.HTTPError, ValueError) as exc:
         error = exc
     finally:
         stream.close()
-    return observe_stream(raw.status_code, chunks, raw.headers, error)
+    return observe_stream(raw.status_code, chunks, raw.headers, error, released=stream.response.is_closed)
 
 
 async def _async_call(client: openai.AsyncOpenAI, model: str, scenario: Scenario) -> Observation:
@@ -93,24 +97,34 @@ async def _async_call(client: openai.AsyncOpenAI, model: str, scenario: Scenario
     try:
         async for chunk in stream:
             chunks.append(chunk.to_dict())
-            if scenario.stop_after_chunks is not None and len(chunks) >= scenario.stop_after_chunks:
+            if scenario.stop_after_content is not None and _content_chunks(chunks) >= scenario.stop_after_content:
                 break
     except (openai.OpenAIError, httpx.HTTPError, ValueError) as exc:
         error = exc
     finally:
         await stream.close()
-    return observe_stream(raw.status_code, chunks, raw.headers, error)
+    return observe_stream(raw.status_code, chunks, raw.headers, error, released=stream.response.is_closed)
 
 
 def _run(
     make_sync: Callable[[], openai.OpenAI], make_async: Callable[[], openai.AsyncOpenAI], model: str, scenario: Scenario
 ) -> Observation:
+    # A client the SDK refuses to build (say, no api_version) is what the application sees at
+    # start-up: observed as a failure like any other.
     if not scenario.use_async:
-        with make_sync() as client:
+        try:
+            client = make_sync()
+        except openai.OpenAIError as exc:
+            return observe_failure(exc)
+        with client:
             return _sync_call(client, model, scenario)
 
     async def go() -> Observation:
-        async with make_async() as client:
+        try:
+            client = make_async()
+        except openai.OpenAIError as exc:
+            return observe_failure(exc)
+        async with client:
             return await _async_call(client, model, scenario)
 
     return asyncio.run(go())
@@ -147,9 +161,11 @@ class LiteLLMPath:
     name: str = "litellm"
 
     def observe(self, scenario: Scenario) -> Observation:
+        # `proxy_url` / `proxy_key` in `scenario.extra` stand for a client configured against another
+        # proxy address or with another key (the unreachable-proxy and proxy-key cases).
         kwargs = {
-            "base_url": self.base_url.rstrip("/") + "/v1",
-            "api_key": self.api_key,
+            "base_url": str(scenario.extra.get("proxy_url", self.base_url)).rstrip("/") + "/v1",
+            "api_key": scenario.extra.get("proxy_key", self.api_key),
             "timeout": scenario.timeout_s,
             "max_retries": scenario.max_retries,
         }

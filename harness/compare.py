@@ -167,14 +167,29 @@ def _walk(direct: Any, litellm: Any, path: str, level: Level, out: list[Mismatch
 def _grammar(direct: list[Any], litellm: list[Any], path: str, level: Level, out: list[Mismatch]) -> None:
     """A stream grammar differs by named steps (`grammar[prompt_filter]` missing), not by position,
     so that a ledger entry can accept one dropped step without accepting any other change."""
-    matcher = difflib.SequenceMatcher(a=direct, b=litellm, autojunk=False)
+    # Align on the kind of step first ("role+" and "role" are the same step, repeated or not), then
+    # report a changed repetition as `grammar[role+->role]`.
+    bases = ([str(s).rstrip("+") for s in direct], [str(s).rstrip("+") for s in litellm])
+    matcher = difflib.SequenceMatcher(a=bases[0], b=bases[1], autojunk=False)
     for op, a0, a1, b0, b1 in matcher.get_opcodes():
-        if op == "delete":
+        if op == "equal":
+            for a, b in zip(direct[a0:a1], litellm[b0:b1], strict=True):
+                if a != b:
+                    out.append(Mismatch(f"{path}[{a}->{b}]", "value", a, b, level))
+        elif op == "delete":
             out.extend(Mismatch(f"{path}[{step}]", "missing", step, _ABSENT, level) for step in direct[a0:a1])
         elif op == "insert":
             out.extend(Mismatch(f"{path}[{step}]", "extra", _ABSENT, step, level) for step in litellm[b0:b1])
         elif op == "replace":
-            out.append(Mismatch(f"{path}[{a0}]", "value", direct[a0:a1], litellm[b0:b1], level))
+            replaced, added = direct[a0:a1], litellm[b0:b1]
+            for i in range(max(len(replaced), len(added))):
+                if i < len(replaced) and i < len(added):
+                    step = f"{path}[{replaced[i]}->{added[i]}]"
+                    out.append(Mismatch(step, "value", replaced[i], added[i], level))
+                elif i < len(replaced):
+                    out.append(Mismatch(f"{path}[{replaced[i]}]", "missing", replaced[i], _ABSENT, level))
+                else:
+                    out.append(Mismatch(f"{path}[{added[i]}]", "extra", _ABSENT, added[i], level))
 
 
 def diff(direct: Mapping[str, Any], litellm: Mapping[str, Any], level: Level) -> list[Mismatch]:

@@ -103,3 +103,101 @@ def failure(exception: str, status: int | None) -> Expectation:
         )
 
     return check
+
+
+def json_content(schema: dict[str, Any] | None = None) -> Expectation:
+    """Every choice's content parses as a JSON object (and validates against `schema` if given)."""
+
+    def check(obs: Observation) -> None:
+        for choice in _choices(obs):
+            value = json.loads(choice["content"] or "")
+            assert isinstance(value, dict), f"expected a JSON object, got {choice['content']!r}"
+            if schema is not None:
+                import jsonschema
+
+                jsonschema.validate(value, schema)
+
+    return check
+
+
+def logprobs(top: int) -> Expectation:
+    """Each content token has a logprob entry with `top` alternatives, and they spell the content."""
+
+    def check(obs: Observation) -> None:
+        assert isinstance(obs, ResponseObservation), f"expected a response, got {obs.kind}"
+        for choice in obs.body["choices"]:
+            entries = (choice.get("logprobs") or {}).get("content") or []
+            assert entries, "no logprobs returned"
+            assert "".join(e["token"] for e in entries) == choice["message"]["content"]
+            assert all(len(e["top_logprobs"]) == top for e in entries)
+
+    return check
+
+
+def stream_usage() -> Expectation:
+    """The stream's last chunk carried usage that adds up."""
+
+    def check(obs: Observation) -> None:
+        assert isinstance(obs, StreamObservation), f"expected a stream, got {obs.kind}"
+        usage = obs.assembled.get("usage")
+        assert usage, "no usage chunk in the stream"
+        assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"], usage
+
+    return check
+
+
+def stream_ends_cleanly() -> Expectation:
+    def check(obs: Observation) -> None:
+        assert isinstance(obs, StreamObservation), f"expected a stream, got {obs.kind}"
+        assert obs.error is None, f"the stream ended with an error: {obs.error}"
+        assert obs.grammar and obs.grammar[-1] in ("finish", "usage"), f"no final chunk: {obs.grammar}"
+
+    return check
+
+
+def stream_released() -> Expectation:
+    """A client that stopped early got its chunks, no error, and its connection back."""
+
+    def check(obs: Observation) -> None:
+        assert isinstance(obs, StreamObservation), f"expected a stream, got {obs.kind}"
+        assert obs.error is None, f"stopping early raised: {obs.error}"
+        assert obs.released, "the response was not closed after the client stopped reading"
+        assert "finish" not in obs.grammar, "the client was meant to stop before the end"
+
+    return check
+
+
+def stream_broken() -> Expectation:
+    """The stream started, then failed while being read (a cut connection)."""
+
+    def check(obs: Observation) -> None:
+        assert isinstance(obs, StreamObservation), f"expected a stream, got {obs.kind}"
+        assert obs.error is not None, "the stream was expected to break"
+        assert "finish" not in obs.grammar, f"a broken stream must not finish: {obs.grammar}"
+
+    return check
+
+
+def message_contains(text: str) -> Expectation:
+    def check(obs: Observation) -> None:
+        assert isinstance(obs, FailureObservation), f"expected a failure, got {obs.kind}"
+        assert text in str(obs.error.get("message")), f"{text!r} not in {obs.error.get('message')!r}"
+
+    return check
+
+
+def succeeds() -> Expectation:
+    def check(obs: Observation) -> None:
+        assert isinstance(obs, (ResponseObservation, StreamObservation)), f"expected success, got {obs.tree()}"
+
+    return check
+
+
+def finish_reasons(*expected: str | None) -> Expectation:
+    """Each choice's finish_reason, in order (None where a choice never finished)."""
+
+    def check(obs: Observation) -> None:
+        got = tuple(c["finish_reason"] for c in _choices(obs))
+        assert got == expected, f"finish_reasons: expected {expected}, got {got}"
+
+    return check

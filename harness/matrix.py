@@ -60,6 +60,10 @@ SETUPS: tuple[Setup, ...] = (
     Setup("fault-500", deployment="fault-500"),
     Setup("fault-503", deployment="fault-503"),
     Setup("fault-429", deployment="fault-429"),
+    Setup("faults"),  # its own model group, so injected failures cannot cool down `good-key`
+    Setup("old-api-version", api_version="2024-06-01"),
+    Setup("unsupported-api-version", api_version="2019-01-01"),
+    Setup("missing-api-version", api_version=""),
     Setup("private-endpoint", endpoint="private-endpoint"),
     Setup("private-resource-public-listener", endpoint="private-resource-public"),
 )
@@ -118,11 +122,9 @@ def direct_kwargs(setup: Setup, creds: Credentials, endpoint: str) -> dict[str, 
 def litellm_entry(setup: Setup, creds: Credentials, api_base: str) -> tuple[dict[str, Any], dict[str, str]]:
     """One `model_list` entry and the environment variables its `os.environ/` references need."""
     kind, value = _secret(setup, creds)
-    params: dict[str, Any] = {
-        "model": f"azure/{setup.deployment}",
-        "api_base": api_base,
-        "api_version": setup.api_version,
-    }
+    params: dict[str, Any] = {"model": f"azure/{setup.deployment}", "api_base": api_base}
+    if setup.api_version:  # an empty one stands for a config that leaves it out
+        params["api_version"] = setup.api_version
     env: dict[str, str] = {}
     if setup.credential is Credential.LITERAL_VAR:
         params["api_key"] = "${AZURE_OPENAI_API_KEY}"

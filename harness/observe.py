@@ -87,6 +87,7 @@ class StreamObservation:
     headers: Mapping[str, str]
     chunks: tuple[Mapping[str, Any], ...] = field(default=(), compare=False)
     error: Mapping[str, Any] | None = None
+    released: bool = True  # the HTTP response was closed once the client stopped reading
     kind: Kind = "stream"
 
     def tree(self) -> dict[str, Any]:
@@ -99,6 +100,7 @@ class StreamObservation:
             "assembled": self.assembled,
             "headers": self.headers,
             "error": self.error,
+            "released": self.released,
         }
 
 
@@ -164,6 +166,8 @@ def chunk_kind(chunk: Mapping[str, Any]) -> str:
     delta = choice.get("delta") or {}
     if choice.get("finish_reason"):
         return "finish"
+    if chunk.get("usage") and not delta:
+        return "usage+choice"  # usage delivered on a chunk that also carries an (empty) choice
     if delta.get("role"):
         return "role"
     if delta.get("tool_calls"):
@@ -226,7 +230,11 @@ def assemble(chunks: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def observe_stream(
-    status: int, chunks: list[Mapping[str, Any]], headers: Mapping[str, str], error: BaseException | None = None
+    status: int,
+    chunks: list[Mapping[str, Any]],
+    headers: Mapping[str, str],
+    error: BaseException | None = None,
+    released: bool = True,
 ) -> StreamObservation:
     kinds = [chunk_kind(c) for c in chunks]
     masked = [mask(c) for c in chunks]
@@ -247,4 +255,5 @@ def observe_stream(
         headers=significant_headers(headers),
         chunks=tuple(masked),
         error=observe_failure(error).tree() if error is not None else None,
+        released=released,
     )

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from harness.matrix import SETUPS, Credentials, render_proxy_config
 from harness.netguard import loopback_only
 from harness.observe import Observation
 from harness.proxy import ProxyStartError, RunningProxy, litellm_version, run_proxy
-from harness.recording import Capture, CaseRef, CassetteSession, LiveCapture
+from harness.recording import Capture, CaseRef, CassetteSession, ForwardingCapture, LiveCapture
 from harness.results import PROPERTY, TIMING, RunResults
 from harness.scrub import Scrubber
 from harness.settings import (
@@ -337,12 +338,43 @@ def contract_runner(
         proxy: RunningProxy = request.getfixturevalue("litellm_proxy")
         paths["litellm"] = LiteLLMPath(base_url=proxy.url, api_key=proxy.master_key)
     return ContractRunner(
+        before_case=upstream_target.reset,
         paths=paths,
         capture=contract_capture,
         ledger=divergence_ledger,
         level=harness_settings.level,
         litellm_version=litellm_version(),
     )
+
+
+@pytest.fixture(scope="session")
+def live_contract_runner(
+    harness_settings: HarnessSettings,
+    upstream_target: UpstreamTarget,
+    upstream_server: UpstreamServer | None,
+    run_credentials: Credentials,
+    contract_runner: ContractRunner,
+) -> Iterator[ContractRunner]:
+    """The runner for cases a cassette cannot hold (timing faults). Without cassettes it is the
+    main runner; with them, both paths meet a live in-process emulator that accepts the run's
+    credentials, the proxy's calls passing through the upstream server as they arrive."""
+    if upstream_server is None:
+        yield contract_runner
+        return
+    with ExitStack() as stack:
+        target = upstream_target
+        if not target.emulators:
+            target = stack.enter_context(emulator_upstream(upstream_target.emulator_config))
+        paths = dict(contract_runner.paths)
+        paths["direct"] = DirectPath(endpoints=target.endpoints, credentials=run_credentials)
+        yield ContractRunner(
+            paths=paths,
+            capture=ForwardingCapture(target, upstream_server),
+            ledger=contract_runner.ledger,
+            level=contract_runner.level,
+            litellm_version=contract_runner.litellm_version,
+            before_case=target.reset,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -369,20 +401,30 @@ def private_azure_emulator() -> Iterator[RunningEmulator]:
 class BoundContract:
     """The `contract` fixture: runs a case on this item's path and records the comparison."""
 
-    def __init__(self, runner: ContractRunner, path: str, area: str, item: pytest.Item, test_file: str) -> None:
-        self.runner, self.path, self.area, self.item, self.test_file = runner, path, area, item, test_file
+    def __init__(
+        self,
+        runner: ContractRunner,
+        live: Callable[[], ContractRunner],
+        path: str,
+        area: str,
+        item: pytest.Item,
+        test_file: str,
+    ) -> None:
+        self.runner, self.live, self.path, self.area, self.item = runner, live, path, area, item
+        self.test_file = test_file
 
     def __repr__(self) -> str:
         return f"<contract area={self.area} path={self.path}>"
 
     def run(self, case: Case) -> Observation:
         __tracebackhide__ = True
+        runner = self.runner if case.replayable else self.live()
         started = time.perf_counter()
         try:
-            return self.runner.run(case, CaseRef(self.area, case.id, self.test_file), self.path, self._record)
+            return runner.run(case, CaseRef(self.area, case.id, self.test_file), self.path, self._record)
         finally:
             total = time.perf_counter() - started
-            calls = dict(self.runner.call_seconds)
+            calls = dict(runner.call_seconds)
             self.item.user_properties.append(
                 (
                     TIMING,
@@ -401,14 +443,19 @@ class BoundContract:
 
 
 @pytest.fixture
-def contract(
-    request: pytest.FixtureRequest, contract_runner: ContractRunner, contract_path: str, upstream_target: UpstreamTarget
-) -> BoundContract:
-    upstream_target.reset()
+def contract(request: pytest.FixtureRequest, contract_runner: ContractRunner, contract_path: str) -> BoundContract:
+    """Run a `Case` on this item's path: `contract.run(case)` returns the observation."""
     area = request.node.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
     request.node.user_properties.append((_ITEM, {"area": area, "path": contract_path}))
     test_file = request.node.nodeid.split("::", 1)[0]
-    return BoundContract(contract_runner, contract_path, area, request.node, test_file)
+    return BoundContract(
+        contract_runner,
+        lambda: request.getfixturevalue("live_contract_runner"),
+        contract_path,
+        area,
+        request.node,
+        test_file,
+    )
 
 
 # ---------------------------------------------------------------- hooks: results and summary

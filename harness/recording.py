@@ -221,3 +221,29 @@ def _unused_message(file: Path, unused: list[Request], ref: CaseRef) -> str:
         f"harness: {len(unused)} recorded interaction(s) in {file} were never requested ({shown}); the case now "
         f"makes fewer upstream calls than when it was recorded. Re-record: {ref.command}"
     )
+
+
+@dataclass
+class ForwardingCapture:
+    """Timing-fault cases while the suite records or replays: both paths meet a live emulator.
+
+    The direct client calls it straight; the proxy's calls pass through the upstream server,
+    which forwards them as they arrive (no cassette). The emulator's journal says what was sent.
+    """
+
+    target: UpstreamTarget
+    server: UpstreamServer
+
+    def observe(self, path: str, ref: CaseRef, call: Call) -> tuple[Observation, list[dict[str, Any]] | None]:
+        __tracebackhide__ = True
+        journal = LiveCapture(self.target)
+        if path == "direct":
+            return journal.observe(path, ref, call)
+        activation = Activation(
+            path=None, record=False, keep_old=False, replay_first=False, forward_to=self.target.endpoints
+        )
+        self.server.activate(activation)
+        try:
+            return journal.observe(path, ref, call)
+        finally:
+            self.server.deactivate()

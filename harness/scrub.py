@@ -48,11 +48,18 @@ def is_sensitive(name: str) -> bool:
     return lowered in _SENSITIVE_EXACT or bool(_SENSITIVE_PART.search(lowered))
 
 
-def scrub_json(value: Any) -> Any:
+def scrub_json(value: Any, *, in_logprobs: bool = False) -> Any:
+    """Redact sensitive keys. Inside `logprobs` a key named `token` is model output, not a credential."""
     if isinstance(value, Mapping):
-        return {k: (REDACTED if is_sensitive(str(k)) and v is not None else scrub_json(v)) for k, v in value.items()}
+        out = {}
+        for k, v in value.items():
+            if not in_logprobs and is_sensitive(str(k)) and v is not None:
+                out[k] = REDACTED
+            else:
+                out[k] = scrub_json(v, in_logprobs=in_logprobs or k == "logprobs")
+        return out
     if isinstance(value, list):
-        return [scrub_json(v) for v in value]
+        return [scrub_json(v, in_logprobs=in_logprobs) for v in value]
     return value
 
 

@@ -8,7 +8,6 @@ thing on each.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -24,6 +23,8 @@ class UpstreamTarget:
     endpoints: Mapping[str, str]
     credentials: Credentials
     emulators: tuple[RunningEmulator, ...] = ()
+    #: what an emulator must be configured with to accept these credentials (replay's throwaways)
+    emulator_config: EmulatorConfig | None = None
 
     def reset(self) -> None:
         for running in self.emulators:
@@ -53,6 +54,7 @@ def emulator_upstream(config: EmulatorConfig | None = None) -> Iterator[Upstream
             },
             credentials=Credentials(api_key=main.api_key, mint_token=main.mint_token),
             emulators=(main, private),
+            emulator_config=main_config,
         )
 
 
@@ -60,10 +62,11 @@ def replay_upstream() -> UpstreamTarget:
     """Nothing real behind: the endpoints are the cassettes' placeholders and the credentials are
     throwaway values of the right shape (a key, Entra-style JWTs), since replay never checks them
     but the auth *scheme* each setup uses is matched."""
-    key = secrets.token_hex(16)
-    signing = secrets.token_hex(32)
+    config = EmulatorConfig()  # fresh random key and signing secret
+    signing = config.signing_secret
     return UpstreamTarget(
         kind="replay",
         endpoints=dict(PLACEHOLDERS),
-        credentials=Credentials(api_key=key, mint_token=lambda kind: mint_token(signing, kind)),
+        credentials=Credentials(api_key=config.api_key, mint_token=lambda kind: mint_token(signing, kind)),
+        emulator_config=config,
     )

@@ -26,7 +26,7 @@ import httpx
 from vcr.request import Request
 
 from harness.cassettes import Miss, closest, load_for_matching, matches, request_filter
-from harness.emulator.asgi import Receive, Scope, Send
+from harness.emulator.asgi import Receive, Scope, Send, StreamCut
 from harness.scrub import Scrubber
 from harness.serving import bind, serve_in_thread, url_of
 
@@ -49,6 +49,9 @@ class Activation:
     misses: list[Miss] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     shared_count: int = 0
+    #: forward everything, byte for byte and as it arrives, to these endpoints; record nothing
+    #: (cases whose timing faults a cassette cannot hold)
+    forward_to: Mapping[str, str] | None = None
 
 
 class UpstreamServer:
@@ -90,6 +93,10 @@ class UpstreamServer:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
+        active = self._active
+        if active is not None and active.forward_to is not None:
+            await self._stream_through(active, scope, body, send)
+            return
         status, headers, content = await asyncio.to_thread(self._handle, scope, body)
         await send(
             {
@@ -107,6 +114,42 @@ class UpstreamServer:
             await send({"type": "http.response.body", "body": events[-1]})
         else:
             await send({"type": "http.response.body", "body": content})
+
+    async def _stream_through(self, active: Activation, scope: Scope, body: bytes, send: Send) -> None:
+        """Pass the upstream's answer on as it comes: delays stay delays, a cut stays a cut."""
+        parts = scope["path"].split("/", 3)
+        forward_to = active.forward_to or {}
+        if len(parts) < 4 or parts[1] != "ep" or parts[2] not in forward_to:
+            await send({"type": "http.response.start", "status": 404, "headers": []})
+            await send({"type": "http.response.body", "body": b"harness upstream: unknown endpoint prefix"})
+            return
+        query = scope.get("query_string", b"").decode("latin-1")
+        url = forward_to[parts[2]] + "/" + parts[3] + (f"?{query}" if query else "")
+        headers = [
+            (k.decode("latin-1"), v.decode("latin-1"))
+            for k, v in scope["headers"]
+            if k.decode("latin-1").lower() not in _HOP_BY_HOP | {"host"}
+        ]
+        async with (
+            httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S) as client,
+            client.stream(scope["method"], url, content=body, headers=headers) as response,
+        ):
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": response.status_code,
+                    "headers": [
+                        (k.encode("latin-1"), v.encode("latin-1"))
+                        for k, v in _response_headers(response.headers.multi_items())
+                    ],
+                }
+            )
+            try:
+                async for chunk in response.aiter_raw():
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            except httpx.HTTPError as exc:
+                raise StreamCut("harness upstream: the upstream cut the stream; cutting it here too") from exc
+            await send({"type": "http.response.body", "body": b""})
 
     def _handle(self, scope: Scope, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
         path: str = scope["path"]

@@ -147,9 +147,12 @@ def _choice(body: dict[str, Any], index: int, seed: int, faults: Faults, limit: 
 
 def complete(body: dict[str, Any], deployment: Deployment, faults: Faults) -> Completion:
     """The deterministic answer to a validated request."""
+    # The model sees the prompt, not the JSON spelling: a null field and an absent one are the same
+    # message, so they must get the same answer.
+    messages = [{k: v for k, v in m.items() if v is not None} for m in body["messages"]]
     seed = text.seed_for(
         deployment.model,
-        body["messages"],
+        messages,
         body.get("tools"),
         body.get("tool_choice"),
         body.get("response_format"),

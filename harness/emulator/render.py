@@ -138,11 +138,17 @@ def stream_events(
             event["usage"] = None
         return event
 
+    # With n > 1 the choices are interleaved, one choice per chunk, as the service streams them:
+    # every role chunk, then the deltas round-robin, then every finish chunk.
     for choice in completion.choices:
         role: dict[str, Any] = {"content": "" if not choice.tool_calls else None, "refusal": None, "role": "assistant"}
         events.append(chunk(choice, role, {}, None))
-        deltas = _deltas(choice)
-        for position, delta in enumerate(deltas):
+    per_choice = [_deltas(choice) for choice in completion.choices]
+    for position in range(max((len(d) for d in per_choice), default=0)):
+        for choice, deltas in zip(completion.choices, per_choice, strict=True):
+            if position >= len(deltas):
+                continue
+            delta = deltas[position]
             last = position == len(deltas) - 1
             flagged = choice.filtered if last else None
             cfr = filtering.choice_results(flagged, protected) if not choice.tool_calls else {}
@@ -150,6 +156,7 @@ def stream_events(
             if choice.logprobs is not None and "content" in delta:
                 logprobs = {"content": [choice.logprobs[position]], "refusal": None}
             events.append(chunk(choice, delta, cfr, None, logprobs))
+    for choice in completion.choices:
         events.append(chunk(choice, {}, {}, choice.finish_reason))
     if include_usage:
         events.append(

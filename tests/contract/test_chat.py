@@ -31,10 +31,45 @@ WEATHER = {
         },
     },
 }
+TIME = {
+    "type": "function",
+    "function": {
+        "name": "get_time",
+        "description": "Local time in a time zone",
+        "parameters": {"type": "object", "properties": {"zone": {"type": "string"}}, "required": ["zone"]},
+    },
+}
+PERSON_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "name": {"type": "string"},
+        "age": {"type": "integer", "minimum": 0, "maximum": 120},
+        "tags": {"type": "array", "items": {"type": "string"}},
+    },
+    "required": ["name", "age", "tags"],
+    "additionalProperties": False,
+}
+LONG_PROMPT = "Summarize this incident report. " + " ".join(
+    f"At step {i} the gateway retried the request against the regional endpoint and logged the latency."
+    for i in range(120)
+)
 
 
 def user(text: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": text}]
+
+
+def _tool_round_trip() -> list[dict]:
+    call = {
+        "id": "call_weather_1",
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": '{"city":"Paris","unit":"celsius"}'},
+    }
+    return [
+        *user("What's the weather in Paris?"),
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "call_weather_1", "content": '{"temperature": 21, "sky": "clear"}'},
+    ]
 
 
 CASES = [
@@ -84,9 +119,90 @@ CASES = [
         expect.all_of(expect.n_choices(2), expect.finish_reason("stop")),
     ),
     Case(
+        "seed-temperature-0",
+        Scenario({"messages": user("Pick a colour."), "seed": 42, "temperature": 0}),
+        expect.all_of(expect.finish_reason("stop"), expect.has_text()),
+    ),
+    Case(
         "tool-call",
         Scenario({"messages": user("What's the weather in Paris?"), "tools": [WEATHER]}),
         expect.all_of(expect.finish_reason("tool_calls"), expect.tool_calls("get_weather")),
+    ),
+    Case(
+        "tool-choice-none",
+        Scenario({"messages": user("What's the weather in Paris?"), "tools": [WEATHER], "tool_choice": "none"}),
+        expect.all_of(expect.finish_reason("stop"), expect.has_text()),
+    ),
+    Case(
+        "tool-choice-required",
+        Scenario({"messages": user("Tell me something."), "tools": [WEATHER, TIME], "tool_choice": "required"}),
+        expect.all_of(expect.finish_reason("tool_calls"), expect.tool_calls("get_weather")),
+    ),
+    Case(
+        "tool-choice-named",
+        Scenario(
+            {
+                "messages": user("What's the weather in Oslo?"),
+                "tools": [WEATHER, TIME],
+                "tool_choice": {"type": "function", "function": {"name": "get_time"}},
+            }
+        ),
+        expect.all_of(expect.finish_reason("tool_calls"), expect.tool_calls("get_time")),
+    ),
+    Case(
+        "parallel-tool-calls",
+        Scenario({"messages": user("Use get_weather and get_time for Lima."), "tools": [WEATHER, TIME]}),
+        expect.all_of(expect.finish_reason("tool_calls"), expect.tool_calls("get_weather", "get_time")),
+    ),
+    Case(
+        "tool-result-final-answer",
+        Scenario({"messages": _tool_round_trip(), "tools": [WEATHER]}),
+        expect.all_of(expect.finish_reason("stop"), expect.has_text()),
+    ),
+    Case(
+        "json-object",
+        Scenario(
+            {"messages": user("Describe a deployment as a json object."), "response_format": {"type": "json_object"}}
+        ),
+        expect.all_of(expect.finish_reason("stop"), expect.json_content()),
+    ),
+    Case(
+        "json-schema-strict",
+        Scenario(
+            {
+                "messages": user("Invent a person."),
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": "person", "strict": True, "schema": PERSON_SCHEMA},
+                },
+            }
+        ),
+        expect.all_of(expect.finish_reason("stop"), expect.json_content(PERSON_SCHEMA)),
+    ),
+    Case(
+        "logprobs",
+        Scenario({"messages": user("One word about tokens."), "logprobs": True, "top_logprobs": 2, "max_tokens": 6}),
+        expect.all_of(expect.finish_reason("length"), expect.logprobs(top=2)),
+    ),
+    Case(
+        "user",
+        Scenario({"messages": user("Who is calling?"), "user": "contract-suite-user-42"}),
+        expect.all_of(expect.finish_reason("stop"), expect.has_text()),
+    ),
+    Case(
+        "unicode-emoji",
+        Scenario({"messages": user("Grüße aus Zürich 👋 — что нового? 日本語もOK 🚀")}),
+        expect.all_of(expect.finish_reason("stop"), expect.has_text()),
+    ),
+    Case(
+        "long-prompt",
+        Scenario({"messages": user(LONG_PROMPT)}),
+        expect.all_of(expect.finish_reason("stop"), expect.has_text()),
+    ),
+    Case(
+        "async-client",
+        Scenario({"messages": user("Say hello asynchronously.")}, use_async=True),
+        expect.all_of(expect.finish_reason("stop"), expect.has_text()),
     ),
 ]
 

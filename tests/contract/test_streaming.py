@@ -1,11 +1,15 @@
 """Contract: streamed chat completions (SSE).
 
 What "the same behaviour" means here:
-- outcome: a stream on both paths, which ends cleanly (no error while reading);
-- the same stream grammar: the kinds of chunk in order, with runs collapsed
-  (`prompt_filter`, `role`, `content+`, `finish`, `usage`); re-chunking is allowed, reordering not;
-- per kind of chunk, the same keys present (e.g. `choices[].content_filter_results`);
-- at `exact`: the assembled text, tool calls, finish reasons and usage are identical.
+- outcome: a stream on both paths, which ends cleanly (no error while reading) unless the case is
+  about a broken stream;
+- the same stream grammar: the kinds of chunk in order, with runs collapsed (`prompt_filter`,
+  `role`, `content+`, `tool_call+`, `finish`, `usage`); re-chunking is allowed, reordering is not;
+- per kind of chunk, the same keys present (e.g. `choices[].content_filter_results`) and the same
+  top-level values (`model`, `object`);
+- at `exact`: the assembled text, tool calls, finish reasons and usage are identical;
+- on each path on its own: a stream assembles to the same answer as the non-streaming call
+  (`test_stream_assembles_to_the_non_stream_answer`).
 Known, accepted differences are in `divergences.yaml`.
 """
 
@@ -16,12 +20,62 @@ import pytest
 from harness import expect
 from harness.clients import Scenario
 from harness.contract import Case
+from harness.observe import ResponseObservation, StreamObservation
+
+from .test_chat import TIME, WEATHER, user
 
 CASES = [
     Case(
         "text",
-        Scenario({"messages": [{"role": "user", "content": "Stream a short answer about SSE."}]}, stream=True),
+        Scenario({"messages": user("Stream a short answer about SSE.")}, stream=True),
         expect.all_of(expect.finish_reason("stop"), expect.has_text()),
+    ),
+    Case(
+        "tool-call-deltas",
+        Scenario({"messages": user("Use get_weather and get_time for Kyiv."), "tools": [WEATHER, TIME]}, stream=True),
+        expect.all_of(expect.finish_reason("tool_calls"), expect.tool_calls("get_weather", "get_time")),
+    ),
+    Case(
+        "include-usage",
+        Scenario(
+            {"messages": user("Stream and count tokens."), "stream_options": {"include_usage": True}}, stream=True
+        ),
+        expect.all_of(expect.finish_reason("stop"), expect.stream_usage()),
+    ),
+    Case(
+        "n-2",
+        Scenario({"messages": user("Two streamed suggestions."), "n": 2}, stream=True),
+        expect.n_choices(2),
+        expect_path={
+            "direct": expect.finish_reason("stop"),
+            # ledger: stream-n2-second-choice-unfinished (pinned, so that a fix shows up here)
+            "litellm": expect.finish_reasons("stop", None),
+        },
+    ),
+    Case(
+        "output-content-filter",
+        Scenario({"messages": user("Tell a story [[fault:filter-output=violence]]")}, stream=True),
+        expect.finish_reason("content_filter"),
+        doc="Azure cuts the output and ends the stream with finish_reason content_filter.",
+    ),
+    Case(
+        "prompt-filter-first-chunk",
+        Scenario({"messages": user("What do streams start with?")}, stream=True),
+        expect.has_text(),
+        expect_path={"direct": expect.stream_grammar("prompt_filter", "role", "content+", "finish")},
+        doc="Azure's first event carries the prompt-filter verdict and no choices; the direct client sees it.",
+    ),
+    Case(
+        "done-clean-close",
+        Scenario({"messages": user("Stream to the end.")}, stream=True),
+        expect.all_of(expect.finish_reason("stop"), expect.stream_ends_cleanly()),
+        doc="`data: [DONE]` ends the stream: the SDK stops without an error on both paths.",
+    ),
+    Case(
+        "stop-reading-early",
+        Scenario({"messages": user("Stream a long answer; I will stop early.")}, stream=True, stop_after_content=2),
+        expect.stream_released(),
+        doc="The client stops after 2 content chunks and closes the stream; the connection is released on both paths.",
     ),
 ]
 
@@ -29,3 +83,43 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_streaming(case: Case, contract) -> None:
     contract.run(case)
+
+
+ASSEMBLY = [
+    Case("text", Scenario({"messages": user("Assemble me.")})),
+    Case("tools", Scenario({"messages": user("Use get_weather for Rome."), "tools": [WEATHER]})),
+    Case("n-2-length", Scenario({"messages": user("Two short ones."), "n": 2, "max_tokens": 4})),
+]
+
+
+@pytest.mark.parametrize("case", ASSEMBLY, ids=str)
+def test_stream_assembles_to_the_non_stream_answer(case: Case, contract) -> None:
+    """On each path on its own: the stream adds up to exactly what the non-streaming call returns."""
+    whole = contract.run(Case(f"{case.id}-whole", case.scenario))
+    streamed = contract.run(Case(f"{case.id}-streamed", Scenario(dict(case.scenario.params), stream=True)))
+    assert isinstance(whole, ResponseObservation) and isinstance(streamed, StreamObservation)
+    expected = [
+        {
+            "content": c["message"].get("content"),
+            "finish_reason": c["finish_reason"],
+            "tool_calls": [
+                {"name": t["function"]["name"], "arguments": t["function"]["arguments"]}
+                for t in c["message"].get("tool_calls") or []
+            ],
+        }
+        for c in whole.body["choices"]
+    ]
+    assembled = [
+        {
+            "content": c["content"],
+            "finish_reason": c["finish_reason"],
+            "tool_calls": [{"name": t["name"], "arguments": t["arguments"]} for t in c["tool_calls"]],
+        }
+        for c in streamed.assembled["choices"]
+    ]
+    if contract.path == "litellm" and len(expected) > 1:
+        # ledger: stream-n2-second-choice-unfinished. Pinned precisely: everything but the later
+        # choices' finish_reason assembles, and those are None. A LiteLLM fix makes this fail.
+        assert [c["finish_reason"] for c in assembled[1:]] == [None] * (len(expected) - 1)
+        expected = [expected[0], *({**c, "finish_reason": None} for c in expected[1:])]
+    assert assembled == expected
