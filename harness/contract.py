@@ -104,7 +104,7 @@ class ContractRunner:
     #: called before each case, e.g. to clear the emulator's quota window and journal
     before_case: Callable[[], None] = lambda: None
 
-    def _observe(self, case: Case, ref: CaseRef, path: str) -> tuple[Observation, Sent]:
+    def observe(self, case: Case, ref: CaseRef, path: str) -> tuple[Observation, Sent]:
         __tracebackhide__ = True
 
         def call() -> Observation:
@@ -119,7 +119,7 @@ class ContractRunner:
     def baseline(self, case: Case, ref: CaseRef) -> tuple[Observation, Sent]:
         __tracebackhide__ = True
         if ref.key not in self.baselines:
-            self.baselines[ref.key] = self._observe(case, ref, "direct")
+            self.baselines[ref.key] = self.observe(case, ref, "direct")
         return self.baselines[ref.key]
 
     def run(self, case: Case, ref: CaseRef, path: str, record: Callable[[CaseResult], None]) -> Observation:
@@ -127,7 +127,7 @@ class ContractRunner:
         __tracebackhide__ = True
         self.call_seconds = {}
         self.before_case()
-        observation, sent = self._observe(case, ref, path)
+        observation, sent = self.observe(case, ref, path)
         if path == "direct":
             self.baselines[ref.key] = (observation, sent)
         elif case.compare:

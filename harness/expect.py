@@ -201,3 +201,14 @@ def finish_reasons(*expected: str | None) -> Expectation:
         assert got == expected, f"finish_reasons: expected {expected}, got {got}"
 
     return check
+
+
+def error_fields(**expected: str | None) -> Expectation:
+    """The failure's error `code` / `type` / `param` (only those named)."""
+
+    def check(obs: Observation) -> None:
+        assert isinstance(obs, FailureObservation), f"expected a failure, got {obs.kind}"
+        got = {k: obs.error.get(k) for k in expected}
+        assert got == expected, f"error fields: expected {expected}, got {got}"
+
+    return check

@@ -135,7 +135,9 @@ class CassetteSession:
             unused = [r for i, (r, _) in enumerate(cassette.data[:loaded]) if not cassette.play_counts[i]]
         if self.mode == "none" and unused:
             raise CassetteError(_unused_message(file, unused, ref))
-        if new:
+        if self.mode != "none" and (new or self.mode == "rewrite" or not file.exists()):
+            if not new:  # the case sends Azure nothing: an empty cassette says so, and replay checks it
+                AtomicPersister.save_cassette(file, {"requests": [], "responses": []}, vcr.serializers.yamlserializer)
             self._stamp(file, "direct")
         return observation, [request_summary(r) for r in played + new]
 
@@ -175,7 +177,7 @@ class CassetteSession:
         unused = [r for i, (r, _) in enumerate(old) if not cassette.play_counts[i]] if cassette is not None else []
         if not record and unused:
             raise CassetteError(_unused_message(file, unused, ref))
-        if activation.recorded:
+        if record:  # even with nothing recorded: an empty cassette pins "the proxy sent Azure nothing"
             kept = [
                 (r, resp)
                 for r, resp in old

@@ -69,7 +69,11 @@ class UpstreamServer:
     # ---------------------------------------------------------------- test-side API
 
     def activate(self, activation: Activation) -> None:
-        if (not activation.record or activation.replay_first or activation.keep_old) and activation.path.exists():
+        if (
+            activation.forward_to is None
+            and (not activation.record or activation.replay_first or activation.keep_old)
+            and activation.path.exists()
+        ):
             activation.cassette = load_for_matching(activation.path, self.scrubber)
         with self._lock:
             self._active = activation
