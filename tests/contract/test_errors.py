@@ -105,7 +105,8 @@ CASES = [
         ),
         expect.stream_broken(),
         replayable=False,
-        doc="Azure drops the connection after 6 events, 0.1 s apart (so the proxy has begun streaming); the application sees the stream break.",
+        doc="Azure drops the connection after 6 events, 0.1 s apart (so the proxy has begun streaming); "
+        "the application sees the stream break.",
     ),
     Case(
         "proxy-unreachable",
