@@ -29,6 +29,7 @@ from harness.netguard import loopback_only
 from harness.observe import Observation
 from harness.proxy import ProxyStartError, RunningProxy, litellm_version, run_proxy
 from harness.recording import Capture, CaseRef, CassetteSession, ForwardingCapture, LiveCapture
+from harness.report import cassette_provenance, render_html
 from harness.results import PROPERTY, TIMING, RunResults
 from harness.scrub import Scrubber
 from harness.settings import (
@@ -51,6 +52,7 @@ class _State:
     ledger: Ledger
     results: RunResults = field(default_factory=RunResults)
     report_path: Path | None = None
+    written: list[Path] = field(default_factory=list)
     started: float = field(default_factory=time.time)
 
 
@@ -506,10 +508,12 @@ class _ContractSession:
                 "ledger": str(s.ledger_path),
                 "wall_s": time.time() - self.state.started,
                 "finished": datetime.datetime.now().isoformat(),
+                "cassettes": cassette_provenance(s.cassette_dir) if s.uses_cassettes else {},
             }
-            write_text_atomic(
-                report, json.dumps(self.state.results.to_json(self.state.ledger, meta), indent=1, default=str)
-            )
+            data = self.state.results.to_json(self.state.ledger, meta)
+            write_text_atomic(report, json.dumps(data, indent=1, default=str))
+            write_text_atomic(report.with_suffix(".html"), render_html(json.loads(json.dumps(data, default=str))))
+            self.state.written = [report, report.with_suffix(".html")]
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         results = self.state.results
@@ -518,3 +522,5 @@ class _ContractSession:
         terminalreporter.section("contract summary")
         for line in results.summary_lines(self.state.ledger):
             terminalreporter.write_line(line, red=line.startswith("STALE"))
+        if self.state.written:
+            terminalreporter.write_line("parity report: " + ", ".join(str(p) for p in self.state.written))
