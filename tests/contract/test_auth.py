@@ -14,6 +14,8 @@ asserted per path. Known, accepted differences are in `divergences.yaml`.
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
@@ -122,6 +124,10 @@ def test_the_seeds_audience_401_reaches_the_proxy_log(contract_runner, litellm_p
     case = next(c for c in CASES if c.id == "wrong-audience-token")
     observation, _ = contract_runner.observe(case, CaseRef("auth", case.id, "tests/contract/test_auth.py"), "litellm")
     assert BAD_TOKEN in str(observation.tree()["error"]["message"])
+    # The proxy may write its error log line just after it has answered: wait for it, with a deadline.
+    deadline = time.monotonic() + 10
+    while BAD_TOKEN not in litellm_proxy.log_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert BAD_TOKEN in litellm_proxy.log_text()
 
 
