@@ -3,8 +3,9 @@
 `tests/contract/divergences.yaml` is reviewed like code. Each entry says which mismatch paths it
 covers (globs where `*` matches anything, and `[*]` any list index), for which cases, observation
 kinds and LiteLLM versions, and why. A mismatch covered by an entry passes and is counted; one
-that is not fails. An entry that was in scope of a run but matched nothing is stale and fails the
-run, so the ledger stays true across upgrades (a strict xfail for documentation).
+that is not fails. An entry is stale when a case it is scoped to (`cases` minus `except_cases`)
+ran and the divergence did not occur there: that fails the run, so the ledger stays true across
+upgrades (a strict xfail for documentation), for a full run and for any `-k` subset alike.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from packaging.version import Version
 from harness.compare import Mismatch
 
 REQUIRED = ("id", "what", "paths", "litellm", "reason", "impact", "link")
-OPTIONAL = ("kinds", "cases", "observations", "workaround")
+OPTIONAL = ("kinds", "cases", "except_cases", "observations", "workaround")
 _KINDS = {"missing", "extra", "type", "value", "length"}
 _OBSERVATIONS = {"response", "stream", "error"}
 _INDEX = re.compile(r"\[\d+\]")
@@ -51,12 +52,15 @@ class Entry:
     workaround: str = ""
     _path_res: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
     _case_res: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
+    except_cases: tuple[str, ...] = ()
+    _except_res: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
 
     def in_scope(self, case: str, observation: str, version: str) -> bool:
         return (
             observation in self.observations
             and Version(version) in self.litellm
             and any(r.match(case) for r in self._case_res)
+            and not any(r.match(case) for r in self._except_res)
         )
 
     @property
@@ -117,6 +121,7 @@ def _entry(raw: Any, where: str) -> Entry:
     if observations - _OBSERVATIONS:
         raise LedgerError(f"{where}: 'observations' must be among {sorted(_OBSERVATIONS)}")
     cases = _strings(raw.get("cases", "*"), where, "cases")
+    except_cases = _strings(raw["except_cases"], where, "except_cases") if "except_cases" in raw else ()
     return Entry(
         id=raw["id"],
         what=raw["what"],
@@ -131,6 +136,8 @@ def _entry(raw: Any, where: str) -> Entry:
         workaround=str(raw.get("workaround", "")),
         _path_res=tuple(_glob(p) for p in paths),
         _case_res=tuple(_glob(c) for c in cases),
+        except_cases=except_cases,
+        _except_res=tuple(_glob(c) for c in except_cases),
     )
 
 

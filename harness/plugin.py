@@ -405,6 +405,7 @@ class BoundContract:
 
     def __init__(
         self,
+        scrubber: Scrubber,
         runner: ContractRunner,
         live: Callable[[], ContractRunner],
         path: str,
@@ -413,7 +414,7 @@ class BoundContract:
         test_file: str,
     ) -> None:
         self.runner, self.live, self.path, self.area, self.item = runner, live, path, area, item
-        self.test_file = test_file
+        self.test_file, self.scrubber = test_file, scrubber
 
     def __repr__(self) -> str:
         return f"<contract area={self.area} path={self.path}>"
@@ -424,6 +425,10 @@ class BoundContract:
         started = time.perf_counter()
         try:
             return runner.run(case, CaseRef(self.area, case.id, self.test_file), self.path, self._record)
+        except AssertionError as exc:
+            # A failure message quotes observations; a secret echoed by an upstream must not reach the terminal.
+            exc.args = (self.scrubber.text(str(exc)),)
+            raise
         finally:
             total = time.perf_counter() - started
             calls = dict(runner.call_seconds)
@@ -441,16 +446,21 @@ class BoundContract:
             )
 
     def _record(self, result: CaseResult) -> None:
-        self.item.user_properties.append((PROPERTY, result.as_dict()))
+        """Results travel to the controller and into the report: known secrets are replaced first."""
+        scrubbed = json.loads(self.scrubber.text(json.dumps(result.as_dict(), default=str)))
+        self.item.user_properties.append((PROPERTY, scrubbed))
 
 
 @pytest.fixture
-def contract(request: pytest.FixtureRequest, contract_runner: ContractRunner, contract_path: str) -> BoundContract:
+def contract(
+    request: pytest.FixtureRequest, contract_runner: ContractRunner, contract_path: str, harness_scrubber: Scrubber
+) -> BoundContract:
     """Run a `Case` on this item's path: `contract.run(case)` returns the observation."""
     area = request.node.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
     request.node.user_properties.append((_ITEM, {"area": area, "path": contract_path}))
     test_file = request.node.nodeid.split("::", 1)[0]
     return BoundContract(
+        harness_scrubber,
         contract_runner,
         lambda: request.getfixturevalue("live_contract_runner"),
         contract_path,

@@ -29,7 +29,6 @@ class RunResults:
 
     areas: dict[str, dict[str, Tally]] = field(default_factory=dict)
     hits: Counter[str] = field(default_factory=Counter)
-    in_scope: set[str] = field(default_factory=set)
     comparisons: list[dict[str, Any]] = field(default_factory=list)
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     proxy_startups: dict[str, float] = field(default_factory=dict)
@@ -53,7 +52,6 @@ class RunResults:
             tally.failed += 1
         if result is not None:
             self.hits.update(result["covered"].keys())
-            self.in_scope.update(result["scoped"])
             self.comparisons.append(result)
         self.outcomes.append(
             {
@@ -67,9 +65,19 @@ class RunResults:
             }
         )
 
+    def stale_cases(self) -> dict[str, list[str]]:
+        """Per entry, the cases it was scoped to where it did not occur."""
+        missing: dict[str, list[str]] = {}
+        for comparison in self.comparisons:
+            for entry_id in comparison["scoped"]:
+                if entry_id not in comparison["covered"]:
+                    missing.setdefault(entry_id, []).append(comparison["case"])
+        return missing
+
     def stale(self, ledger: Ledger) -> list[str]:
-        """Entries in scope of a comparison this run that matched nothing."""
-        return [e.id for e in ledger.entries if e.id in self.in_scope and self.hits[e.id] == 0]
+        """Entries that did not occur in a case they are scoped to."""
+        missing = self.stale_cases()
+        return [e.id for e in ledger.entries if e.id in missing]
 
     def summary_lines(self, ledger: Ledger) -> list[str]:
         lines = [f"{'area':<12}{'path':<10}{'passed':>8}{'ledgered':>10}{'failed':>8}"]
@@ -83,10 +91,13 @@ class RunResults:
             for entry in ledger.entries:
                 if self.hits[entry.id]:
                     lines.append(f"  {entry.id} (x{self.hits[entry.id]}): {entry.what}")
+        missing = self.stale_cases()
         for entry_id in self.stale(ledger):
+            cases = ", ".join(sorted(missing[entry_id])[:5]) + (" ..." if len(missing[entry_id]) > 5 else "")
             lines.append(
-                f"STALE ledger entry {entry_id!r}: in scope but never observed; LiteLLM no longer "
-                f"diverges here. Remove it from {ledger.path} (or narrow its 'litellm' range)."
+                f"STALE ledger entry {entry_id!r}: in scope but not observed in {cases}; LiteLLM no longer "
+                f"diverges there. Remove it from {ledger.path}, or narrow its 'cases' / 'except_cases' / "
+                "'litellm' range."
             )
         if self.proxy_startups:
             starts = ", ".join(f"{k} {v:.1f}s" for k, v in sorted(self.proxy_startups.items()))

@@ -47,12 +47,9 @@ def test_matching_by_path_kind_case_and_version(tmp_path: Path):
     assert ledger.split([model], "chat/basic", "response", "1.80.0")[0] == [model]  # version out of range
 
 
-def test_stale_entry_is_reported(tmp_path: Path):
+def test_stale_entry_is_reported_per_case(tmp_path: Path):
     ledger = load_ledger(write(tmp_path, "divergences:" + ENTRY))
     results = RunResults()
-    results.add("t::a", "chat", "litellm", "passed", {"case": "chat/basic", "covered": {}, "scoped": ["model-alias"]})
-    assert results.stale(ledger) == ["model-alias"]
-    assert any(line.startswith("STALE ledger entry 'model-alias'") for line in results.summary_lines(ledger))
     results.add(
         "t::b",
         "chat",
@@ -61,6 +58,22 @@ def test_stale_entry_is_reported(tmp_path: Path):
         {"case": "chat/n", "covered": {"model-alias": ["body.model"]}, "scoped": ["model-alias"]},
     )
     assert results.stale(ledger) == []
+    results.add("t::a", "chat", "litellm", "passed", {"case": "chat/basic", "covered": {}, "scoped": ["model-alias"]})
+    assert results.stale(ledger) == ["model-alias"]  # a hit elsewhere does not excuse chat/basic
+    assert results.stale_cases() == {"model-alias": ["chat/basic"]}
+    line = next(x for x in results.summary_lines(ledger) if x.startswith("STALE"))
+    assert "STALE ledger entry 'model-alias': in scope but not observed in chat/basic" in line
+
+
+def test_except_cases_take_a_case_out_of_scope(tmp_path: Path):
+    ledger = load_ledger(
+        write(
+            tmp_path,
+            "divergences:" + ENTRY.replace('cases: ["chat/*"]', 'cases: ["chat/*"]\n    except_cases: ["chat/x"]'),
+        )
+    )
+    assert ledger.scoped_ids("chat/basic", "response", "1.108.7") == ["model-alias"]
+    assert ledger.scoped_ids("chat/x", "response", "1.108.7") == []
 
 
 def test_an_entry_out_of_scope_is_not_stale(tmp_path: Path):

@@ -117,3 +117,41 @@ def test_random_secrets_never_reach_the_written_file(tmp_path_factory, secrets, 
         cleaned_request.body,
         dict(cleaned_request.headers),
     )
+
+
+def test_reports_and_results_hold_no_secret_shaped_values(pytester, tmp_path):
+    """A real replay run: neither parity-report.json nor .html carries a key, token or loopback secret."""
+    import shutil
+
+    root = Path(__file__).resolve().parents[2]
+    package = pytester.path / "contract"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    shutil.copy(root / "tests" / "contract" / "test_auth.py", package / "test_auth.py")
+    shutil.copy(root / "tests" / "contract" / "test_chat.py", package / "test_chat.py")
+    shutil.copytree(CASSETTES / "auth", pytester.path / "cassettes" / "auth")
+    shutil.copy(root / "tests" / "contract" / "divergences.yaml", pytester.path / "divergences.yaml")
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "harness.plugin",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "contract/test_auth.py",
+        "-k",
+        "test_auth and (key or token)",
+        "--cassette-dir",
+        "cassettes",
+        "--ledger",
+        "divergences.yaml",
+        "--parity-report",
+        "report.json",
+    )
+    assert result.ret == 0, result.stdout.str()[-2000:]
+    for name in ("report.json", "report.html"):
+        text = (pytester.path / name).read_text()
+        assert "auth/entra-token" in text
+        assert not JWT.search(text), f"{name}: holds a JWT"
+        assert not MASTER_KEY.search(text), f"{name}: holds an sk- key"
+        assert not HEX_KEY.search(text), f"{name}: holds a 32-hex key"
+    assert not JWT.search(result.stdout.str()) and not MASTER_KEY.search(result.stdout.str())
