@@ -76,11 +76,6 @@ class AtomicPersister:
         write_text_atomic(Path(cassette_path), serialize(dict(cassette_dict), serializer))
 
 
-def load_metadata(path: Path) -> dict[str, Any]:
-    loaded = AtomicPersister.load_cassette(path, vcr.serializers.yamlserializer)
-    return dict(loaded[2]) if len(loaded) > 2 else {}
-
-
 # ------------------------------------------------------------------- matching
 
 

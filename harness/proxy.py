@@ -27,7 +27,7 @@ import httpx
 import yaml
 
 from harness.atomic import write_text_atomic
-from harness.redact import redact, redact_file
+from harness.scrub import Scrubber, redact_file
 
 START_DEADLINE_S = 90.0
 STOP_DEADLINE_S = 10.0
@@ -102,11 +102,17 @@ def _tail(path: Path, lines: int = 25) -> str:
     return "\n".join("    " + line for line in text.splitlines()[-lines:])
 
 
+def _redacted(text: str, secrets: list[str]) -> str:
+    scrubber = Scrubber()
+    scrubber.add_secrets(secrets)
+    return scrubber.text(text)
+
+
 def _fail(why: str, version: str, config_path: Path, log_path: Path, secrets: list[str]) -> ProxyStartError:
     return ProxyStartError(
         f"harness: LiteLLM proxy {version} {why}.\n"
         f"  config: {config_path}\n  log:    {log_path}\n  last lines of the log:\n"
-        f"{redact(_tail(log_path), secrets)}\n"
+        f"{_redacted(_tail(log_path), secrets)}\n"
         f"  fix: run `litellm --config {config_path} --port 0` by hand to see the error, "
         "or pass --proxy-url to use a proxy you started yourself."
     )

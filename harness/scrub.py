@@ -14,8 +14,11 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from harness.atomic import write_text_atomic
 
 REDACTED = "<redacted>"
 _SENSITIVE_EXACT = frozenset(
@@ -124,3 +127,16 @@ class Scrubber:
         ending = line[len(line.rstrip("\r\n")) :]
         cleaned = self._json_text(line[6 : len(line) - len(ending)])
         return line if cleaned is None else "data: " + cleaned + ending
+
+
+def redact_file(path: Path, secrets: Iterable[str]) -> None:
+    """Rewrite a log atomically with every known secret replaced; a missing file stays missing."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return
+    scrubber = Scrubber()
+    scrubber.add_secrets(secrets)
+    cleaned = scrubber.text(text)
+    if cleaned != text:
+        write_text_atomic(path, cleaned)

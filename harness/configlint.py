@@ -1,0 +1,207 @@
+"""`litellm.config.yaml` lint: the misreadings that turn a working Azure setup into a 401 or 404.
+
+Each finding names the model entry and setting, the cause in one line, and the fix. Checks:
+- `${VAR}` in a value: LiteLLM never expands it and sends the text as-is (the seed's 401);
+- `os.environ/VAR` naming a variable that is not set (it becomes None, and LiteLLM falls back to
+  `AZURE_OPENAI_API_KEY` / `AZURE_API_KEY` from its own environment);
+- `deployment_id` that differs from the name after `azure/` (the request goes to deployment_id);
+- a deployment name that differs from `AZURE_OPENAI_DEPLOYMENT`, and an `api_version` that differs
+  from `AZURE_OPENAI_API_VERSION` or predates 2024-09-01-preview (streaming through the proxy
+  then fails: LiteLLM adds `stream_options`);
+- a key and a token source both configured: LiteLLM sends `Authorization: Bearer` (the
+  "audience is incorrect" 401);
+- no credential at all (the proxy answers 500 "Missing credentials").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_TOKEN_SOURCES = (
+    "azure_ad_token",
+    "azure_ad_token_provider",
+    "tenant_id",
+    "client_id",
+    "client_secret",
+    "azure_username",
+    "azure_password",
+)
+STREAM_OPTIONS_SINCE = "2024-09-01"
+
+
+class ConfigError(ValueError):
+    """The config file cannot be read or parsed; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    status: str  # ok | warn | fail
+    check: str
+    where: str
+    cause: str
+    fix: str = ""
+
+
+def load_config(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the LiteLLM config ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}: not valid YAML{line}: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("model_list"), list):
+        raise ConfigError(f"{path}: expected a mapping with a 'model_list' list")
+    return data
+
+
+def _resolve(value: Any, env: Mapping[str, str]) -> tuple[Any, str | None]:
+    """The value LiteLLM would use, and the unset variable name if an os.environ/ reference is empty."""
+    if isinstance(value, str) and value.startswith("os.environ/"):
+        name = value.removeprefix("os.environ/")
+        return env.get(name), (None if name in env else name)
+    return value, None
+
+
+def lint(config: Mapping[str, Any], env: Mapping[str, str]) -> list[Finding]:
+    findings: list[Finding] = []
+    for index, entry in enumerate(config.get("model_list") or []):
+        name = entry.get("model_name", f"model_list[{index}]") if isinstance(entry, dict) else f"model_list[{index}]"
+        params = entry.get("litellm_params") if isinstance(entry, dict) else None
+        if not isinstance(params, dict):
+            findings.append(Finding("fail", "config", name, "no litellm_params", "give the entry litellm_params"))
+            continue
+        findings += _lint_entry(str(name), params, env)
+    settings = config.get("litellm_settings") or {}
+    if isinstance(settings, dict) and settings.get("enable_azure_ad_token_refresh"):
+        findings.append(
+            Finding(
+                "warn",
+                "auth scheme",
+                "litellm_settings.enable_azure_ad_token_refresh",
+                "LiteLLM will fetch Entra tokens and send Authorization: Bearer to Azure",
+                "remove it if the deployments are meant to use api keys",
+            )
+        )
+    return findings
+
+
+def _lint_entry(name: str, params: Mapping[str, Any], env: Mapping[str, str]) -> list[Finding]:
+    out: list[Finding] = []
+    model = str(params.get("model", ""))
+    if not model.startswith("azure/"):
+        return out
+    deployment = model.removeprefix("azure/")
+    for key, value in params.items():
+        if isinstance(value, str) and (match := _VAR.search(value)):
+            out.append(
+                Finding(
+                    "fail",
+                    "env expansion",
+                    f"{name}.{key}",
+                    f"'{value}' is sent literally: LiteLLM never expands ${{VAR}} (Azure answers 401)",
+                    f"write {key}: os.environ/{match.group(1)}",
+                )
+            )
+        _, unset = _resolve(value, env)
+        if unset:
+            out.append(
+                Finding(
+                    "fail",
+                    "env reference",
+                    f"{name}.{key}",
+                    f"os.environ/{unset} is not set, so LiteLLM gets None here",
+                    f"set {unset} in the proxy's environment",
+                )
+            )
+    deployment_id = params.get("deployment_id")
+    if deployment_id and str(deployment_id) != deployment:
+        out.append(
+            Finding(
+                "fail",
+                "deployment",
+                f"{name}.deployment_id",
+                f"deployment_id '{deployment_id}' overrides 'azure/{deployment}': requests go to "
+                f"/deployments/{deployment_id}/",
+                f"remove deployment_id, or use model: azure/{deployment_id}",
+            )
+        )
+    wanted = env.get("AZURE_OPENAI_DEPLOYMENT")
+    if wanted and wanted not in (deployment, deployment_id):
+        out.append(
+            Finding(
+                "warn",
+                "deployment",
+                f"{name}.model",
+                f"'azure/{deployment}' differs from AZURE_OPENAI_DEPLOYMENT='{wanted}'",
+                f"use model: azure/{wanted} if both should reach the same deployment",
+            )
+        )
+    version, _ = _resolve(params.get("api_version"), env)
+    if not version:
+        out.append(
+            Finding(
+                "warn",
+                "api_version",
+                f"{name}.api_version",
+                "no api_version: LiteLLM uses its own default, which may differ from the direct client's",
+                "set api_version to the version your application uses",
+            )
+        )
+    else:
+        direct = env.get("AZURE_OPENAI_API_VERSION")
+        if direct and direct != version:
+            out.append(
+                Finding(
+                    "warn",
+                    "api_version",
+                    f"{name}.api_version",
+                    f"proxy uses {version}, the direct client AZURE_OPENAI_API_VERSION={direct}",
+                    "use the same api_version on both paths",
+                )
+            )
+        if str(version)[:10] < STREAM_OPTIONS_SINCE:
+            out.append(
+                Finding(
+                    "warn",
+                    "api_version",
+                    f"{name}.api_version",
+                    f"{version} predates 2024-09-01-preview: LiteLLM adds stream_options to streams, "
+                    "which Azure then rejects",
+                    "use api_version 2024-10-21 or later",
+                )
+            )
+    key, _ = _resolve(params.get("api_key"), env)
+    tokens = [k for k in _TOKEN_SOURCES if _resolve(params.get(k), env)[0]]
+    if key and tokens:
+        out.append(
+            Finding(
+                "fail",
+                "auth scheme",
+                name,
+                f"both api_key and {', '.join(tokens)} are set: LiteLLM sends Authorization: Bearer, and "
+                "Azure answers 401 'audience is incorrect' when the token is not an Entra token",
+                "keep one credential per deployment",
+            )
+        )
+    if not key and not tokens and not (env.get("AZURE_OPENAI_API_KEY") or env.get("AZURE_API_KEY")):
+        out.append(
+            Finding(
+                "fail",
+                "credential",
+                name,
+                "no api_key and no token source: the proxy answers 500 'Missing credentials'",
+                "add api_key: os.environ/AZURE_OPENAI_API_KEY",
+            )
+        )
+    if not any(f.where.startswith(name) and f.status == "fail" for f in out):
+        out.append(Finding("ok", "config", name, f"azure/{deployment} looks consistent"))
+    return out
