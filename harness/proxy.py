@@ -118,9 +118,10 @@ def _fail(why: str, version: str, config_path: Path, log_path: Path, secrets: li
     )
 
 
-def _wait_ready(proc: subprocess.Popen[bytes], log_path: Path, deadline: float) -> str:
+def _wait_ready(proc: subprocess.Popen[bytes], log_path: Path, seconds: float) -> str:
     """Read the bound address from the log, then poll liveliness, until the deadline."""
     url = None
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"exited with code {proc.returncode} during start-up")
@@ -133,7 +134,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], log_path: Path, deadline: float) 
                 if httpx.get(url + "/health/liveliness", timeout=2.0).status_code == 200:
                     return url
         time.sleep(0.1)
-    raise RuntimeError(f"was not ready within {START_DEADLINE_S:.0f}s")
+    raise RuntimeError(f"was not ready within {seconds:g}s (raise --proxy-start-timeout if the machine is slow)")
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
@@ -190,7 +191,7 @@ def run_proxy(
             ) from None
     try:
         try:
-            url = _wait_ready(proc, log_path, started + start_deadline_s)
+            url = _wait_ready(proc, log_path, start_deadline_s)
         except RuntimeError as exc:
             raise _fail(str(exc), version, config_path, log_path, secrets) from None
         yield RunningProxy(
