@@ -86,3 +86,19 @@ def test_unreadable_or_broken_config_is_one_line(tmp_path: Path):
     broken.write_text("general_settings: {}\n")
     with pytest.raises(ConfigError, match="expected a mapping with a 'model_list' list"):
         load_config(broken)
+
+
+def test_the_shipped_example_config_lints_clean_with_the_example_env():
+    root = Path(__file__).resolve().parents[2]
+    env = dict(
+        line.split("=", 1)
+        for line in (root / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    config = load_config(root / "litellm.config.yaml")
+    assert [(f.status, f.check) for f in lint(config, env)] == [("ok", "config")]
+    assert not [
+        line
+        for line in (root / "litellm.config.yaml").read_text().splitlines()
+        if "${" in line and not line.lstrip().startswith("#")
+    ]
