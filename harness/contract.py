@@ -15,11 +15,10 @@ from typing import Any
 
 from harness.clients import Path, Scenario
 from harness.compare import ContractFailure, Level, Mismatch, diff
+from harness.expect import Expectation
 from harness.ledger import Ledger
 from harness.observe import Observation
 from harness.recording import Capture, CaseRef
-
-Expectation = Callable[[Observation], None]
 
 
 @dataclass(frozen=True)

@@ -102,17 +102,11 @@ def _tail(path: Path, lines: int = 25) -> str:
     return "\n".join("    " + line for line in text.splitlines()[-lines:])
 
 
-def _redacted(text: str, secrets: list[str]) -> str:
-    scrubber = Scrubber()
-    scrubber.add_secrets(secrets)
-    return scrubber.text(text)
-
-
 def _fail(why: str, version: str, config_path: Path, log_path: Path, secrets: list[str]) -> ProxyStartError:
     return ProxyStartError(
         f"harness: LiteLLM proxy {version} {why}.\n"
         f"  config: {config_path}\n  log:    {log_path}\n  last lines of the log:\n"
-        f"{_redacted(_tail(log_path), secrets)}\n"
+        f"{Scrubber.for_secrets(secrets).text(_tail(log_path))}\n"
         f"  fix: run `litellm --config {config_path} --port 0` by hand to see the error, "
         "or pass --proxy-url to use a proxy you started yourself."
     )

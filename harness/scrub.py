@@ -73,6 +73,12 @@ class Scrubber:
     secrets: set[str] = field(default_factory=set)
     hosts: dict[str, str] = field(default_factory=dict)  # real "scheme://host:port" -> placeholder
 
+    @classmethod
+    def for_secrets(cls, values: Iterable[str]) -> Scrubber:
+        scrubber = cls()
+        scrubber.add_secrets(values)
+        return scrubber
+
     def add_secrets(self, values: Iterable[str]) -> None:
         self.secrets.update(v for v in values if v and len(v) >= 6)
 
@@ -135,8 +141,6 @@ def redact_file(path: Path, secrets: Iterable[str]) -> None:
         text = path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
         return
-    scrubber = Scrubber()
-    scrubber.add_secrets(secrets)
-    cleaned = scrubber.text(text)
+    cleaned = Scrubber.for_secrets(secrets).text(text)
     if cleaned != text:
         write_text_atomic(path, cleaned)

@@ -121,19 +121,12 @@ class UpstreamServer:
 
     async def _stream_through(self, active: Activation, scope: Scope, body: bytes, send: Send) -> None:
         """Pass the upstream's answer on as it comes: delays stay delays, a cut stays a cut."""
-        parts = scope["path"].split("/", 3)
-        forward_to = active.forward_to or {}
-        if len(parts) < 4 or parts[1] != "ep" or parts[2] not in forward_to:
+        url = _route(scope, active.forward_to or {})
+        if url is None:
             await send({"type": "http.response.start", "status": 404, "headers": []})
-            await send({"type": "http.response.body", "body": b"harness upstream: unknown endpoint prefix"})
+            await send({"type": "http.response.body", "body": _UNKNOWN_PREFIX})
             return
-        query = scope.get("query_string", b"").decode("latin-1")
-        url = forward_to[parts[2]] + "/" + parts[3] + (f"?{query}" if query else "")
-        headers = [
-            (k.decode("latin-1"), v.decode("latin-1"))
-            for k, v in scope["headers"]
-            if k.decode("latin-1").lower() not in _HOP_BY_HOP | {"host"}
-        ]
+        headers = _forwardable({k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]})
         async with (
             httpx.AsyncClient(timeout=FORWARD_TIMEOUT_S) as client,
             client.stream(scope["method"], url, content=body, headers=headers) as response,
@@ -156,26 +149,22 @@ class UpstreamServer:
             await send({"type": "http.response.body", "body": b""})
 
     def _handle(self, scope: Scope, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
-        path: str = scope["path"]
-        parts = path.split("/", 3)
-        if len(parts) < 4 or parts[1] != "ep" or parts[2] not in self.placeholders:
-            return 404, [("content-type", "text/plain")], b"harness upstream: unknown endpoint prefix"
-        endpoint, rest = parts[2], "/" + parts[3]
-        query = scope.get("query_string", b"").decode("latin-1")
+        uri = _route(scope, self.placeholders)
+        if uri is None:
+            return 404, [("content-type", "text/plain")], _UNKNOWN_PREFIX
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        uri = self.placeholders[endpoint] + rest + (f"?{query}" if query else "")
         request = Request(scope["method"], uri, body, headers)
         active = self._active
         if active is None:
             return 503, [("content-type", "text/plain")], b"harness upstream: no cassette is active for this request"
         try:
-            return self._serve(active, endpoint, rest, query, request)
+            return self._serve(active, _route(scope, self.endpoints), request)
         except Exception as exc:  # stored and re-raised in the test; never lost in this thread
             active.errors.append(f"{type(exc).__name__}: {exc}")
             return 400, [("content-type", "application/json")], b'{"error":{"message":"harness upstream error"}}'
 
     def _serve(
-        self, active: Activation, endpoint: str, rest: str, query: str, request: Request
+        self, active: Activation, real_url: str | None, request: Request
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         filtered = self._filter(request)
         if (
@@ -195,7 +184,9 @@ class UpstreamServer:
                 active.recorded.append((filtered, shared_response))
                 active.shared_count += 1
                 return _to_http(shared_response)
-        response = self._forward(endpoint, rest, query, request)
+        if real_url is None:
+            raise LookupError(f"no real endpoint to record {request.uri} from")
+        response = self._forward(real_url, request)
         recorded_response = {
             "status": {"code": response.status_code, "message": response.reason_phrase},
             "headers": self.scrubber.headers({k: response.headers.get_list(k) for k in response.headers}),
@@ -204,11 +195,27 @@ class UpstreamServer:
         active.recorded.append((filtered, recorded_response))
         return response.status_code, _response_headers(response.headers.multi_items()), response.content
 
-    def _forward(self, endpoint: str, rest: str, query: str, request: Request) -> httpx.Response:
-        url = self.endpoints[endpoint] + rest + (f"?{query}" if query else "")
-        headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP | {"host"}}
+    @staticmethod
+    def _forward(url: str, request: Request) -> httpx.Response:
         with httpx.Client(timeout=FORWARD_TIMEOUT_S) as client:
-            return client.request(request.method, url, content=request.body, headers=headers)
+            return client.request(request.method, url, content=request.body, headers=_forwardable(request.headers))
+
+
+_UNKNOWN_PREFIX = b"harness upstream: unknown endpoint prefix"
+
+
+def _route(scope: Scope, bases: Mapping[str, str]) -> str | None:
+    """`/ep/<endpoint>/<rest>?<query>` -> `<bases[endpoint]>/<rest>?<query>`, or None for an unknown prefix."""
+    parts = scope["path"].split("/", 3)
+    if len(parts) < 4 or parts[1] != "ep" or parts[2] not in bases:
+        return None
+    query = scope.get("query_string", b"").decode("latin-1")
+    return bases[parts[2]] + "/" + parts[3] + (f"?{query}" if query else "")
+
+
+def _forwardable(headers: Mapping[str, str]) -> dict[str, str]:
+    """Request headers to pass on: not the hop-by-hop ones, nor Host (the target has its own)."""
+    return {k: v for k, v in headers.items() if k.lower() not in _HOP_BY_HOP | {"host"}}
 
 
 def _response_headers(items: Any) -> list[tuple[str, str]]:
