@@ -48,6 +48,38 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    from harness.doctor import DoctorInputs, run_doctor
+    from harness.livesettings import LiveSettingsError, entra_token, merged_env
+
+    try:
+        env = merged_env(os.environ, Path(args.env_file))
+        token = entra_token() if args.auth == "entra" else None
+    except LiveSettingsError as exc:
+        print(f"harness doctor: {exc}", file=sys.stderr)
+        return 2
+    config = (
+        Path(args.config)
+        if args.config
+        else (Path("litellm.config.yaml") if Path("litellm.config.yaml").exists() else None)
+    )
+    report = run_doctor(
+        DoctorInputs(
+            env=env,
+            config_path=config,
+            proxy_workdir=Path(args.proxy_workdir) if args.proxy_workdir else None,
+            auth=args.auth,
+            token=token,
+            timeout_s=args.timeout,
+        )
+    )
+    print(json.dumps(report.as_json(), indent=1) if args.json else report.render())
+    return 1 if report.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -66,6 +98,23 @@ def build_parser() -> argparse.ArgumentParser:
     tok.add_argument("--secret", required=True, help="the signing secret the emulator printed")
     tok.add_argument("--kind", default="valid", choices=["valid", "expired", "wrong-audience", "foreign-signature"])
     tok.set_defaults(func=_token)
+    doc = sub.add_parser(
+        "doctor",
+        help="check the direct and the proxy path of a real setup, and name the cause of each failure",
+        description="Reads the live settings (environment, then --env-file) and the proxy's config; prints "
+        "ok / warn / fail per check with the cause and the fix. Exit 1 when a check fails.",
+    )
+    doc.add_argument("--env-file", default=".env", help="settings file under the environment (default: .env)")
+    doc.add_argument(
+        "--config", metavar="FILE", help="the proxy's litellm.config.yaml (default: ./litellm.config.yaml)"
+    )
+    doc.add_argument(
+        "--proxy-workdir", metavar="DIR", help="where the proxy runs, for its .env (default: the config's)"
+    )
+    doc.add_argument("--auth", choices=["key", "entra"], default="key", help="the direct path's auth (default: key)")
+    doc.add_argument("--timeout", type=float, default=15.0, metavar="S", help="deadline per network call (default: 15)")
+    doc.add_argument("--json", action="store_true", help="machine-readable output")
+    doc.set_defaults(func=_doctor)
     return parser
 
 

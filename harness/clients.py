@@ -158,6 +158,8 @@ class LiteLLMPath:
 
     base_url: str
     api_key: str
+    #: setup name -> the proxy's model alias, where they differ (live: `good-key` -> LITELLM_MODEL)
+    models: Mapping[str, str] = field(default_factory=dict)
     name: str = "litellm"
 
     def observe(self, scenario: Scenario) -> Observation:
@@ -169,4 +171,5 @@ class LiteLLMPath:
             "timeout": scenario.timeout_s,
             "max_retries": scenario.max_retries,
         }
-        return _run(lambda: openai.OpenAI(**kwargs), lambda: openai.AsyncOpenAI(**kwargs), scenario.setup, scenario)
+        model = self.models.get(scenario.setup, scenario.setup)
+        return _run(lambda: openai.OpenAI(**kwargs), lambda: openai.AsyncOpenAI(**kwargs), model, scenario)

@@ -37,6 +37,9 @@ class Case:
     #: False for timing faults (delays, a cut connection) that a vcrpy cassette cannot hold: such
     #: cases run against the in-process emulator even when the suite replays
     replayable: bool = True
+    #: why the case cannot run against a real resource (it pins the local setup), or "" when it can;
+    #: live runs also rule out other setups and fault markers (`harness.live.not_applicable_live`)
+    offline_only: str = ""
 
     def __str__(self) -> str:
         return self.id
@@ -144,6 +147,7 @@ class ContractRunner:
                             direct.kind,
                             self.litellm_version,
                             requests_compared=direct_sent is not None and sent is not None,
+                            level=self.level,
                         )
                     ),
                     covered={k: [m.path for m in v] for k, v in covered.items()},

@@ -16,12 +16,13 @@ from harness.clients import DirectPath, LiteLLMPath
 from harness.contract import Case, CaseResult, ContractRunner
 from harness.emulator import EmulatorConfig, RunningEmulator, run_emulator
 from harness.ledger import Ledger
-from harness.matrix import SETUPS, Credentials, render_proxy_config
+from harness.live import azure_upstream, host_placeholders, live_setups, not_applicable_live, proxy_config
+from harness.matrix import SETUPS, Credentials, render_proxy_config, setup_named
 from harness.netguard import loopback_only
 from harness.observe import Observation
-from harness.proxy import ProxyStartError, RunningProxy, litellm_version, run_proxy
+from harness.proxy import ProxyStartError, RunningProxy, external_proxy_version, litellm_version, run_proxy
 from harness.recording import Capture, CaseRef, CassetteSession, ForwardingCapture, LiveCapture
-from harness.results import PROPERTY, TIMING
+from harness.results import NOT_APPLICABLE_LIVE, PROPERTY, TIMING
 from harness.scrub import Scrubber
 from harness.settings import HarnessSettings
 from harness.state import ITEM, STATE
@@ -31,7 +32,11 @@ from harness.upstream_server import UpstreamServer, running_upstream
 
 @pytest.fixture(scope="session", autouse=True)
 def _offline_guard(harness_settings: HarnessSettings) -> Iterator[None]:
-    """Offline runs may only talk to loopback; a stray connection fails at once with the fix."""
+    """Offline runs may only talk to loopback; a stray connection fails at once with the fix.
+    Live runs talk to the user's resource, and nothing else is guarded."""
+    if harness_settings.live is not None:
+        yield
+        return
     with loopback_only("Record new cassettes with --upstream emulator --record, or run live against Azure."):
         yield
 
@@ -56,8 +61,14 @@ def emulator_config() -> EmulatorConfig:
 
 
 @pytest.fixture(scope="session")
-def upstream_target(harness_settings: HarnessSettings, emulator_config: EmulatorConfig) -> Iterator[UpstreamTarget]:
-    """What stands where Azure sits: cassette placeholders (replay) or the emulated resources."""
+def upstream_target(
+    harness_settings: HarnessSettings, emulator_config: EmulatorConfig, pytestconfig: pytest.Config
+) -> Iterator[UpstreamTarget]:
+    """What stands where Azure sits: cassette placeholders (replay), the emulated resources, or live
+    the user's resource."""
+    if harness_settings.live is not None:
+        yield azure_upstream(harness_settings.live, pytestconfig.stash[STATE].live_token)
+        return
     if harness_settings.upstream == "replay":
         yield replay_upstream()
         return
@@ -66,7 +77,9 @@ def upstream_target(harness_settings: HarnessSettings, emulator_config: Emulator
 
 
 @pytest.fixture(scope="session")
-def harness_scrubber(upstream_target: UpstreamTarget) -> Scrubber:
+def harness_scrubber(
+    upstream_target: UpstreamTarget, harness_settings: HarnessSettings, pytestconfig: pytest.Config
+) -> Scrubber:
     """Every secret the run hands out, and the real hosts, to keep out of cassettes and logs."""
     scrubber = Scrubber(
         hosts={
@@ -76,6 +89,13 @@ def harness_scrubber(upstream_target: UpstreamTarget) -> Scrubber:
         }
     )
     scrubber.add_secrets([upstream_target.credentials.api_key])
+    live = harness_settings.live
+    if live is not None:
+        scrubber.hosts.update(host_placeholders(live))
+        scrubber.add_secrets([*live.secrets(), pytestconfig.stash[STATE].live_token or ""])
+        # Recorded live, a cassette names the deployment the replayed `good-key` setup asks for.
+        offline = setup_named("good-key").deployment
+        scrubber.paths[f"/deployments/{live.deployment}/"] = f"/deployments/{offline}/"
     return scrubber
 
 
@@ -121,7 +141,7 @@ def litellm_proxy(
         yield RunningProxy(
             url=harness_settings.proxy_url,
             master_key=harness_settings.proxy_key or "",
-            version="external",
+            version=external_proxy_version(harness_settings.proxy_url, harness_settings.proxy_key or ""),
             startup_s=0.0,
             config_path=Path("(external)"),
             log_path=Path("(external)"),
@@ -131,10 +151,21 @@ def litellm_proxy(
     endpoints = dict(upstream_target.endpoints)
     if upstream_server is not None:
         endpoints = {name: upstream_server.api_base(name) for name in endpoints}
-    config, env = render_proxy_config(SETUPS, run_credentials, endpoints)
-    harness_scrubber.add_secrets(env.values())
-    # Offline, anything the proxy tries to reach beyond loopback goes to a closed local port at once.
-    env = {**env, "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
+    live = harness_settings.live
+    if live is not None:
+        config, env = proxy_config(
+            live,
+            run_credentials,
+            endpoints["public"],
+            pytestconfig.stash[STATE].live_env,
+            recording=upstream_server is not None,
+        )
+        harness_scrubber.add_secrets(env.values())
+    else:
+        config, env = render_proxy_config(SETUPS, run_credentials, endpoints)
+        harness_scrubber.add_secrets(env.values())
+        # Offline, anything the proxy tries to reach beyond loopback goes to a closed local port at once.
+        env = {**env, "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
     workdir = tmp_path_factory.mktemp("litellm-proxy")
     try:
         with run_proxy(config, env, workdir, start_deadline_s=harness_settings.proxy_start_timeout_s) as proxy:
@@ -173,19 +204,24 @@ def contract_runner(
     run_credentials: Credentials,
     contract_capture: Capture,
 ) -> ContractRunner:
+    live = harness_settings.live
+    setups = live_setups(live) if live is not None else SETUPS
+    models = {"good-key": live.proxy_model} if live is not None else {}
     paths: dict[str, Any] = {
-        "direct": DirectPath(endpoints=upstream_target.endpoints, credentials=run_credentials),
+        "direct": DirectPath(endpoints=upstream_target.endpoints, credentials=run_credentials, setups=setups),
     }
+    version = litellm_version()
     if "litellm" in harness_settings.paths:  # `--paths direct` never starts a proxy
         proxy: RunningProxy = request.getfixturevalue("litellm_proxy")
-        paths["litellm"] = LiteLLMPath(base_url=proxy.url, api_key=proxy.master_key)
+        paths["litellm"] = LiteLLMPath(base_url=proxy.url, api_key=proxy.master_key, models=models)
+        version = proxy.version
     return ContractRunner(
         before_case=upstream_target.reset,
         paths=paths,
         capture=contract_capture,
         ledger=divergence_ledger,
         level=harness_settings.level,
-        litellm_version=litellm_version(),
+        litellm_version=version,
     )
 
 
@@ -202,6 +238,15 @@ def live_contract_runner(
     credentials, the proxy's calls passing through the upstream server as they arrive."""
     if upstream_server is None:
         yield contract_runner
+        return
+    if harness_settings.live is not None:  # recording live: the real resource, nothing recorded
+        yield ContractRunner(
+            paths=contract_runner.paths,
+            capture=LiveCapture(upstream_target, sees_proxy_upstream=False),
+            ledger=contract_runner.ledger,
+            level=contract_runner.level,
+            litellm_version=contract_runner.litellm_version,
+        )
         return
     with ExitStack() as stack:
         target = upstream_target
@@ -252,15 +297,18 @@ class BoundContract:
         area: str,
         item: pytest.Item,
         test_file: str,
+        is_live: bool = False,
     ) -> None:
         self.runner, self.live, self.path, self.area, self.item = runner, live, path, area, item
-        self.test_file, self.scrubber = test_file, scrubber
+        self.test_file, self.scrubber, self.is_live = test_file, scrubber, is_live
 
     def __repr__(self) -> str:
         return f"<contract area={self.area} path={self.path}>"
 
     def run(self, case: Case) -> Observation:
         __tracebackhide__ = True
+        if self.is_live and (reason := not_applicable_live(case)):
+            pytest.skip(f"{NOT_APPLICABLE_LIVE}: {reason}")
         runner = self.runner if case.replayable else self.live()
         started = time.perf_counter()
         try:
@@ -293,7 +341,11 @@ class BoundContract:
 
 @pytest.fixture
 def contract(
-    request: pytest.FixtureRequest, contract_runner: ContractRunner, contract_path: str, harness_scrubber: Scrubber
+    request: pytest.FixtureRequest,
+    contract_runner: ContractRunner,
+    contract_path: str,
+    harness_scrubber: Scrubber,
+    harness_settings: HarnessSettings,
 ) -> BoundContract:
     """Run a `Case` on this item's path: `contract.run(case)` returns the observation."""
     area = request.node.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
@@ -307,4 +359,5 @@ def contract(
         area,
         request.node,
         test_file,
+        is_live=harness_settings.live is not None,
     )

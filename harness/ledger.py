@@ -20,7 +20,7 @@ import yaml
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from harness.compare import Mismatch
+from harness.compare import SHAPE_VALUE_KEYS, Level, Mismatch
 
 REQUIRED = ("id", "what", "paths", "litellm", "reason", "impact", "link")
 OPTIONAL = ("kinds", "cases", "except_cases", "observations", "workaround")
@@ -66,6 +66,13 @@ class Entry:
     @property
     def about_requests(self) -> bool:
         return all(p.startswith("upstream_requests") for p in self.paths)
+
+    def observable_at(self, level: Level) -> bool:
+        """At `shape` most values are not compared (live, two completions differ): an entry about
+        such values alone cannot occur there, so it is not expected to (and is not stale)."""
+        if level is Level.EXACT or self.about_requests or self.kinds - {"value"}:
+            return True
+        return any(p.rsplit(".", 1)[-1].split("[", 1)[0] in SHAPE_VALUE_KEYS for p in self.paths)
 
     def covers(self, mismatch: Mismatch) -> bool:
         normalized = _INDEX.sub("[*]", mismatch.path)
@@ -161,13 +168,24 @@ class Ledger:
                 covered.setdefault(entry.id, []).append(mismatch)
         return unledgered, covered
 
-    def scoped_ids(self, case: str, observation: str, version: str, *, requests_compared: bool = True) -> list[str]:
+    def scoped_ids(
+        self,
+        case: str,
+        observation: str,
+        version: str,
+        *,
+        requests_compared: bool = True,
+        level: Level = Level.EXACT,
+    ) -> list[str]:
         """Entries this comparison could have hit: the basis of stale detection. Entries about the
-        upstream requests only count when those requests were compared."""
+        upstream requests only count when those requests were compared, and entries about values
+        only at a level that compares them."""
         return [
             e.id
             for e in self.entries
-            if e.in_scope(case, observation, version) and (requests_compared or not e.about_requests)
+            if e.in_scope(case, observation, version)
+            and (requests_compared or not e.about_requests)
+            and e.observable_at(level)
         ]
 
     def get(self, entry_id: str) -> Entry:

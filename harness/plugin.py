@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,18 @@ import pytest
 
 from harness.atomic import write_text_atomic
 from harness.ledger import Ledger, LedgerError, load_ledger
+from harness.live import record_problem
+from harness.livesettings import (
+    AUTH_MODES,
+    LiveSettings,
+    LiveSettingsError,
+    entra_token,
+    load_live_settings,
+    merged_env,
+)
 from harness.proxy import litellm_version
 from harness.report import cassette_provenance, render_html
-from harness.results import PROPERTY, TIMING
+from harness.results import NOT_APPLICABLE_LIVE, PROPERTY, TIMING
 from harness.settings import (
     DEFAULT_CASSETTES,
     DEFAULT_LEDGER,
@@ -87,6 +97,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="parity-report.json",
         help="where to write the run's parity data as JSON, or 'none' (default: %(default)s)",
     )
+    live = parser.getgroup("contract-live", "live mode: the real Azure resource and your staging proxy")
+    live.addoption(
+        "--live",
+        action="store_true",
+        help="run against the real resource (AZURE_OPENAI_*) and the staging proxy (LITELLM_API_BASE, or a "
+        "local proxy when unset); settings from the environment and .env; comparison level shape",
+    )
+    live.addoption(
+        "--auth",
+        choices=AUTH_MODES,
+        default="key",
+        help="live direct-path auth: key, or entra (DefaultAzureCredential; needs the `live` extra)",
+    )
+    live.addoption("--env-file", metavar="FILE", default=".env", help="live settings file (default: %(default)s)")
+    live.addoption("--azure-endpoint", metavar="URL", help="overrides AZURE_OPENAI_API_BASE")
+    live.addoption("--azure-deployment", metavar="NAME", help="overrides AZURE_OPENAI_DEPLOYMENT")
+    live.addoption("--azure-api-version", metavar="VERSION", help="overrides AZURE_OPENAI_API_VERSION")
+    live.addoption("--litellm-model", metavar="ALIAS", help="overrides LITELLM_MODEL")
+    live.addoption(
+        "--litellm-config",
+        metavar="FILE",
+        help="live without a staging proxy: start the local proxy with this config (default: one generated "
+        "from the settings)",
+    )
     group.addoption(
         "--proxy-start-timeout",
         type=float,
@@ -99,6 +133,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "contract: a contract case run on both paths (set by the harness)")
     config.addinivalue_line("markers", "slow_upstream: the case waits on a deliberately slow upstream")
+    config.addinivalue_line(
+        "markers", "offline_only(reason): the test needs what only the emulator or the local proxy stages"
+    )
+    live, live_env, token = _live_settings(config)
     try:
         settings = build_settings(
             upstream=config.getoption("--upstream"),
@@ -111,6 +149,7 @@ def pytest_configure(config: pytest.Config) -> None:
             rootdir=config.rootpath,
             record_mode=config.getoption("record_mode"),
             cassette_dir=config.getoption("--cassette-dir"),
+            live=live,
         )
     except SettingsError as exc:
         raise pytest.UsageError(f"harness: {exc}") from None
@@ -124,7 +163,11 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"harness: {exc}") from None
     report = config.getoption("--parity-report")
     state = RunState(
-        settings=settings, ledger=ledger, report_path=None if report == "none" else config.rootpath / Path(report)
+        settings=settings,
+        ledger=ledger,
+        report_path=None if report == "none" else config.rootpath / Path(report),
+        live_env=live_env,
+        live_token=token,
     )
     config.stash[STATE] = state
     if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") == "load":
@@ -134,15 +177,53 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(_ContractSession(state), "harness-contract-session")
 
 
+def _live_settings(config: pytest.Config) -> tuple[LiveSettings | None, dict[str, str], str | None]:
+    """`--live`: every setting resolved and checked now, so a missing one stops the run (exit 4)
+    before anything is collected, with all of them named."""
+    if not config.getoption("--live"):
+        return None, {}, None
+    if config.getoption("--upstream") != "replay":
+        raise pytest.UsageError("harness: --live sets the upstream to your Azure resource; drop --upstream")
+    env_file = Path(config.getoption("--env-file"))
+    if not env_file.is_absolute():
+        env_file = config.rootpath / env_file
+    litellm_config = config.getoption("--litellm-config")
+    try:
+        env = merged_env(os.environ, env_file)
+        live = load_live_settings(
+            env,
+            auth=config.getoption("--auth"),
+            overrides={
+                "AZURE_OPENAI_API_BASE": config.getoption("--azure-endpoint"),
+                "AZURE_OPENAI_DEPLOYMENT": config.getoption("--azure-deployment"),
+                "AZURE_OPENAI_API_VERSION": config.getoption("--azure-api-version"),
+                "LITELLM_MODEL": config.getoption("--litellm-model"),
+                "LITELLM_API_BASE": config.getoption("--proxy-url"),
+                "LITELLM_API_KEY": config.getoption("--proxy-key"),
+            },
+            litellm_config=Path(litellm_config) if litellm_config else None,
+            source=f"the environment and {env_file}",
+        )
+        if config.getoption("record_mode") != "none" and (problem := record_problem(live)):
+            raise LiveSettingsError(problem)
+        token = entra_token() if live.auth == "entra" else None
+    except LiveSettingsError as exc:
+        raise pytest.UsageError(f"harness --live: {exc}") from None
+    return live, env, token
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     state = config.stash[STATE]
     s = state.settings
-    proxy = s.proxy_url or "local, started per worker"
-    return [
+    proxy = "external (--proxy-url)" if s.proxy_url else "local, started per worker"
+    lines = [
         f"contract: upstream={s.upstream} level={s.level} paths={','.join(s.paths)} "
         f"litellm={litellm_version()} proxy={proxy}",
         f"contract ledger: {s.ledger_path} ({len(state.ledger.entries)} entries)",
     ]
+    if s.live is not None:
+        lines.append("contract " + s.live.describe())
+    return lines
 
 
 @pytest.hookimpl(trylast=True)
@@ -153,8 +234,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("contract_path", paths, ids=list(paths))
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    live = config.stash[STATE].settings.live is not None
     for item in items:
+        marker = item.get_closest_marker("offline_only")
+        if live and marker is not None:
+            reason = marker.args[0] if marker.args else marker.kwargs.get("reason", "offline only")
+            item.add_marker(pytest.mark.skip(reason=f"{NOT_APPLICABLE_LIVE}: {reason}"))
         params = getattr(item, "callspec", None)
         if params is not None and "contract_path" in params.params:
             item.add_marker(pytest.mark.contract)
@@ -166,6 +252,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # ---------------------------------------------------------------- hooks: results and summary
 
 
+def _skip_reason(report: pytest.TestReport) -> str:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2]).removeprefix("Skipped: ")
+    return ""
+
+
 class _ContractSession:
     """Hooks that need the run's state; registered once per process in `pytest_configure`."""
 
@@ -175,6 +267,10 @@ class _ContractSession:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
         item = props.get(ITEM)
+        reason = _skip_reason(report)
+        if item is None and reason.startswith(NOT_APPLICABLE_LIVE):  # skipped by marker, before any fixture
+            item = {"area": report.nodeid.split("::")[0].rsplit("/", 1)[-1].removeprefix("test_").removesuffix(".py")}
+            item["path"] = "direct" if report.nodeid.endswith("-direct]") else "litellm"
         if item is None or not (report.when == "call" or (report.when == "setup" and not report.passed)):
             return
         self.state.results.add(
@@ -185,6 +281,7 @@ class _ContractSession:
             props.get(PROPERTY),
             props.get(TIMING),
             report.duration,
+            reason,
         )
 
     @pytest.hookimpl(optionalhook=True)

@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 import yaml
+from packaging.version import InvalidVersion, Version
 
 from harness.atomic import write_text_atomic
 from harness.scrub import Scrubber, redact_file
@@ -67,6 +68,20 @@ def litellm_version(python: str = sys.executable) -> str:
         check=True,
     )
     return out.stdout.strip()
+
+
+def external_proxy_version(url: str, key: str, deadline_s: float = 10.0) -> str:
+    """A running proxy's LiteLLM version, from its `x-litellm-version` header; the ledger's version
+    ranges must apply to the proxy under test, not to the one installed here. Falls back to the
+    installed version when the proxy does not say."""
+    try:
+        response = httpx.get(
+            url.rstrip("/") + "/v1/models", headers={"Authorization": f"Bearer {key}"}, timeout=deadline_s
+        )
+        reported = response.headers.get("x-litellm-version", "")
+        return str(Version(reported))
+    except (httpx.HTTPError, InvalidVersion):
+        return litellm_version()
 
 
 def _set_parent_death_signal() -> None:

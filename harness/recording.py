@@ -76,8 +76,8 @@ class LiveCapture:
     sees_proxy_upstream: bool = True
 
     def observe(self, path: str, ref: CaseRef, call: Call) -> tuple[Observation, list[dict[str, Any]] | None]:
-        if path == "litellm" and not self.sees_proxy_upstream:
-            return call(), None
+        if not self.target.emulators or (path == "litellm" and not self.sees_proxy_upstream):
+            return call(), None  # a real resource keeps no journal we can read
         journals = [running.emulator.journal for running in self.target.emulators]
         before = [len(j) for j in journals]
         observation = call()

@@ -14,6 +14,7 @@ from harness.ledger import Ledger
 
 PROPERTY = "contract_result"
 TIMING = "contract_timing"
+NOT_APPLICABLE_LIVE = "not applicable live"  # the skip-reason prefix the summary counts
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Tally:
     passed: int = 0
     failed: int = 0
     diverged: int = 0  # litellm items that passed only thanks to ledger entries
+    not_applicable: int = 0  # live: items that need what only the emulator stages (skipped, with the reason)
 
 
 @dataclass
@@ -32,6 +34,8 @@ class RunResults:
     comparisons: list[dict[str, Any]] = field(default_factory=list)
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     proxy_startups: dict[str, float] = field(default_factory=dict)
+    #: live: why each not-applicable item could not run, by reason
+    not_applicable: Counter[str] = field(default_factory=Counter)
 
     def add(
         self,
@@ -42,12 +46,16 @@ class RunResults:
         result: dict[str, Any] | None,
         timing: dict[str, Any] | None = None,
         duration_s: float = 0.0,
+        reason: str = "",
     ) -> None:
         tally = self.areas.setdefault(area, {}).setdefault(path, Tally())
         diverged = bool(result and result["covered"])
         if outcome == "passed":
             tally.passed += 1
             tally.diverged += diverged
+        elif outcome == "skipped" and reason.startswith(NOT_APPLICABLE_LIVE):
+            tally.not_applicable += 1
+            self.not_applicable[reason.removeprefix(NOT_APPLICABLE_LIVE).lstrip(": ")] += 1
         else:
             tally.failed += 1
         if result is not None:
@@ -62,6 +70,7 @@ class RunResults:
                 "case": result["case"] if result else (timing or {}).get("case"),
                 "duration_s": duration_s,
                 "timing": timing,
+                **({"reason": reason} if reason else {}),
             }
         )
 
@@ -80,11 +89,18 @@ class RunResults:
         return [e.id for e in ledger.entries if e.id in missing]
 
     def summary_lines(self, ledger: Ledger) -> list[str]:
-        lines = [f"{'area':<12}{'path':<10}{'passed':>8}{'ledgered':>10}{'failed':>8}"]
+        na = bool(self.not_applicable)
+        head = f"{'area':<12}{'path':<10}{'passed':>8}{'ledgered':>10}{'failed':>8}"
+        lines = [head + (f"{'n/a live':>10}" if na else "")]
         for area in sorted(self.areas):
             for path in sorted(self.areas[area]):
                 t = self.areas[area][path]
-                lines.append(f"{area:<12}{path:<10}{t.passed:>8}{t.diverged:>10}{t.failed:>8}")
+                line = f"{area:<12}{path:<10}{t.passed:>8}{t.diverged:>10}{t.failed:>8}"
+                lines.append(line + (f"{t.not_applicable:>10}" if na else ""))
+        if na:
+            lines.append("")
+            lines.append(f"not applicable live ({sum(self.not_applicable.values())} items; they ran nowhere):")
+            lines += [f"  {n} x {reason}" for reason, n in self.not_applicable.most_common()]
         if self.hits:
             lines.append("")
             lines.append("divergences (from the ledger):")
@@ -111,6 +127,7 @@ class RunResults:
             "areas": {a: {p: vars(t) for p, t in paths.items()} for a, paths in self.areas.items()},
             "divergences": {e.id: {**e.as_dict(), "hits": self.hits[e.id]} for e in ledger.entries if self.hits[e.id]},
             "stale": self.stale(ledger),
+            "not_applicable": dict(self.not_applicable),
             "outcomes": self.outcomes,
             "comparisons": self.comparisons,
         }

@@ -72,6 +72,7 @@ class Scrubber:
 
     secrets: set[str] = field(default_factory=set)
     hosts: dict[str, str] = field(default_factory=dict)  # real "scheme://host:port" -> placeholder
+    paths: dict[str, str] = field(default_factory=dict)  # URL path fragments, e.g. a live deployment name
 
     @classmethod
     def for_secrets(cls, values: Iterable[str]) -> Scrubber:
@@ -92,6 +93,10 @@ class Scrubber:
     def url(self, url: str) -> str:
         url = self.text(url)
         parts = urlsplit(url)
+        path = parts.path
+        for real, placeholder in self.paths.items():
+            path = path.replace(real, placeholder)
+        parts = parts._replace(path=path)
         query = [(k, REDACTED if is_sensitive(k) else v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
         return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query, safe="<>/:"), parts.fragment))
 

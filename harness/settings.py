@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness.compare import Level
+from harness.livesettings import LiveSettings
 
 UPSTREAMS = ("replay", "emulator")
 RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
@@ -30,6 +31,8 @@ class HarnessSettings:
     ledger_path: Path = DEFAULT_LEDGER
     paths: tuple[str, ...] = PATHS
     proxy_start_timeout_s: float = 90.0
+    #: set by `--live`: the real resource and the staging (or local) proxy
+    live: LiveSettings | None = None
 
     @property
     def uses_cassettes(self) -> bool:
@@ -64,7 +67,10 @@ def build_settings(
     rootdir: Path,
     record_mode: str = "none",
     cassette_dir: str = str(DEFAULT_CASSETTES),
+    live: LiveSettings | None = None,
 ) -> HarnessSettings:
+    if live is not None:
+        upstream, proxy_url, proxy_key = "azure", live.proxy_url, live.proxy_key
     if proxy_url and not proxy_url.startswith(("http://", "https://")):
         raise SettingsError(f"--proxy-url: expected an http(s) URL, got {proxy_url!r}")
     key = proxy_key or os.environ.get("LITELLM_API_KEY")
@@ -77,7 +83,7 @@ def build_settings(
     if record_mode != "none" and upstream == "replay":
         raise SettingsError(
             f"--record-mode={record_mode} needs something real to record from, but --upstream is 'replay'. "
-            "Add --upstream emulator (or run live against Azure)"
+            "Add --upstream emulator (or --live to record from your Azure resource)"
         )
     if record_mode != "none" and proxy_url:
         raise SettingsError(
@@ -104,4 +110,5 @@ def build_settings(
         ledger_path=ledger_path,
         paths=parse_paths(paths),
         proxy_start_timeout_s=proxy_start_timeout,
+        live=live,
     )

@@ -24,6 +24,10 @@ class RunState:
     report_path: Path | None = None
     written: list[Path] = field(default_factory=list)
     started: float = field(default_factory=time.time)
+    #: live runs: the merged environment (.env under the process env) and the Entra token, if any;
+    #: kept here, never in settings that get printed
+    live_env: dict[str, str] = field(default_factory=dict, repr=False)
+    live_token: str | None = field(default=None, repr=False)
 
 
 STATE = pytest.StashKey[RunState]()

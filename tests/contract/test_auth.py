@@ -98,6 +98,8 @@ CASES = [
         },
         doc="A wrong proxy key, with a master key and no database, is a 400 'No connected db.' in 1.108.7, "
         "not a 401 (ledger: proxy-wrong-key-400).",
+        offline_only="pins the local proxy's answer without a database (400 'No connected db.'); a staging "
+        "proxy with a database answers 401",
     ),
     Case(
         "proxy-key-missing",
@@ -119,6 +121,7 @@ def test_auth(case: Case, contract) -> None:
     contract.run(case)
 
 
+@pytest.mark.offline_only("needs a wrong-audience token minted by the emulator, and the local proxy's log")
 def test_the_seeds_audience_401_reaches_the_proxy_log(contract_runner, litellm_proxy) -> None:
     """The seed's exact 401 text appears in the proxy's log, where an operator looks first."""
     case = next(c for c in CASES if c.id == "wrong-audience-token")
@@ -131,6 +134,7 @@ def test_the_seeds_audience_401_reaches_the_proxy_log(contract_runner, litellm_p
     assert BAD_TOKEN in litellm_proxy.log_text()
 
 
+@pytest.mark.offline_only("pins the local proxy's no-database setup; a staging proxy may have one")
 def test_virtual_keys_need_a_database(litellm_proxy) -> None:
     """This setup has a master key and no database: the proxy refuses to mint virtual keys, so the
     'valid virtual key' case cannot exist here. Pinned, so that a setup with a DB shows up."""

@@ -92,6 +92,7 @@ ASSEMBLY = [
 ]
 
 
+@pytest.mark.offline_only("live, the stream and the non-stream call are two different completions")
 @pytest.mark.parametrize("case", ASSEMBLY, ids=str)
 def test_stream_assembles_to_the_non_stream_answer(case: Case, contract) -> None:
     """On each path on its own: the stream adds up to exactly what the non-streaming call returns."""
