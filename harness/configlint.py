@@ -34,6 +34,12 @@ _TOKEN_SOURCES = (
     "azure_password",
 )
 STREAM_OPTIONS_SINCE = "2024-09-01"
+_LITERAL_EFFECT = {
+    "api_key": "Azure answers 401 'invalid subscription key'",
+    "api_base": "the proxy calls a URL made of that text and never reaches Azure",
+    "azure_ad_token": "Azure answers 401 'audience is incorrect'",
+    "api_version": "Azure answers 400 or 404",
+}
 
 
 class ConfigError(ValueError):
@@ -107,7 +113,8 @@ def _lint_entry(name: str, params: Mapping[str, Any], env: Mapping[str, str]) ->
                     "fail",
                     "env expansion",
                     f"{name}.{key}",
-                    f"'{value}' is sent literally: LiteLLM never expands ${{VAR}} (Azure answers 401)",
+                    f"'{value}' is sent literally: LiteLLM never expands ${{VAR}} "
+                    f"({_LITERAL_EFFECT.get(key, 'the text is used as-is')})",
                     f"write {key}: os.environ/{match.group(1)}",
                 )
             )

@@ -68,9 +68,9 @@ class DoctorReport:
         c = self.counts()
         lines = [f"harness doctor: {c['ok']} ok, {c['warn']} warn, {c['fail']} fail"]
         for f in self.findings:
-            lines.append(f"{f.status:<5} {f.check:<15} {f.where:<32} {f.cause}")
+            lines.append(f"{f.status:<5} {f.check:<17} {f.where:<32} {f.cause}")
             if f.fix and f.status != "ok":
-                lines.append(f"{'':<5} {'':<15} {'':<32} fix: {f.fix}")
+                lines.append(f"{'':<5} {'':<17} {'':<32} fix: {f.fix}")
         return "\n".join(lines)
 
 
@@ -529,7 +529,7 @@ def _explain_leg(d: Diagnosis, entry: tuple[str, Mapping[str, Any]], have_config
                 "AZURE_TENANT_ID+AZURE_CLIENT_ID+AZURE_CLIENT_SECRET, perhaps from a .env)"
             )
             fix = "unset those in the proxy's environment, or start it with LITELLM_MODE=PRODUCTION"
-    elif d.kind == "upstream-connection" and "${" in str(params.get("api_base", "")):
+    elif d.kind in ("upstream-connection", "other") and "${" in str(params.get("api_base", "")):
         base = str(params["api_base"])
         where = f"{alias}.api_base"
         cause = f"the proxy's api_base is the literal text '{base}' (LiteLLM never expands ${{VAR}}): it cannot connect"

@@ -16,7 +16,7 @@ from harness.clients import DirectPath, LiteLLMPath
 from harness.contract import Case, CaseResult, ContractRunner
 from harness.emulator import EmulatorConfig, RunningEmulator, run_emulator
 from harness.ledger import Ledger
-from harness.live import azure_upstream, host_placeholders, live_setups, not_applicable_live, proxy_config
+from harness.live import azure_upstream, host_placeholders, live_setups, not_applicable_live, preflight, proxy_config
 from harness.matrix import SETUPS, Credentials, render_proxy_config, setup_named
 from harness.netguard import loopback_only
 from harness.observe import Observation
@@ -39,6 +39,16 @@ def _offline_guard(harness_settings: HarnessSettings) -> Iterator[None]:
         return
     with loopback_only("Record new cassettes with --upstream emulator --record, or run live against Azure."):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_preflight(harness_settings: HarnessSettings, pytestconfig: pytest.Config) -> None:
+    """Live: check both endpoints answer and accept their keys before the first case."""
+    if harness_settings.live is None:
+        return
+    problem = preflight(harness_settings.live, pytestconfig.stash[STATE].live_token)
+    if problem is not None:
+        pytest.exit(f"harness --live: the live setup does not work:\n{problem}", returncode=3)
 
 
 # ---------------------------------------------------------------- fixtures: configuration points
@@ -96,6 +106,7 @@ def harness_scrubber(
         # Recorded live, a cassette names the deployment the replayed `good-key` setup asks for.
         offline = setup_named("good-key").deployment
         scrubber.paths[f"/deployments/{live.deployment}/"] = f"/deployments/{offline}/"
+        scrubber.models[live.deployment] = offline
     return scrubber
 
 

@@ -61,6 +61,31 @@ def not_applicable_live(case: Case) -> str | None:
     return None
 
 
+def preflight(live: LiveSettings, token: str | None, timeout_s: float = 15.0) -> str | None:
+    """One token on the direct path (and the staging proxy's health, key and alias) before any case:
+    a wrong key or an unreachable host is one clear message, not fifty identical failures."""
+    from harness.doctor import DoctorInputs, check_direct, check_proxy, scrubber_for
+
+    env = {
+        "AZURE_OPENAI_API_BASE": live.azure_base,
+        "AZURE_OPENAI_API_KEY": live.azure_key or "",
+        "AZURE_OPENAI_API_VERSION": live.api_version,
+        "AZURE_OPENAI_DEPLOYMENT": live.deployment,
+        "LITELLM_API_BASE": live.proxy_url or "",
+        "LITELLM_API_KEY": live.proxy_key or "",
+        "LITELLM_MODEL": live.proxy_model,
+    }
+    inputs = DoctorInputs(env=env, auth=live.auth, token=token, timeout_s=timeout_s)
+    findings = check_direct(inputs) + (check_proxy(inputs)[0] if live.staging else [])
+    failed = [f for f in findings if f.status == "fail"]
+    if not failed:
+        return None
+    scrubber = scrubber_for(inputs)
+    return "\n".join(scrubber.text(f"{f.check} ({f.where}): {f.cause}. Fix: {f.fix}") for f in failed) + (
+        "\nRun `python -m harness doctor` for every check."
+    )
+
+
 def live_setups(live: LiveSettings) -> tuple[Setup, ...]:
     """The one setup that exists live: the user's deployment, api-version and credential."""
     credential = Credential.TOKEN if live.auth == "entra" else Credential.KEY

@@ -73,6 +73,7 @@ class Scrubber:
     secrets: set[str] = field(default_factory=set)
     hosts: dict[str, str] = field(default_factory=dict)  # real "scheme://host:port" -> placeholder
     paths: dict[str, str] = field(default_factory=dict)  # URL path fragments, e.g. a live deployment name
+    models: dict[str, str] = field(default_factory=dict)  # a JSON body's top-level "model" (the deployment)
 
     @classmethod
     def for_secrets(cls, values: Iterable[str]) -> Scrubber:
@@ -128,6 +129,8 @@ class Scrubber:
         except ValueError:
             return None
         scrubbed = scrub_json(parsed)
+        if isinstance(scrubbed, dict) and scrubbed.get("model") in self.models:
+            scrubbed = {**scrubbed, "model": self.models[scrubbed["model"]]}
         if scrubbed == parsed:
             return raw  # keep the exact bytes when nothing sensitive was there
         return json.dumps(scrubbed, separators=(",", ":"), ensure_ascii=False)
