@@ -91,6 +91,12 @@ def classify_azure_error(status: int | None, text: str) -> Diagnosis:
             "LiteLLM adds stream_options, which this api-version predates",
             "use api_version 2024-09-01-preview or later in the proxy config",
         )
+    if "mutually exclusive" in lowered:
+        return Diagnosis(
+            "both-credentials",
+            "the proxy had both a key and a token source, and the openai client refused to send either (500)",
+            "keep one credential per deployment",
+        )
     if "apiconnectionerror" in lowered or "connection error" in lowered or "invalid url" in lowered:
         return Diagnosis(
             "upstream-connection",

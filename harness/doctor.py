@@ -529,6 +529,25 @@ def _explain_leg(d: Diagnosis, entry: tuple[str, Mapping[str, Any]], have_config
                 "AZURE_TENANT_ID+AZURE_CLIENT_ID+AZURE_CLIENT_SECRET, perhaps from a .env)"
             )
             fix = "unset those in the proxy's environment, or start it with LITELLM_MODE=PRODUCTION"
+    elif d.kind == "both-credentials":
+        sources = [k for k in _TOKEN_PARAMS if params.get(k)]
+        key = params.get("api_key")
+        where = f"{alias}.{sources[0]}" if sources else where
+        origin = (
+            f"api_key ({key})"
+            if key
+            else "no api_key in the config, so LiteLLM also took AZURE_OPENAI_API_KEY / AZURE_API_KEY from its "
+            "environment"
+        )
+        cause = (
+            f"the proxy had a token ({', '.join(sources) or 'from its environment'}) and a key ({origin}); the "
+            "client refuses both at once (500 'mutually exclusive')"
+        )
+        fix = (
+            f"use api_key: os.environ/AZURE_OPENAI_API_KEY and remove {', '.join(sources)}"
+            if sources
+            else "keep one credential"
+        )
     elif d.kind in ("upstream-connection", "other") and "${" in str(params.get("api_base", "")):
         base = str(params["api_base"])
         where = f"{alias}.api_base"

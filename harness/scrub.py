@@ -73,7 +73,9 @@ class Scrubber:
     secrets: set[str] = field(default_factory=set)
     hosts: dict[str, str] = field(default_factory=dict)  # real "scheme://host:port" -> placeholder
     paths: dict[str, str] = field(default_factory=dict)  # URL path fragments, e.g. a live deployment name
-    models: dict[str, str] = field(default_factory=dict)  # a JSON body's top-level "model" (the deployment)
+    #: a live deployment name -> the replayed one, where it is a whole value: a JSON body's top-level
+    #: "model" and a header such as x-ms-deployment-name
+    models: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def for_secrets(cls, values: Iterable[str]) -> Scrubber:
@@ -108,7 +110,7 @@ class Scrubber:
             if is_sensitive(name):
                 cleaned = [REDACTED if v else v for v in values]  # an empty credential stays visibly empty
             else:
-                cleaned = [self.text(v) if isinstance(v, str) else v for v in values]
+                cleaned = [self.models.get(v, self.text(v)) if isinstance(v, str) else v for v in values]
             out[name] = cleaned if isinstance(value, list) else cleaned[0]
         return out
 

@@ -1,0 +1,292 @@
+"""`python -m harness doctor` against the emulator (as Azure), a real LiteLLM proxy, and broken configs,
+the seed's exact config among them: each diagnosis names its cause and the setting behind it."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.configlint import Finding
+from harness.doctor import DoctorInputs, DoctorReport, check_private_endpoint, run_doctor
+from harness.emulator import EmulatorConfig, RunningEmulator, mint_token, run_emulator
+from harness.emulator.config import Deployment
+from harness.proxy import RunningProxy, run_proxy
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOYMENT = "gpt-4o-prod"
+SEED = """
+model_list:
+  - model_name: gpt-4
+    litellm_params:
+      model: azure/gpt-4
+      api_base: ${AZURE_OPENAI_API_BASE}
+      api_key: ${AZURE_OPENAI_API_KEY}
+      api_version: "2024-10-21"
+      deployment_id: gpt-4o-prod
+"""
+SEED_KEY_ONLY = """
+model_list:
+  - model_name: seed-key
+    litellm_params:
+      model: azure/gpt-4o-prod
+      api_base: os.environ/AZURE_OPENAI_API_BASE
+      api_key: ${AZURE_OPENAI_API_KEY}
+      api_version: "2024-10-21"
+"""
+KEY_AS_BEARER = """
+model_list:
+  - model_name: bearer
+    litellm_params:
+      model: azure/gpt-4o-prod
+      api_base: os.environ/AZURE_OPENAI_API_BASE
+      azure_ad_token: os.environ/AZURE_OPENAI_API_KEY
+      api_version: "2024-10-21"
+"""
+
+
+def entries(text: str) -> list[dict]:
+    return yaml.safe_load(text)["model_list"]
+
+
+@pytest.fixture(scope="module")
+def fake_azure() -> Iterator[RunningEmulator]:
+    config = EmulatorConfig()
+    config.deployments[DEPLOYMENT] = Deployment(DEPLOYMENT)
+    with run_emulator(config) as running:
+        yield running
+
+
+def azure_env(azure: RunningEmulator) -> dict[str, str]:
+    return {
+        "AZURE_OPENAI_API_BASE": azure.url,
+        "AZURE_OPENAI_API_KEY": azure.api_key,
+        "AZURE_OPENAI_API_VERSION": "2024-10-21",
+        "AZURE_OPENAI_DEPLOYMENT": DEPLOYMENT,
+    }
+
+
+@pytest.fixture(scope="module")
+def proxy(fake_azure: RunningEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningProxy]:
+    """One real proxy serving the shipped config's entry and each broken one, under its own alias."""
+    shipped = yaml.safe_load((ROOT / "litellm.config.yaml").read_text())
+    config = {
+        "model_list": shipped["model_list"] + entries(SEED) + entries(SEED_KEY_ONLY) + entries(KEY_AS_BEARER),
+        "general_settings": shipped["general_settings"],
+    }
+    with run_proxy(config, azure_env(fake_azure), tmp_path_factory.mktemp("doctor-proxy")) as running:
+        yield running
+
+
+def doctor(
+    azure: RunningEmulator, proxy: RunningProxy | None, config: Path | None, alias: str = "gpt-4o", **env: str
+) -> DoctorReport:
+    settings = azure_env(azure) | {"LITELLM_MODEL": alias}
+    if proxy is not None:
+        settings |= {"LITELLM_API_BASE": proxy.url, "LITELLM_API_KEY": proxy.master_key}
+    settings |= env
+    return run_doctor(DoctorInputs(env=settings, config_path=config, timeout_s=10))
+
+
+def config_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "litellm.config.yaml"
+    path.write_text(text)
+    return path
+
+
+def failed(report: DoctorReport) -> dict[tuple[str, str], Finding]:
+    return {(f.check, f.where): f for f in report.findings if f.status == "fail"}
+
+
+def test_the_fixed_config_is_all_ok(fake_azure: RunningEmulator, proxy: RunningProxy) -> None:
+    report = doctor(fake_azure, proxy, ROOT / "litellm.config.yaml")
+    assert report.counts() == {"ok": len(report.findings), "warn": 0, "fail": 0}, report.render()
+    checks = {f.check for f in report.findings}
+    assert {
+        "env",
+        "config",
+        "direct",
+        "proxy",
+        "proxy key",
+        "model alias",
+        "proxy → Azure",
+        "private endpoint",
+    } <= checks
+
+
+def test_the_seed_config_gets_both_causes_named(
+    fake_azure: RunningEmulator, proxy: RunningProxy, tmp_path: Path
+) -> None:
+    report = doctor(fake_azure, proxy, config_file(tmp_path, SEED), alias="gpt-4")
+    fails = failed(report)
+    assert ("env expansion", "gpt-4.api_key") in fails and ("env expansion", "gpt-4.api_base") in fails
+    assert "never expands ${VAR}" in fails[("env expansion", "gpt-4.api_key")].cause
+    assert fails[("env expansion", "gpt-4.api_key")].fix == "write api_key: os.environ/AZURE_OPENAI_API_KEY"
+    assert ("deployment", "gpt-4.deployment_id") in fails
+    # and the proxy's own call fails, blamed on the literal api_base it really tried
+    leg = fails[("proxy → Azure", "gpt-4.api_base")]
+    assert "literal text '${AZURE_OPENAI_API_BASE}'" in leg.cause
+    assert leg.fix == "write api_base: os.environ/AZURE_OPENAI_API_BASE"
+    direct = next(f for f in report.findings if f.check == "direct")
+    assert direct.status == "ok"  # the direct path works: the classic "only through the proxy" failure
+
+
+def test_the_seeds_literal_key_is_named_as_a_bad_key(
+    fake_azure: RunningEmulator, proxy: RunningProxy, tmp_path: Path
+) -> None:
+    report = doctor(fake_azure, proxy, config_file(tmp_path, SEED_KEY_ONLY), alias="seed-key")
+    leg = failed(report)[("proxy → Azure", "seed-key.api_key")]
+    assert "the proxy sent a bad key" in leg.cause and "'${AZURE_OPENAI_API_KEY}'" in leg.cause
+    assert "invalid subscription key" in leg.cause
+
+
+def test_a_key_sent_as_a_bearer_token_is_named(fake_azure: RunningEmulator, tmp_path: Path) -> None:
+    """The key given as `azure_ad_token`, to a proxy whose environment has no key to fall back on: LiteLLM
+    sends `Authorization: Bearer <key>` and Azure answers the seed's 'audience is incorrect' 401."""
+    settings = azure_env(fake_azure)
+    env = {
+        "AZURE_OPENAI_API_BASE": settings["AZURE_OPENAI_API_BASE"],
+        "DOCTOR_BEARER": settings["AZURE_OPENAI_API_KEY"],
+    }
+    text = KEY_AS_BEARER.replace("os.environ/AZURE_OPENAI_API_KEY", "os.environ/DOCTOR_BEARER")
+    with run_proxy({"model_list": entries(text)}, env, tmp_path / "proxy") as bearer_proxy:
+        report = doctor(
+            fake_azure, bearer_proxy, config_file(tmp_path, text), alias="bearer", DOCTOR_BEARER=env["DOCTOR_BEARER"]
+        )
+    fails = failed(report)
+    leg = fails[("proxy → Azure", "bearer.azure_ad_token")]
+    assert "the proxy sent a bearer token (because of azure_ad_token)" in leg.cause
+    assert "audience is incorrect" in leg.cause and "api_key: os.environ/AZURE_OPENAI_API_KEY" in leg.fix
+    token = fails[("token", "bearer.azure_ad_token")]
+    assert "not a JWT" in token.cause and "api key" in token.cause
+
+
+def test_a_token_beside_the_environments_key_is_named(
+    fake_azure: RunningEmulator, proxy: RunningProxy, tmp_path: Path
+) -> None:
+    """The same config on a proxy whose environment holds AZURE_OPENAI_API_KEY: LiteLLM falls back to
+    that key as well, and the client refuses both credentials at once."""
+    report = doctor(fake_azure, proxy, config_file(tmp_path, KEY_AS_BEARER), alias="bearer")
+    leg = failed(report)[("proxy → Azure", "bearer.azure_ad_token")]
+    assert "mutually exclusive" in leg.cause and "AZURE_OPENAI_API_KEY" in leg.cause
+    assert leg.fix == "use api_key: os.environ/AZURE_OPENAI_API_KEY and remove azure_ad_token"
+
+
+def test_the_proxys_key_and_alias(fake_azure: RunningEmulator, proxy: RunningProxy) -> None:
+    wrong_key = doctor(fake_azure, proxy, None, LITELLM_API_KEY="sk-not-the-key")
+    assert "the proxy rejected its key" in failed(wrong_key)[("proxy key", "LITELLM_API_KEY")].cause
+    wrong_alias = doctor(fake_azure, proxy, None, alias="gpt-5")
+    assert "not 'gpt-5'" in failed(wrong_alias)[("model alias", "LITELLM_MODEL")].cause
+
+
+def test_a_proxy_that_is_down(fake_azure: RunningEmulator) -> None:
+    report = doctor(fake_azure, None, None, LITELLM_API_BASE="http://127.0.0.1:9", LITELLM_API_KEY="sk-x")
+    finding = failed(report)[("proxy", "LITELLM_API_BASE")]
+    assert "Could not connect to LiteLLM server" in finding.cause and "litellm --config" in finding.fix
+
+
+def test_direct_path_failures_name_the_setting(fake_azure: RunningEmulator) -> None:
+    key = failed(doctor(fake_azure, None, None, AZURE_OPENAI_API_KEY="0" * 32))
+    assert "invalid subscription key" in key[("direct", "AZURE_OPENAI_API_KEY")].cause
+    deployment = failed(doctor(fake_azure, None, None, AZURE_OPENAI_DEPLOYMENT="nope"))
+    assert "DeploymentNotFound" in deployment[("direct", "AZURE_OPENAI_DEPLOYMENT")].cause
+    down = failed(doctor(fake_azure, None, None, AZURE_OPENAI_API_BASE="http://127.0.0.1:9"))
+    assert "could not connect to Azure" in down[("direct", "AZURE_OPENAI_API_BASE")].cause
+
+
+def test_public_access_disabled_is_diagnosed(private_azure_emulator: RunningEmulator) -> None:
+    report = doctor(private_azure_emulator, None, None, AZURE_OPENAI_DEPLOYMENT="chat")
+    finding = failed(report)[("direct", "Azure")]
+    assert "accepts only its private endpoint" in finding.cause and "virtual network" in finding.fix
+
+
+def test_tokens_are_decoded_for_audience_expiry_and_tenant(fake_azure: RunningEmulator) -> None:
+    secret = fake_azure.emulator.config.signing_secret
+    expired = failed(doctor(fake_azure, None, None, AZURE_OPENAI_AD_TOKEN=mint_token(secret, "expired")))
+    assert "expired" in expired[("token", "AZURE_OPENAI_AD_TOKEN")].cause
+    audience = failed(doctor(fake_azure, None, None, AZURE_OPENAI_AD_TOKEN=mint_token(secret, "wrong-audience")))
+    assert "is not https://cognitiveservices.azure.com" in audience[("token", "AZURE_OPENAI_AD_TOKEN")].cause
+    good = doctor(fake_azure, None, None, AZURE_OPENAI_AD_TOKEN=mint_token(secret, "valid"))
+    token = next(f for f in good.findings if f.check == "token")
+    assert token.status == "ok" and "audience https://cognitiveservices.azure.com" in token.cause
+    assert "tenant 00000000-0000-4000-8000-00000000e0e0" in token.cause and "expires in" in token.cause
+
+
+def test_private_endpoint_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resolution is stubbed: tests send nothing beyond loopback, DNS included."""
+
+    def resolve(address: str):
+        return lambda host, port: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, 443))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve("10.1.2.3"))
+    private = check_private_endpoint({"AZURE_OPENAI_API_BASE": "https://r.openai.azure.com"})
+    assert [f.status for f in private] == ["ok"] and "private address" in private[0].cause
+    link = check_private_endpoint({"AZURE_OPENAI_API_BASE": "https://r.privatelink.openai.azure.com"})
+    assert link[0].status == "warn" and "TLS" in link[0].cause
+    monkeypatch.setattr(socket, "getaddrinfo", resolve("20.50.1.1"))
+    public = check_private_endpoint({"AZURE_OPENAI_API_BASE": "https://r.openai.azure.com"})
+    assert "public address" in public[0].cause and "403" in public[0].cause
+
+    def fail(host: str, port: object) -> list:
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", fail)
+    missing = check_private_endpoint({"AZURE_OPENAI_API_BASE": "https://r.openai.azure.com"})
+    assert missing[0].status == "fail" and "does not resolve" in missing[0].cause
+
+
+def test_a_dotenv_beside_the_proxy_that_would_send_a_bearer(fake_azure: RunningEmulator, tmp_path: Path) -> None:
+    config = config_file(tmp_path, (ROOT / "litellm.config.yaml").read_text())
+    (tmp_path / ".env").write_text("AZURE_AD_TOKEN=abc.def.ghi\nAZURE_OPENAI_API_KEY=stale-key-value\n")
+    report = doctor(fake_azure, None, config)
+    assert "Authorization: Bearer" in failed(report)[("proxy .env", ".env: AZURE_AD_TOKEN")].cause
+    warned = {f.where for f in report.findings if f.status == "warn"}
+    assert ".env: AZURE_OPENAI_API_KEY" in warned
+
+
+def test_missing_settings_each_fail() -> None:
+    report = run_doctor(DoctorInputs(env={}, timeout_s=2))
+    names = {f.where for f in report.findings if f.status == "fail"}
+    assert {
+        "AZURE_OPENAI_API_BASE",
+        "AZURE_OPENAI_API_KEY",
+        "AZURE_OPENAI_API_VERSION",
+        "AZURE_OPENAI_DEPLOYMENT",
+    } <= names
+
+
+def run_cli(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "LITELLM_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "harness", "doctor", "--env-file", os.devnull, *args],
+        cwd=cwd,
+        env=base | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cli_exit_codes_json_and_no_secrets(fake_azure: RunningEmulator, proxy: RunningProxy, tmp_path: Path) -> None:
+    env = azure_env(fake_azure) | {"LITELLM_API_BASE": proxy.url, "LITELLM_API_KEY": proxy.master_key}
+    good = run_cli(env | {"LITELLM_MODEL": "gpt-4o"}, cwd=ROOT)  # ./litellm.config.yaml by default
+    assert good.returncode == 0, good.stdout
+    assert good.stdout.startswith("harness doctor: ") and " 0 fail" in good.stdout.splitlines()[0]
+    seed = run_cli(
+        env | {"LITELLM_MODEL": "gpt-4"}, "--json", "--config", str(config_file(tmp_path, SEED)), cwd=tmp_path
+    )
+    assert seed.returncode == 1
+    data = json.loads(seed.stdout)
+    assert data["ok"] is False and data["counts"]["fail"] >= 4
+    host = fake_azure.url.split("//", 1)[1]
+    for output in (good.stdout + good.stderr, seed.stdout + seed.stderr):
+        for secret in (fake_azure.api_key, proxy.master_key, host):
+            assert secret not in output
