@@ -40,6 +40,12 @@ class Case:
     #: why the case cannot run against a real resource (it pins the local setup), or "" when it can;
     #: live runs also rule out other setups and fault markers (`harness.live.not_applicable_live`)
     offline_only: str = ""
+    #: which of the runner's paths observes an item, where it is not the item's own (the fallback
+    #: client stands in for the litellm item: {"litellm": "fallback"})
+    via: Mapping[str, str] = field(default_factory=dict)
+    #: False: the litellm item must equal the direct one at the level with no ledger at all (the
+    #: fallback client's answer *is* Azure's)
+    ledgered: bool = True
 
     def __str__(self) -> str:
         return self.id
@@ -112,7 +118,7 @@ class ContractRunner:
         def call() -> Observation:
             started = time.perf_counter()
             try:
-                return self.paths[path].observe(case.scenario)
+                return self.paths[case.via.get(path, path)].observe(case.scenario)
             finally:
                 self.call_seconds[path] = time.perf_counter() - started
 
@@ -135,14 +141,15 @@ class ContractRunner:
         elif case.compare:
             direct, direct_sent = self.baseline(case, ref)
             mismatches = diff(direct.tree(), observation.tree(), self.level) + request_mismatches(direct_sent, sent)
-            unledgered, covered = self.ledger.split(mismatches, ref.key, direct.kind, self.litellm_version)
+            ledger = self.ledger if case.ledgered else Ledger(path=self.ledger.path, entries=())
+            unledgered, covered = ledger.split(mismatches, ref.key, direct.kind, self.litellm_version)
             record(
                 CaseResult(
                     case=ref.key,
                     level=str(self.level),
                     observation=direct.kind,
                     scoped=tuple(
-                        self.ledger.scoped_ids(
+                        ledger.scoped_ids(
                             ref.key,
                             direct.kind,
                             self.litellm_version,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from harness.cassettes import PLACEHOLDERS
-from harness.clients import DirectPath, LiteLLMPath
+from harness.clients import DirectPath, FallbackPath, LiteLLMPath
 from harness.contract import Case, CaseResult, ContractRunner
 from harness.emulator import EmulatorConfig, RunningEmulator, run_emulator
 from harness.ledger import Ledger
@@ -225,6 +225,7 @@ def contract_runner(
     if "litellm" in harness_settings.paths:  # `--paths direct` never starts a proxy
         proxy: RunningProxy = request.getfixturevalue("litellm_proxy")
         paths["litellm"] = LiteLLMPath(base_url=proxy.url, api_key=proxy.master_key, models=models)
+        paths["fallback"] = FallbackPath(litellm=paths["litellm"], direct=paths["direct"])
         version = proxy.version
     return ContractRunner(
         before_case=upstream_target.reset,
@@ -265,6 +266,8 @@ def live_contract_runner(
             target = stack.enter_context(emulator_upstream(upstream_target.emulator_config))
         paths = dict(contract_runner.paths)
         paths["direct"] = DirectPath(endpoints=target.endpoints, credentials=run_credentials)
+        if "litellm" in paths:
+            paths["fallback"] = FallbackPath(litellm=paths["litellm"], direct=paths["direct"])
         yield ContractRunner(
             paths=paths,
             capture=ForwardingCapture(target, upstream_server),

@@ -116,6 +116,19 @@ CASES = [
         expect_path={"direct": expect.succeeds(), "litellm": expect.failure("APIConnectionError", None)},
         doc="The seed's ECONNREFUSED: the proxy is not listening. Azure itself is fine directly.",
     ),
+    Case(
+        "proxy-down-fallback",
+        Scenario(
+            {"messages": user("Is the proxy up?")},
+            extra={"proxy_url": "http://127.0.0.1:9", "served_by": "direct"},
+        ),
+        expect.succeeds(),
+        replayable=False,
+        via={"litellm": "fallback"},
+        ledgered=False,
+        doc="The fallback client (harness.clients.FallbackClient) with the proxy down: it calls Azure "
+        "directly, and the application sees exactly what the direct path sees, with no ledger.",
+    ),
 ]
 
 
