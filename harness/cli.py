@@ -80,6 +80,42 @@ def _doctor(args: argparse.Namespace) -> int:
     return 1 if report.failed else 0
 
 
+def _gate(args: argparse.Namespace) -> int:
+    from harness.gate import GateError, run_gate
+    from harness.gate_report import render_text
+
+    repo = Path(args.repo).resolve()
+    if not (repo / "pyproject.toml").exists() or not (repo / "tests" / "contract").is_dir():
+        print(
+            f"harness gate: {repo} is not this project's checkout (no pyproject.toml or tests/contract)",
+            file=sys.stderr,
+        )
+        return 2
+    pytest_args = args.pytest_args[1:] if args.pytest_args[:1] == ["--"] else args.pytest_args
+    pytest_args = pytest_args or ["tests/contract"]
+    if args.gate_examples is not None:
+        pytest_args = [*pytest_args, f"--gate-examples={args.gate_examples}"]
+    try:
+        result = run_gate(
+            args.baseline,
+            args.candidate,
+            repo=repo,
+            report_dir=Path(args.report_dir),
+            cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+            pytest_args=pytest_args,
+            baseline_args=args.baseline_arg,
+            candidate_args=args.candidate_arg,
+            deadline_s=args.timeout,
+            log=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+    except GateError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(render_text(result.comparison))
+    print("\ngate report: " + ", ".join(str(p) for p in result.outputs))
+    return 1 if result.comparison.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -115,6 +151,33 @@ def build_parser() -> argparse.ArgumentParser:
     doc.add_argument("--timeout", type=float, default=15.0, metavar="S", help="deadline per network call (default: 15)")
     doc.add_argument("--json", action="store_true", help="machine-readable output")
     doc.set_defaults(func=_doctor)
+    gate = sub.add_parser(
+        "gate",
+        help="run the offline contract under two LiteLLM versions and report what changes",
+        description="Each version (an exact release, or `current` for this environment's) gets a cached venv; "
+        "the offline suite runs in each against the same cassettes. Exit 1 when something broke or a new "
+        "divergence is not in the ledger, 2 when the gate could not run. Arguments after `--` go to pytest "
+        "(default: tests/contract).",
+    )
+    gate.add_argument("--baseline", required=True, metavar="VERSION", help="e.g. 1.80.17, or current")
+    gate.add_argument("--candidate", required=True, metavar="VERSION", help="e.g. 1.108.7, or current")
+    gate.add_argument("--report-dir", default=".", metavar="DIR", help="where gate-report.{json,html,txt} go")
+    gate.add_argument("--cache-dir", metavar="DIR", help="venv cache (default: ~/.cache/azure-litellm-contract/gate)")
+    gate.add_argument("--gate-examples", type=int, metavar="N", help="differential fuzzing examples per run")
+    gate.add_argument("--timeout", type=float, default=3600.0, metavar="S", help="deadline per suite run")
+    gate.add_argument("--repo", default=".", help="the project checkout to run (default: .)")
+    gate.add_argument(
+        "--baseline-arg", action="append", default=[], metavar="ARG", help="a pytest argument for the baseline run only"
+    )
+    gate.add_argument(
+        "--candidate-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="a pytest argument for the candidate run only",
+    )
+    gate.add_argument("pytest_args", nargs=argparse.REMAINDER, help="-- then pytest arguments")
+    gate.set_defaults(func=_gate)
     return parser
 
 

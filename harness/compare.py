@@ -63,6 +63,11 @@ class _Absent:
 _ABSENT: Any = _Absent()
 
 
+def plain(value: Any) -> Any:
+    """A mismatch side as JSON can hold it: an absent value becomes the text "(absent)"."""
+    return "(absent)" if value is _ABSENT else value
+
+
 class ContractMismatch(AssertionError):
     """Base of the typed mismatches; each carries its `Mismatch`."""
 

@@ -67,6 +67,8 @@ class CaseResult:
     direct: Mapping[str, Any] = field(default_factory=dict)
     litellm: Mapping[str, Any] = field(default_factory=dict)
     requests: Mapping[str, Any] = field(default_factory=dict)
+    #: every response header name each path saw (not compared; the upgrade gate diffs them)
+    header_names: Mapping[str, list[str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +81,7 @@ class CaseResult:
             "direct": self.direct,
             "litellm": self.litellm,
             "requests": self.requests,
+            "header_names": {k: list(v) for k, v in self.header_names.items()},
         }
 
 
@@ -162,6 +165,7 @@ class ContractRunner:
                     direct=direct.tree(),
                     litellm=observation.tree(),
                     requests={"direct": direct_sent, "litellm": sent},
+                    header_names={"direct": list(direct.header_names), "litellm": list(observation.header_names)},
                 )
             )
             if unledgered:

@@ -168,6 +168,12 @@ class Ledger:
                 covered.setdefault(entry.id, []).append(mismatch)
         return unledgered, covered
 
+    def uncovered_anywhere(self, mismatches: Iterable[Mismatch], observation: str, version: str) -> list[Mismatch]:
+        """Mismatches no entry covers, for a request that belongs to no case (differential fuzzing):
+        an entry counts wherever its observation kind and LiteLLM version apply."""
+        scoped = [e for e in self.entries if observation in e.observations and Version(version) in e.litellm]
+        return [m for m in mismatches if not any(e.covers(m) for e in scoped)]
+
     def scoped_ids(
         self,
         case: str,

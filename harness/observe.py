@@ -69,6 +69,9 @@ class ResponseObservation:
     body: Mapping[str, Any]
     headers: Mapping[str, str]
     kind: Kind = "response"
+    #: every response header's name, lower-cased: not part of the contract (values and most names
+    #: differ by design), but the upgrade gate reports names one LiteLLM version adds or drops
+    header_names: tuple[str, ...] = field(default=(), compare=False)
 
     def tree(self) -> dict[str, Any]:
         return {"kind": self.kind, "status": self.status, "body": self.body, "headers": self.headers}
@@ -89,6 +92,9 @@ class StreamObservation:
     error: Mapping[str, Any] | None = None
     released: bool = True  # the HTTP response was closed once the client stopped reading
     kind: Kind = "stream"
+    #: every response header's name, lower-cased: not part of the contract (values and most names
+    #: differ by design), but the upgrade gate reports names one LiteLLM version adds or drops
+    header_names: tuple[str, ...] = field(default=(), compare=False)
 
     def tree(self) -> dict[str, Any]:
         return {
@@ -111,6 +117,9 @@ class FailureObservation:
     error: Mapping[str, Any]
     headers: Mapping[str, str]
     kind: Kind = "error"
+    #: every response header's name, lower-cased: not part of the contract (values and most names
+    #: differ by design), but the upgrade gate reports names one LiteLLM version adds or drops
+    header_names: tuple[str, ...] = field(default=(), compare=False)
 
     def tree(self) -> dict[str, Any]:
         return {
@@ -126,7 +135,13 @@ Observation = ResponseObservation | StreamObservation | FailureObservation
 
 
 def observe_response(status: int, body: Mapping[str, Any], headers: Mapping[str, str]) -> ResponseObservation:
-    return ResponseObservation(status=status, body=mask(dict(body)), headers=significant_headers(headers))
+    return ResponseObservation(
+        status=status, body=mask(dict(body)), headers=significant_headers(headers), header_names=header_names(headers)
+    )
+
+
+def header_names(headers: Mapping[str, str]) -> tuple[str, ...]:
+    return tuple(sorted({k.lower() for k in headers}))
 
 
 def observe_failure(exc: BaseException) -> FailureObservation:
@@ -140,7 +155,13 @@ def observe_failure(exc: BaseException) -> FailureObservation:
         "param": getattr(exc, "param", None),
         "message": mask(_message(exc)),
     }
-    return FailureObservation(exception=type(exc).__name__, status=status, error=error, headers=headers)
+    return FailureObservation(
+        exception=type(exc).__name__,
+        status=status,
+        error=error,
+        headers=headers,
+        header_names=header_names(response.headers) if response is not None else (),
+    )
 
 
 def _message(exc: BaseException) -> str:
@@ -256,4 +277,5 @@ def observe_stream(
         chunks=tuple(masked),
         error=observe_failure(error).tree() if error is not None else None,
         released=released,
+        header_names=header_names(headers),
     )

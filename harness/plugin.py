@@ -122,6 +122,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "from the settings)",
     )
     group.addoption(
+        "--gate-examples",
+        type=int,
+        default=None,
+        metavar="N",
+        help="differential fuzzing: examples per run (default: a modest budget; the upgrade gate raises it)",
+    )
+    group.addoption(
         "--proxy-start-timeout",
         type=float,
         default=90.0,
@@ -252,6 +259,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # ---------------------------------------------------------------- hooks: results and summary
 
 
+def _failure_message(report: pytest.TestReport, limit: int = 4000) -> str:
+    """The failure's own message (a contract diff, a cassette miss), for the report and the gate."""
+    if not report.failed:
+        return ""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr)
+    return text[:limit]
+
+
 def _skip_reason(report: pytest.TestReport) -> str:
     if report.skipped and isinstance(report.longrepr, tuple):
         return str(report.longrepr[2]).removeprefix("Skipped: ")
@@ -282,6 +298,7 @@ class _ContractSession:
             props.get(TIMING),
             report.duration,
             reason,
+            _failure_message(report),
         )
 
     @pytest.hookimpl(optionalhook=True)

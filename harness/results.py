@@ -47,6 +47,7 @@ class RunResults:
         timing: dict[str, Any] | None = None,
         duration_s: float = 0.0,
         reason: str = "",
+        message: str = "",
     ) -> None:
         tally = self.areas.setdefault(area, {}).setdefault(path, Tally())
         diverged = bool(result and result["covered"])
@@ -71,6 +72,7 @@ class RunResults:
                 "duration_s": duration_s,
                 "timing": timing,
                 **({"reason": reason} if reason else {}),
+                **({"message": message} if message else {}),
             }
         )
 

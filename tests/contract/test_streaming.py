@@ -72,6 +72,15 @@ CASES = [
         doc="`data: [DONE]` ends the stream: the SDK stops without an error on both paths.",
     ),
     Case(
+        "logprobs",
+        Scenario(
+            {"messages": user("Stream with token probabilities."), "logprobs": True, "top_logprobs": 2}, stream=True
+        ),
+        expect.finish_reason("stop"),
+        doc="Found by differential fuzzing (tests/contract/test_fuzz.py): streamed logprobs lose their "
+        "`refusal: null` through the proxy, as non-streamed ones do.",
+    ),
+    Case(
         "stop-reading-early",
         Scenario({"messages": user("Stream a long answer; I will stop early.")}, stream=True, stop_after_content=2),
         expect.stream_released(),
