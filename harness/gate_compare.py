@@ -123,7 +123,7 @@ def performance(run: Mapping[str, Any]) -> dict[str, float | None]:
         timing = outcome.get("timing") or {}
         calls = timing.get("calls_s") or {}
         case = timing.get("case")
-        if case and outcome["outcome"] == "passed":
+        if case and outcome["outcome"] in ("passed", "failed"):  # a failure is judged after its call
             if "direct" in calls and timing.get("path") == "direct":
                 direct[case] = calls["direct"]
             if "litellm" in calls and timing.get("path") == "litellm":

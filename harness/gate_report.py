@@ -45,8 +45,8 @@ def render_text(c: GateComparison) -> str:
     lines.append("")
     lines.append(f"broke ({len(c.broke)}): passed under {b}, fail under {k}")
     for row in c.broke[:_LIMIT]:
-        message = (row.get("message") or "").strip().splitlines()
-        lines.append(f"  {row['nodeid']}" + (f"\n      {message[0][:150]}" if message else ""))
+        message = [line.strip()[:150] for line in (row.get("message") or "").strip().splitlines()[:4]]
+        lines.append(f"  {row['nodeid']}" + "".join(f"\n      {line}" for line in message))
     lines.append(f"fixed ({len(c.fixed)}): failed under {b}, pass under {k}")
     for row in c.fixed[:_LIMIT]:
         lines.append(f"  {row['nodeid']}")

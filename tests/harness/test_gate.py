@@ -1,0 +1,194 @@
+"""The upgrade gate: version validation, the venv cache, the comparison, and a planted change caught
+end to end (two real suite runs, the candidate's with a ledger entry removed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from harness.gate_compare import compare_runs
+from harness.gate_env import MARKER, GateEnvError, _fingerprint, ensure_env, project_requirements, validate_version
+from harness.gate_report import render_html, render_text
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# ---------------------------------------------------------------- versions and venvs
+
+
+@pytest.mark.parametrize("text", ["1.80", "1.80.17", "1.77.2.post1", "current"])
+def test_exact_releases_and_current_are_accepted(text: str) -> None:
+    assert validate_version(text) == text
+
+
+@pytest.mark.parametrize("text", ["latest", ">=1.80", "1.80.*", "1.80.17+local", "", "1.80.17; rm -rf /"])
+def test_anything_else_is_refused_with_the_expected_form(text: str) -> None:
+    with pytest.raises(GateEnvError, match=r"harness gate: .*(exact release|not a LiteLLM version)"):
+        validate_version(text)
+
+
+def test_the_projects_pins_are_kept_and_litellm_swapped(tmp_path: Path) -> None:
+    requirements = project_requirements(ROOT / "pyproject.toml", "1.80.17")
+    assert requirements[0] == "litellm[proxy]==1.80.17"
+    assert not any(r.startswith("litellm[proxy]==1.108") for r in requirements)
+    assert "openai==3.57.0" in requirements and "vcrpy==9.4.2" in requirements
+
+
+def fake_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["pyyaml==6.0.4"]\n')
+    return repo
+
+
+def test_a_built_venv_is_reused_without_pip(tmp_path: Path) -> None:
+    repo, cache = fake_repo(tmp_path), tmp_path / "cache"
+    tag = f"py{sys.version_info.major}{sys.version_info.minor}"
+    venv = cache / f"litellm-1.80.17-{tag}"
+    venv.mkdir(parents=True)
+    fingerprint = _fingerprint(project_requirements(repo / "pyproject.toml", "1.80.17"))
+    (venv / MARKER).write_text(json.dumps({"fingerprint": fingerprint}))
+    env = ensure_env("1.80.17", repo=repo, cache_dir=cache)
+    assert env.cached and env.python == venv / "bin" / "python" and env.version == "1.80.17"
+
+
+def test_an_uninstallable_version_is_a_clear_error_and_leaves_no_venv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pip is pointed at an empty local index (nothing leaves the machine): the version cannot install."""
+    empty = tmp_path / "index"
+    empty.mkdir()
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(empty))
+    repo, cache = fake_repo(tmp_path), tmp_path / "cache"
+    with pytest.raises(GateEnvError) as caught:
+        ensure_env("1.80.17", repo=repo, cache_dir=cache, deadline_s=300)
+    message = str(caught.value)
+    assert "pip install litellm[proxy]==1.80.17 failed" in message
+    assert "No matching distribution" in message or "Could not find a version" in message
+    assert not any(p.is_dir() for p in cache.glob("litellm-*")), "a half-built venv was left behind"
+
+
+# ---------------------------------------------------------------- the comparison
+
+
+def run(version: str, outcomes: dict[str, str], comparisons: list[dict[str, Any]], hits: list[str]) -> dict[str, Any]:
+    return {
+        "meta": {"litellm_version": version, "proxy_startups_s": {"gw0": 5.0}, "wall_s": 30.0},
+        "outcomes": [
+            {"nodeid": n, "outcome": o, "path": "litellm", "message": f"{n} failed" if o == "failed" else ""}
+            for n, o in outcomes.items()
+        ],
+        "comparisons": comparisons,
+        "divergences": {h: {} for h in hits},
+    }
+
+
+def comparison(case: str, covered: dict[str, list[str]], unledgered: list[str], body: dict, headers: list[str]):
+    return {
+        "case": case,
+        "covered": covered,
+        "unledgered": unledgered,
+        "requests": {"litellm": [{"method": "POST", "body": body}]},
+        "header_names": {"litellm": headers},
+    }
+
+
+def test_the_comparison_names_what_changed() -> None:
+    old = run(
+        "1.0.0",
+        {"t[a-litellm]": "passed", "t[b-litellm]": "failed", "t[c-litellm]": "passed"},
+        [
+            comparison("x/a", {"gone-entry": ["body.x"]}, [], {"stream": False}, ["server", "x-a"]),
+            comparison("x/c", {}, [], {}, ["x-a"]),
+        ],
+        ["gone-entry"],
+    )
+    new = run(
+        "2.0.0",
+        {"t[a-litellm]": "failed", "t[b-litellm]": "passed", "t[c-litellm]": "passed"},
+        [
+            comparison(
+                "x/a", {}, ["body.model: value mismatch at level exact\n..."], {"stream": True}, ["x-a", "x-new"]
+            ),
+            comparison("x/c", {"alias": ["body.choices[0].y"]}, [], {}, ["x-a"]),
+        ],
+        ["alias"],
+    )
+    c = compare_runs(old, new)
+    assert [r["nodeid"] for r in c.broke] == ["t[a-litellm]"] and c.broke[0]["message"] == "t[a-litellm] failed"
+    assert [r["nodeid"] for r in c.fixed] == ["t[b-litellm]"]
+    assert c.entries_gone == ["gone-entry"]
+    assert {(d.case, d.path, d.ledger) for d in c.new_divergences} == {
+        ("x/a", "body.model", None),
+        ("x/c", "body.choices[*].y", "alias"),
+    }
+    assert [d.path for d in c.unledgered_new] == ["body.model"] and c.failed
+    assert c.request_changes == [
+        {
+            "case": "x/a",
+            "changes": [
+                {"path": "upstream_requests[0].body.stream", "kind": "value", "baseline": False, "candidate": True}
+            ],
+        }
+    ]
+    assert c.headers_added == {"x-new": ["x/a"]} and c.headers_removed == {"server": ["x/a"]}
+    text = render_text(c)
+    assert "FAIL" in text and "t[a-litellm]" in text and "NOT IN THE LEDGER" in text
+    assert 'id="verdict">FAIL<' in render_html(c)
+
+
+def test_no_change_passes() -> None:
+    same = run("1.0.0", {"t[a-litellm]": "passed"}, [comparison("x/a", {"e": ["body.x"]}, [], {}, ["h"])], ["e"])
+    c = compare_runs(same, json.loads(json.dumps(same)))
+    assert not c.failed and not c.new_divergences and not c.request_changes and "verdict: PASS" in render_text(c)
+
+
+# ---------------------------------------------------------------- end to end: a planted change
+
+
+def test_the_gate_catches_a_removed_ledger_entry_and_names_the_case(tmp_path: Path) -> None:
+    ledger = yaml.safe_load((ROOT / "tests/contract/divergences.yaml").read_text())
+    ledger["divergences"] = [e for e in ledger["divergences"] if e["id"] != "model-is-proxy-alias"]
+    planted = tmp_path / "planted.yaml"
+    planted.write_text(yaml.safe_dump(ledger, sort_keys=False))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "harness",
+            "gate",
+            "--baseline",
+            "current",
+            "--candidate",
+            "current",
+            "--report-dir",
+            str(tmp_path / "report"),
+            f"--candidate-arg=--ledger={planted}",
+            "--",
+            "tests/contract/test_chat.py",
+            "-k",
+            "basic",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr[-3000:]
+    assert "tests/contract/test_chat.py::test_chat[basic-litellm]" in done.stdout
+    assert "body.model: value mismatch" in done.stdout  # the failure itself, not just its name
+    report = json.loads((tmp_path / "report" / "gate-report.json").read_text())
+    assert report["verdict"] == "fail"
+    assert [b["nodeid"] for b in report["broke"]] == ["tests/contract/test_chat.py::test_chat[basic-litellm]"]
+    assert (tmp_path / "report" / "gate-report.html").read_text().count("test_chat[basic-litellm]") >= 1
