@@ -243,9 +243,14 @@ class Miss:
         lines = [f"harness: {who} sent Azure a request that matches nothing in {self.cassette}"]
         if self.closest is None:
             lines.append("  the cassette holds no request for this route")
+        elif not (differences := request_diff(self.closest, self.request)):
+            lines.append(
+                "  it equals a recorded request that was already played: the recording has it fewer times than "
+                "it is now sent (LiteLLM retries where it did not, or calls Azure more often)"
+            )
         else:
             lines.append("  closest recorded request differs in:")
-            lines += [f"    {d}" for d in request_diff(self.closest, self.request)]
+            lines += [f"    {d}" for d in differences]
         lines.append(f"  if this change is expected, re-record: {command}")
         return "\n".join(lines)
 

@@ -27,6 +27,8 @@ from typing import Any
 from harness.compare import Level, diff, plain
 
 _MISMATCH = re.compile(r"^(?P<path>\S+): (?P<kind>\w+) mismatch")
+_MISS = "sent Azure a request that matches nothing"
+_MISS_FIELD = re.compile(r"^\s+(?P<path>\S+): recorded (?P<recorded>.*), now (?P<now>.*)$")
 _INDEX = re.compile(r"\[\d+\]")
 
 
@@ -102,6 +104,34 @@ def divergences(run: Mapping[str, Any]) -> dict[tuple[str, str, str], Divergence
     return out
 
 
+def _is_miss(outcome: Mapping[str, Any]) -> bool:
+    return outcome.get("outcome") == "failed" and _MISS in (outcome.get("message") or "")
+
+
+def _miss_change(nodeid: str, side: str, message: str, other_replayed: bool) -> dict[str, Any]:
+    """A replay miss is itself an upstream request change: the version sends what the recording
+    does not hold. Its field diff against the closest recorded request is in the message."""
+    changes = []
+    for line in message.splitlines():
+        if match := _MISS_FIELD.match(line):
+            now, recorded = match["now"], match["recorded"]
+            if not other_replayed:
+                recorded = f"recorded {recorded} (the other version did not replay it either)"
+            pair = (now, recorded) if side == "baseline" else (recorded, now)
+            changes.append({"path": match["path"], "kind": "value", "baseline": pair[0], "candidate": pair[1]})
+    if not changes and "already played" in message:
+        more = "sends it more often than recorded"
+        changes.append(
+            {
+                "path": "upstream_requests (count)",
+                "kind": "length",
+                "baseline": more if side == "baseline" else "as recorded",
+                "candidate": more if side == "candidate" else "as recorded",
+            }
+        )
+    return {"case": nodeid, "source": f"replay miss under the {side}", "changes": changes}
+
+
 def _by_case_path(divs: Mapping[tuple[str, str, str], Divergence]) -> dict[tuple[str, str], Divergence]:
     return {(d.case, d.path): d for d in divs.values()}
 
@@ -156,8 +186,13 @@ def compare_runs(baseline: Mapping[str, Any], candidate: Mapping[str, Any]) -> G
         row = {"nodeid": nodeid, "baseline": was, "candidate": now}
         if was == "passed" and now != "passed":
             result.broke.append({**row, "message": after.get(nodeid, {}).get("message", "")})
-        elif was == "failed" and now == "passed":
+        elif was == "failed" and now == "passed" and not _is_miss(before[nodeid]):
             result.fixed.append(row)
+        for side, outcome in (("baseline", before.get(nodeid)), ("candidate", after.get(nodeid))):
+            if outcome is not None and _is_miss(outcome):
+                other = after.get(nodeid) if side == "baseline" else before.get(nodeid)
+                replayed = other is not None and other.get("outcome") == "passed"
+                result.request_changes.append(_miss_change(nodeid, side, outcome["message"], replayed))
     hit_before = set(baseline.get("divergences", {}))
     hit_after = set(candidate.get("divergences", {}))
     result.entries_gone = sorted(hit_before - hit_after)
