@@ -58,6 +58,8 @@ class GateComparison:
     performance: dict[str, dict[str, float | None]] = field(default_factory=dict)
     totals: dict[str, dict[str, int]] = field(default_factory=dict)
     environments: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: cases compared under one version only (case -> which): their divergences are not diffed
+    compared_once: dict[str, str] = field(default_factory=dict)
 
     @property
     def unledgered_new(self) -> list[Divergence]:
@@ -83,6 +85,7 @@ class GateComparison:
             "performance": self.performance,
             "totals": self.totals,
             "environments": self.environments,
+            "compared_once": self.compared_once,
         }
 
 
@@ -199,8 +202,16 @@ def compare_runs(baseline: Mapping[str, Any], candidate: Mapping[str, Any]) -> G
 
     old = _by_case_path(divergences(baseline))
     new = _by_case_path(divergences(candidate))
-    result.new_divergences = [new[k] for k in sorted(new.keys() - old.keys())]
-    result.gone_divergences = [old[k] for k in sorted(old.keys() - new.keys())]
+    # Only a case compared under both versions can say what changed; one compared under a single
+    # version (the other failed before comparing, say on a replay miss) is listed apart.
+    seen_old = {c["case"] for c in baseline.get("comparisons", [])}
+    seen_new = {c["case"] for c in candidate.get("comparisons", [])}
+    result.new_divergences = [new[k] for k in sorted(new.keys() - old.keys()) if k[0] in seen_old]
+    result.gone_divergences = [old[k] for k in sorted(old.keys() - new.keys()) if k[0] in seen_new]
+    result.compared_once = {
+        **{case: "baseline only" for case in sorted(seen_old - seen_new)},
+        **{case: "candidate only" for case in sorted(seen_new - seen_old)},
+    }
 
     old_cmp = {c["case"]: c for c in baseline.get("comparisons", [])}
     new_cmp = {c["case"]: c for c in candidate.get("comparisons", [])}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Any
 
 from harness.gate_compare import Divergence, GateComparison
@@ -64,18 +65,24 @@ def render_text(c: GateComparison) -> str:
     lines.append(f"divergences gone under {k} ({len(c.gone_divergences)} in {len(gone)} groups)")
     for (path, entry), cases in list(gone.items())[:_LIMIT]:
         lines.append(f"  {path}  [{entry}]  in {_cases(cases)}")
+    if c.compared_once:
+        once = sorted(c.compared_once)
+        lines.append(f"compared under one version only, so not diffed ({len(once)}): {_cases(once, 6)}")
     lines.append("")
     lines.append(f"upstream requests that changed: what LiteLLM sends Azure ({len(c.request_changes)} cases)")
     fields: dict[str, list[str]] = {}
     for change in c.request_changes:
         for m in change["changes"]:
-            key = f"{m['path'].split('.', 1)[-1]}: {_short(m['baseline'], 40)} -> {_short(m['candidate'], 40)}"
+            path = re.sub(r"^upstream_requests\[\d+\]\.", "", m["path"])
+            key = f"{path}: {_short(m['baseline'], 40)} -> {_short(m['candidate'], 40)}"
             fields.setdefault(key, []).append(change["case"])
     for key, cases in list(fields.items())[:_LIMIT]:
         lines.append(f"  {key}  in {_cases(cases)}")
     lines.append("")
-    lines.append(f"response headers added under {k}: " + (", ".join(c.headers_added) or "none"))
-    lines.append(f"response headers removed under {k}: " + (", ".join(c.headers_removed) or "none"))
+    for verb, headers in (("added", c.headers_added), ("removed", c.headers_removed)):
+        lines.append(f"response headers {verb} under {k} ({len(headers)}):")
+        for name, cases in list(headers.items())[:_LIMIT]:
+            lines.append(f"  {name}  in {len(cases)} case(s): {_cases(cases, 3)}")
     lines.append("")
     pb, pk = c.performance.get("baseline", {}), c.performance.get("candidate", {})
     lines.append(f"{'':<32}{b:>14}{k:>14}")
