@@ -169,15 +169,16 @@ class LiteLLMPath:
     name: str = "litellm"
 
     def observe(self, scenario: Scenario) -> Observation:
-        # `proxy_url` / `proxy_key` in `scenario.extra` stand for a client configured against another
-        # proxy address or with another key (the unreachable-proxy and proxy-key cases).
+        # `proxy_url` / `proxy_key` / `proxy_model` in `scenario.extra` stand for a client configured
+        # against another proxy address, with another key or model name (the unreachable-proxy,
+        # proxy-key and unknown-alias cases).
         kwargs = {
             "base_url": str(scenario.extra.get("proxy_url", self.base_url)).rstrip("/") + "/v1",
             "api_key": scenario.extra.get("proxy_key", self.api_key),
             "timeout": scenario.timeout_s,
             "max_retries": scenario.max_retries,
         }
-        model = self.models.get(scenario.setup, scenario.setup)
+        model = scenario.extra.get("proxy_model", self.models.get(scenario.setup, scenario.setup))
         return _run(lambda: openai.OpenAI(**kwargs), lambda: openai.AsyncOpenAI(**kwargs), model, scenario)
 
 

@@ -117,7 +117,7 @@ def _miss_change(nodeid: str, side: str, message: str, other_replayed: bool) -> 
     changes = []
     for line in message.splitlines():
         if match := _MISS_FIELD.match(line):
-            now, recorded = match["now"], match["recorded"]
+            now, recorded = (("(absent)" if v == "absent" else v) for v in (match["now"], match["recorded"]))
             if not other_replayed:
                 recorded = f"recorded {recorded} (the other version did not replay it either)"
             pair = (now, recorded) if side == "baseline" else (recorded, now)

@@ -51,6 +51,19 @@ CASES = [
         expect_path={"direct": expect.error_fields(code="DeploymentNotFound")},
     ),
     Case(
+        "unknown-model-alias",
+        Scenario({"messages": user("Which model am I?")}, extra={"proxy_model": "no-such-alias"}),
+        compare=False,
+        expect_path={
+            "direct": expect.succeeds(),
+            "litellm": expect.all_of(
+                expect.failure("BadRequestError", 400), expect.message_contains("Invalid model name")
+            ),
+        },
+        doc="The application asks the proxy for a model name its config does not have: 400 'Invalid model "
+        "name' from the proxy itself, where a wrong deployment directly is a 404. Azure is never called.",
+    ),
+    Case(
         "unsupported-api-version",
         Scenario({"messages": user("Hello from the past.")}, setup="unsupported-api-version"),
         expect.failure("BadRequestError", 400),
