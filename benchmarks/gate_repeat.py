@@ -35,13 +35,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", default="1.80.17")
     parser.add_argument("--candidate", default="current")
+    parser.add_argument("--report-dir", help="keep the timed run's gate report here (default: discarded)")
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     pytest_args = [a for a in args.pytest_args if a != "--"] or ["tests/contract"]
     with tempfile.TemporaryDirectory() as tmp:
         warm = gate(args.baseline, args.candidate, Path(tmp) / "warm", pytest_args)
-        total = gate(args.baseline, args.candidate, Path(tmp) / "timed", pytest_args)
-        report = json.loads((Path(tmp) / "timed" / "gate-report.json").read_text())
+        timed = Path(args.report_dir) if args.report_dir else Path(tmp) / "timed"
+        total = gate(args.baseline, args.candidate, timed, pytest_args)
+        report = json.loads((timed / "gate-report.json").read_text())
     suites = {role: report["performance"][role]["suite_wall_s"] for role in ("baseline", "candidate")}
     both = sum(suites.values())
     print(f"gate {report['baseline']} -> {report['candidate']} ({' '.join(pytest_args)})")

@@ -193,9 +193,9 @@ def _install(python: Path, requirements: list[str], version: str, deadline_s: fl
 def _has_proxy_extra(python: Path) -> bool:
     """The extra's packages are what the proxy CLI imports; the metadata must declare the extra."""
     probe = (
-        "import importlib.metadata as m, sys; "
+        "import importlib.metadata as m, re, sys; "
         "r = m.requires('litellm') or []; "
-        "sys.exit(0 if any('extra == \"proxy\"' in x for x in r) else 1)"
+        "sys.exit(0 if any(re.search('extra *== *.proxy[\"\\']', x) for x in r) else 1)"
     )
     done = subprocess.run([str(python), "-c", probe], capture_output=True, timeout=60, check=False)
     return done.returncode == 0 and (python.parent / "litellm").exists()

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from harness.cassettes import PLACEHOLDERS
 from harness.configlint import load_config
 from harness.contract import Case
-from harness.livesettings import LiveSettings
+from harness.doctor import DoctorInputs, check_direct, check_proxy, scrubber_for
+from harness.livesettings import LiveSettings, LiveSettingsError, entra_token, load_live_settings, merged_env
 from harness.matrix import DEFAULT_API_VERSION, Credential, Credentials, Setup, litellm_entry
 from harness.upstream import UpstreamTarget
 
@@ -61,11 +63,29 @@ def not_applicable_live(case: Case) -> str | None:
     return None
 
 
+def settings_for_run(
+    environ: Mapping[str, str],
+    *,
+    env_file: Path,
+    auth: str,
+    overrides: Mapping[str, str | None],
+    litellm_config: Path | None,
+    recording: bool,
+) -> tuple[LiveSettings, dict[str, str], str | None]:
+    """The live run's settings, the merged environment (for the user's proxy config) and the Entra
+    token (`--auth entra`); `LiveSettingsError` lists everything missing or malformed at once."""
+    env = merged_env(environ, env_file)
+    live = load_live_settings(
+        env, auth=auth, overrides=overrides, litellm_config=litellm_config, source=f"the environment and {env_file}"
+    )
+    if recording and (problem := record_problem(live)):
+        raise LiveSettingsError(problem)
+    return live, env, entra_token() if live.auth == "entra" else None
+
+
 def preflight(live: LiveSettings, token: str | None, timeout_s: float = 15.0) -> str | None:
     """One token on the direct path (and the staging proxy's health, key and alias) before any case:
     a wrong key or an unreachable host is one clear message, not fifty identical failures."""
-    from harness.doctor import DoctorInputs, check_direct, check_proxy, scrubber_for
-
     env = {
         "AZURE_OPENAI_API_BASE": live.azure_base,
         "AZURE_OPENAI_API_KEY": live.azure_key or "",

@@ -18,14 +18,11 @@ import pytest
 
 from harness.atomic import write_text_atomic
 from harness.ledger import Ledger, LedgerError, load_ledger
-from harness.live import record_problem
+from harness.live import settings_for_run
 from harness.livesettings import (
     AUTH_MODES,
     LiveSettings,
     LiveSettingsError,
-    entra_token,
-    load_live_settings,
-    merged_env,
 )
 from harness.proxy import litellm_version
 from harness.report import cassette_provenance, render_html
@@ -192,13 +189,11 @@ def _live_settings(config: pytest.Config) -> tuple[LiveSettings | None, dict[str
     if config.getoption("--upstream") != "replay":
         raise pytest.UsageError("harness: --live sets the upstream to your Azure resource; drop --upstream")
     env_file = Path(config.getoption("--env-file"))
-    if not env_file.is_absolute():
-        env_file = config.rootpath / env_file
     litellm_config = config.getoption("--litellm-config")
     try:
-        env = merged_env(os.environ, env_file)
-        live = load_live_settings(
-            env,
+        return settings_for_run(
+            os.environ,
+            env_file=env_file if env_file.is_absolute() else config.rootpath / env_file,
             auth=config.getoption("--auth"),
             overrides={
                 "AZURE_OPENAI_API_BASE": config.getoption("--azure-endpoint"),
@@ -209,14 +204,10 @@ def _live_settings(config: pytest.Config) -> tuple[LiveSettings | None, dict[str
                 "LITELLM_API_KEY": config.getoption("--proxy-key"),
             },
             litellm_config=Path(litellm_config) if litellm_config else None,
-            source=f"the environment and {env_file}",
+            recording=config.getoption("record_mode") != "none",
         )
-        if config.getoption("record_mode") != "none" and (problem := record_problem(live)):
-            raise LiveSettingsError(problem)
-        token = entra_token() if live.auth == "entra" else None
     except LiveSettingsError as exc:
         raise pytest.UsageError(f"harness --live: {exc}") from None
-    return live, env, token
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

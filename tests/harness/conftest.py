@@ -78,3 +78,17 @@ def emulator_proxy(emulator_target: UpstreamTarget, tmp_path_factory: pytest.Tem
     config, env = render_proxy_config(SETUPS, emulator_target.credentials, emulator_target.endpoints)
     with run_proxy(config, env, tmp_path_factory.mktemp("emulator-proxy")) as proxy:
         yield proxy
+
+
+@pytest.fixture(scope="session")
+def fake_azure() -> Iterator[RunningEmulator]:
+    """The emulator standing in for a team's Azure resource, with the shipped config's deployment."""
+    from harness.emulator import EmulatorConfig, run_emulator
+    from harness.emulator.config import Deployment
+
+    from .support import DEPLOYMENT
+
+    config = EmulatorConfig()
+    config.deployments[DEPLOYMENT] = Deployment(DEPLOYMENT)
+    with run_emulator(config) as running:
+        yield running

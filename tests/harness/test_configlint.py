@@ -9,16 +9,8 @@ import yaml
 
 from harness.configlint import ConfigError, lint, load_config
 
-SEED = """
-model_list:
-  - model_name: gpt-4
-    litellm_params:
-      model: azure/gpt-4
-      api_base: ${AZURE_OPENAI_API_BASE}
-      api_key: ${AZURE_OPENAI_API_KEY}
-      api_version: "2024-10-21"
-      deployment_id: gpt-4o-prod
-"""
+from .support import SEED
+
 GOOD = """
 model_list:
   - model_name: gpt-4

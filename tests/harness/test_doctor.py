@@ -16,22 +16,11 @@ import yaml
 
 from harness.configlint import Finding
 from harness.doctor import DoctorInputs, DoctorReport, check_private_endpoint, run_doctor
-from harness.emulator import EmulatorConfig, RunningEmulator, mint_token, run_emulator
-from harness.emulator.config import Deployment
+from harness.emulator import RunningEmulator, mint_token
 from harness.proxy import RunningProxy, run_proxy
 
-ROOT = Path(__file__).resolve().parents[2]
-DEPLOYMENT = "gpt-4o-prod"
-SEED = """
-model_list:
-  - model_name: gpt-4
-    litellm_params:
-      model: azure/gpt-4
-      api_base: ${AZURE_OPENAI_API_BASE}
-      api_key: ${AZURE_OPENAI_API_KEY}
-      api_version: "2024-10-21"
-      deployment_id: gpt-4o-prod
-"""
+from .support import ROOT, SEED, azure_env, clean_env, run
+
 SEED_KEY_ONLY = """
 model_list:
   - model_name: seed-key
@@ -54,23 +43,6 @@ model_list:
 
 def entries(text: str) -> list[dict]:
     return yaml.safe_load(text)["model_list"]
-
-
-@pytest.fixture(scope="module")
-def fake_azure() -> Iterator[RunningEmulator]:
-    config = EmulatorConfig()
-    config.deployments[DEPLOYMENT] = Deployment(DEPLOYMENT)
-    with run_emulator(config) as running:
-        yield running
-
-
-def azure_env(azure: RunningEmulator) -> dict[str, str]:
-    return {
-        "AZURE_OPENAI_API_BASE": azure.url,
-        "AZURE_OPENAI_API_KEY": azure.api_key,
-        "AZURE_OPENAI_API_VERSION": "2024-10-21",
-        "AZURE_OPENAI_DEPLOYMENT": DEPLOYMENT,
-    }
 
 
 @pytest.fixture(scope="module")
@@ -263,16 +235,8 @@ def test_missing_settings_each_fail() -> None:
 
 
 def run_cli(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "LITELLM_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "harness", "doctor", "--env-file", os.devnull, *args],
-        cwd=cwd,
-        env=base | env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    command = [sys.executable, "-m", "harness", "doctor", "--env-file", os.devnull, *args]
+    return run(command, clean_env(env), cwd=cwd)
 
 
 def test_cli_exit_codes_json_and_no_secrets(fake_azure: RunningEmulator, proxy: RunningProxy, tmp_path: Path) -> None:

@@ -4,8 +4,6 @@ end to end (two real suite runs, the candidate's with a ledger entry removed).""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,11 +12,19 @@ import pytest
 import yaml
 
 from harness.gate_compare import compare_runs
-from harness.gate_env import MARKER, GateEnvError, _fingerprint, ensure_env, project_requirements, validate_version
+from harness.gate_env import (
+    _EXTRA_MISSING,
+    MARKER,
+    GateEnvError,
+    _fingerprint,
+    _has_proxy_extra,
+    ensure_env,
+    project_requirements,
+    validate_version,
+)
 from harness.gate_report import render_html, render_text
 
-ROOT = Path(__file__).resolve().parents[2]
-
+from .support import ROOT, clean_env, run
 
 # ---------------------------------------------------------------- versions and venvs
 
@@ -76,10 +82,19 @@ def test_an_uninstallable_version_is_a_clear_error_and_leaves_no_venv(
     assert not any(p.is_dir() for p in cache.glob("litellm-*")), "a half-built venv was left behind"
 
 
+def test_a_release_without_the_proxy_extra_is_recognised() -> None:
+    """pip only warns when an extra does not exist; the gate must refuse such a release."""
+    warning = "WARNING: litellm 1.0.0 does not provide the extra 'proxy'"
+    assert _EXTRA_MISSING.search(warning)
+    assert _has_proxy_extra(Path(sys.executable))  # this environment's litellm[proxy] has it
+
+
 # ---------------------------------------------------------------- the comparison
 
 
-def run(version: str, outcomes: dict[str, str], comparisons: list[dict[str, Any]], hits: list[str]) -> dict[str, Any]:
+def parity_run(
+    version: str, outcomes: dict[str, str], comparisons: list[dict[str, Any]], hits: list[str]
+) -> dict[str, Any]:
     return {
         "meta": {"litellm_version": version, "proxy_startups_s": {"gw0": 5.0}, "wall_s": 30.0},
         "outcomes": [
@@ -102,7 +117,7 @@ def comparison(case: str, covered: dict[str, list[str]], unledgered: list[str], 
 
 
 def test_the_comparison_names_what_changed() -> None:
-    old = run(
+    old = parity_run(
         "1.0.0",
         {"t[a-litellm]": "passed", "t[b-litellm]": "failed", "t[c-litellm]": "passed"},
         [
@@ -111,7 +126,7 @@ def test_the_comparison_names_what_changed() -> None:
         ],
         ["gone-entry"],
     )
-    new = run(
+    new = parity_run(
         "2.0.0",
         {"t[a-litellm]": "failed", "t[b-litellm]": "passed", "t[c-litellm]": "passed"},
         [
@@ -146,7 +161,7 @@ def test_the_comparison_names_what_changed() -> None:
 
 
 def test_no_change_passes() -> None:
-    same = run("1.0.0", {"t[a-litellm]": "passed"}, [comparison("x/a", {"e": ["body.x"]}, [], {}, ["h"])], ["e"])
+    same = parity_run("1.0.0", {"t[a-litellm]": "passed"}, [comparison("x/a", {"e": ["body.x"]}, [], {}, ["h"])], ["e"])
     c = compare_runs(same, json.loads(json.dumps(same)))
     assert not c.failed and not c.new_divergences and not c.request_changes and "verdict: PASS" in render_text(c)
 
@@ -159,8 +174,7 @@ def test_the_gate_catches_a_removed_ledger_entry_and_names_the_case(tmp_path: Pa
     ledger["divergences"] = [e for e in ledger["divergences"] if e["id"] != "model-is-proxy-alias"]
     planted = tmp_path / "planted.yaml"
     planted.write_text(yaml.safe_dump(ledger, sort_keys=False))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    done = subprocess.run(
+    done = run(
         [
             sys.executable,
             "-m",
@@ -178,12 +192,7 @@ def test_the_gate_catches_a_removed_ledger_entry_and_names_the_case(tmp_path: Pa
             "-k",
             "basic",
         ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+        clean_env(),
     )
     assert done.returncode == 1, done.stdout + done.stderr[-3000:]
     assert "tests/contract/test_chat.py::test_chat[basic-litellm]" in done.stdout

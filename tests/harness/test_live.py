@@ -19,14 +19,13 @@ import yaml
 
 from harness.clients import Scenario
 from harness.contract import Case
-from harness.emulator import EmulatorConfig, RunningEmulator, run_emulator
-from harness.emulator.config import Deployment
+from harness.emulator import RunningEmulator
 from harness.live import not_applicable_live, record_problem
 from harness.livesettings import LiveSettingsError, entra_token, load_live_settings, merged_env, read_env_file
 from harness.proxy import RunningProxy, run_proxy
 
-ROOT = Path(__file__).resolve().parents[2]
-DEPLOYMENT = "gpt-4o-prod"  # the shipped config's deployment; the emulator gets one of that name
+from .support import DEPLOYMENT, ROOT, azure_env, clean_env, run
+
 ALL_AZURE = ["AZURE_OPENAI_API_BASE", "AZURE_OPENAI_API_VERSION", "AZURE_OPENAI_DEPLOYMENT", "AZURE_OPENAI_API_KEY"]
 
 
@@ -142,24 +141,6 @@ def test_live_recording_refuses_what_replay_could_not_use() -> None:
 
 
 @pytest.fixture(scope="module")
-def fake_azure() -> Iterator[RunningEmulator]:
-    config = EmulatorConfig()
-    config.deployments[DEPLOYMENT] = Deployment(DEPLOYMENT)
-    with run_emulator(config) as running:
-        yield running
-
-
-def azure_env(azure: RunningEmulator) -> dict[str, str]:
-    return {
-        "AZURE_OPENAI_API_BASE": azure.url,
-        "AZURE_OPENAI_API_KEY": azure.api_key,
-        "AZURE_OPENAI_API_VERSION": "2024-10-21",
-        "AZURE_OPENAI_DEPLOYMENT": DEPLOYMENT,
-        "AZURE_OPENAI_MODEL": "gpt-4o",
-    }
-
-
-@pytest.fixture(scope="module")
 def staging_proxy(fake_azure: RunningEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningProxy]:
     """The shipped, correct config, started on its own as a team's staging proxy would be."""
     config = yaml.safe_load((ROOT / "litellm.config.yaml").read_text())
@@ -167,12 +148,10 @@ def staging_proxy(fake_azure: RunningEmulator, tmp_path_factory: pytest.TempPath
         yield proxy
 
 
-def run_live(settings: Mapping[str, str], *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def run_live(settings: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """`pytest --live …` in a fresh process whose only settings are `settings` (no .env is read)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "LITELLM_", "PYTEST_"))}
-    env.update(settings)
     command = [sys.executable, "-m", "pytest", "--live", "--env-file", os.devnull, "-p", "no:cacheprovider", *args]
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False)
+    return run(command, clean_env(settings))
 
 
 def staging_env(azure: RunningEmulator, proxy: RunningProxy) -> dict[str, str]:
@@ -276,15 +255,8 @@ def test_live_record_makes_cassettes_the_offline_suite_replays(fake_azure: Runni
     text = "".join(p.read_text() for p in cassettes.rglob("*.yaml"))
     assert "source: azure" in text and "/deployments/chat/" in text and DEPLOYMENT not in text
     assert_no_secrets(text, fake_azure)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "LITELLM_", "PYTEST_"))}
-    replayed = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--parity-report", "none", *selection],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    replayed = run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--parity-report", "none", *selection], clean_env()
     )
     assert replayed.returncode == 0, replayed.stdout[-4000:]
     assert "6 passed" in replayed.stdout
