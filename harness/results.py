@@ -23,6 +23,7 @@ class Tally:
     failed: int = 0
     diverged: int = 0  # litellm items that passed only thanks to ledger entries
     not_applicable: int = 0  # live: items that need what only the emulator stages (skipped, with the reason)
+    skipped: int = 0  # any other skip (e.g. --gate-examples 0): neither a pass nor a failure
 
 
 @dataclass
@@ -57,6 +58,8 @@ class RunResults:
         elif outcome == "skipped" and reason.startswith(NOT_APPLICABLE_LIVE):
             tally.not_applicable += 1
             self.not_applicable[reason.removeprefix(NOT_APPLICABLE_LIVE).lstrip(": ")] += 1
+        elif outcome == "skipped":
+            tally.skipped += 1
         else:
             tally.failed += 1
         if result is not None:
@@ -92,13 +95,14 @@ class RunResults:
 
     def summary_lines(self, ledger: Ledger) -> list[str]:
         na = bool(self.not_applicable)
+        skips = any(t.skipped for paths in self.areas.values() for t in paths.values())
         head = f"{'area':<12}{'path':<10}{'passed':>8}{'ledgered':>10}{'failed':>8}"
-        lines = [head + (f"{'n/a live':>10}" if na else "")]
+        lines = [head + (f"{'n/a live':>10}" if na else "") + (f"{'skipped':>9}" if skips else "")]
         for area in sorted(self.areas):
             for path in sorted(self.areas[area]):
                 t = self.areas[area][path]
                 line = f"{area:<12}{path:<10}{t.passed:>8}{t.diverged:>10}{t.failed:>8}"
-                lines.append(line + (f"{t.not_applicable:>10}" if na else ""))
+                lines.append(line + (f"{t.not_applicable:>10}" if na else "") + (f"{t.skipped:>9}" if skips else ""))
         if na:
             lines.append("")
             lines.append(f"not applicable live ({sum(self.not_applicable.values())} items; they ran nowhere):")

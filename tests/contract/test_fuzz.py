@@ -111,14 +111,13 @@ def check_request(runner: ContractRunner, params: dict[str, Any], stream: bool) 
 
 
 @pytest.mark.offline_only("fuzzes both paths against the emulator, which only an offline run has")
-def test_generated_requests_agree_up_to_the_ledger(
-    live_contract_runner: ContractRunner, fuzz_examples: int, request: pytest.FixtureRequest
-) -> None:
+def test_generated_requests_agree_up_to_the_ledger(fuzz_examples: int, request: pytest.FixtureRequest) -> None:
     # An item of the run's results: its outcome and failure (the shrunk request) reach the parity
     # report, and so the upgrade gate.
     request.node.user_properties.append((ITEM, {"area": "fuzz", "path": "litellm"}))
     if fuzz_examples <= 0:
         pytest.skip("--gate-examples 0: differential fuzzing switched off for this run")
+    runner: ContractRunner = request.getfixturevalue("live_contract_runner")  # starts the proxy if needed
 
     @settings(
         max_examples=fuzz_examples,
@@ -127,8 +126,8 @@ def test_generated_requests_agree_up_to_the_ledger(
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
-    @given(request=chat_requests())
-    def agree(request: tuple[dict[str, Any], bool]) -> None:
-        check_request(live_contract_runner, *request)
+    @given(generated=chat_requests())
+    def agree(generated: tuple[dict[str, Any], bool]) -> None:
+        check_request(runner, *generated)
 
     agree()
