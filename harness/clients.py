@@ -168,18 +168,26 @@ class LiteLLMPath:
     models: Mapping[str, str] = field(default_factory=dict)
     name: str = "litellm"
 
-    def observe(self, scenario: Scenario) -> Observation:
-        # `proxy_url` / `proxy_key` / `proxy_model` in `scenario.extra` stand for a client configured
-        # against another proxy address, with another key or model name (the unreachable-proxy,
-        # proxy-key and unknown-alias cases).
-        kwargs = {
+    def client_kwargs(self, scenario: Scenario) -> dict[str, Any]:
+        """`openai.OpenAI` arguments for this scenario. `proxy_url` / `proxy_key` in `scenario.extra`
+        stand for a client configured against another proxy address or with another key (the
+        unreachable-proxy and proxy-key cases)."""
+        return {
             "base_url": str(scenario.extra.get("proxy_url", self.base_url)).rstrip("/") + "/v1",
             "api_key": scenario.extra.get("proxy_key", self.api_key),
             "timeout": scenario.timeout_s,
             "max_retries": scenario.max_retries,
         }
-        model = scenario.extra.get("proxy_model", self.models.get(scenario.setup, scenario.setup))
-        return _run(lambda: openai.OpenAI(**kwargs), lambda: openai.AsyncOpenAI(**kwargs), model, scenario)
+
+    def model(self, scenario: Scenario) -> str:
+        """The model name the application asks the proxy for (`extra["proxy_model"]`: the unknown-alias case)."""
+        return str(scenario.extra.get("proxy_model", self.models.get(scenario.setup, scenario.setup)))
+
+    def observe(self, scenario: Scenario) -> Observation:
+        kwargs = self.client_kwargs(scenario)
+        return _run(
+            lambda: openai.OpenAI(**kwargs), lambda: openai.AsyncOpenAI(**kwargs), self.model(scenario), scenario
+        )
 
 
 # ---------------------------------------------------------------- the fallback client
@@ -253,16 +261,10 @@ class FallbackPath:
 
     def observe(self, scenario: Scenario) -> Observation:
         kwargs, deployment = self.direct._kwargs(scenario)
-        proxy = openai.OpenAI(
-            base_url=str(scenario.extra.get("proxy_url", self.litellm.base_url)).rstrip("/") + "/v1",
-            api_key=scenario.extra.get("proxy_key", self.litellm.api_key),
-            timeout=scenario.timeout_s,
-            max_retries=scenario.max_retries,
-        )
         client = FallbackClient(
-            proxy,
+            openai.OpenAI(**self.litellm.client_kwargs(scenario)),
             openai.AzureOpenAI(**kwargs),
-            proxy_model=self.litellm.models.get(scenario.setup, scenario.setup),
+            proxy_model=self.litellm.model(scenario),
             direct_model=deployment,
         )
         try:

@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_TOKEN_SOURCES = (
+TOKEN_SOURCES = (  # settings that make LiteLLM send Authorization: Bearer
     "azure_ad_token",
     "azure_ad_token_provider",
     "tenant_id",
@@ -75,6 +75,17 @@ def _resolve(value: Any, env: Mapping[str, str]) -> tuple[Any, str | None]:
         name = value.removeprefix("os.environ/")
         return env.get(name), (None if name in env else name)
     return value, None
+
+
+def referenced_env_vars(value: Any) -> set[str]:
+    """Every NAME a config reads through `os.environ/NAME`, anywhere in it."""
+    if isinstance(value, str):
+        return {value.removeprefix("os.environ/")} if value.startswith("os.environ/") else set()
+    if isinstance(value, Mapping):
+        return set().union(set(), *(referenced_env_vars(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(set(), *(referenced_env_vars(v) for v in value))
+    return set()
 
 
 def lint(config: Mapping[str, Any], env: Mapping[str, str]) -> list[Finding]:
@@ -187,7 +198,7 @@ def _lint_entry(name: str, params: Mapping[str, Any], env: Mapping[str, str]) ->
                 )
             )
     key, _ = _resolve(params.get("api_key"), env)
-    tokens = [k for k in _TOKEN_SOURCES if _resolve(params.get(k), env)[0]]
+    tokens = [k for k in TOKEN_SOURCES if _resolve(params.get(k), env)[0]]
     if key and tokens:
         out.append(
             Finding(

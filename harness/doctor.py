@@ -30,14 +30,13 @@ from urllib.parse import urlsplit
 import httpx
 import openai
 
-from harness.configlint import ConfigError, Finding, lint, load_config
+from harness.configlint import TOKEN_SOURCES, ConfigError, Finding, lint, load_config, referenced_env_vars
 from harness.diagnose import Diagnosis, address_kind, classify_azure_error, decode_token, first_line
-from harness.livesettings import API_VERSION, LiveSettingsError, read_env_file
+from harness.livesettings import API_VERSION, PROXY_EXAMPLE, LiveSettingsError, read_env_file, url_problem
 from harness.scrub import Scrubber
 
 HOST_PLACEHOLDER = "<resource host>"
 _TOKEN_ENV = ("AZURE_AD_TOKEN", "AZURE_OPENAI_AD_TOKEN")
-_TOKEN_PARAMS = ("azure_ad_token", "tenant_id", "client_id", "client_secret", "azure_username", "azure_password")
 
 
 @dataclass
@@ -100,8 +99,10 @@ def check_env(env: Mapping[str, str], auth: str) -> list[Finding]:
         value = env.get(name, "")
         if not value:
             out.append(Finding("fail", "env", name, "not set", f"set {name} (see .env.example)"))
-        elif name == "AZURE_OPENAI_API_BASE" and not _is_url(value):
-            out.append(Finding("fail", "env", name, "not an http(s) URL", "use https://<resource>.openai.azure.com"))
+        elif name == "AZURE_OPENAI_API_BASE" and (problem := url_problem(name, value)):
+            out.append(
+                Finding("fail", "env", name, problem.split(": ", 1)[1], "use https://<resource>.openai.azure.com")
+            )
         elif name == "AZURE_OPENAI_API_VERSION" and not API_VERSION.match(value):
             out.append(
                 Finding("fail", "env", name, "not YYYY-MM-DD[-preview]", "use a released api-version like 2024-10-21")
@@ -120,10 +121,11 @@ def check_env(env: Mapping[str, str], auth: str) -> list[Finding]:
             )
         )
         return out
+    problem = url_problem("LITELLM_API_BASE", base, PROXY_EXAMPLE)
     out.append(
         Finding("ok", "env", "LITELLM_API_BASE", "set, an http(s) URL")
-        if _is_url(base)
-        else Finding("fail", "env", "LITELLM_API_BASE", "not an http(s) URL", "use e.g. http://localhost:4000")
+        if problem is None
+        else Finding("fail", "env", "LITELLM_API_BASE", problem.split(": ", 1)[1], f"use e.g. {PROXY_EXAMPLE}")
     )
     for name in ("LITELLM_API_KEY", "LITELLM_MODEL"):
         out.append(
@@ -193,7 +195,7 @@ def check_dotenv(workdir: Path, config: Mapping[str, Any], env: Mapping[str, str
                 f"remove them from {path}, or start the proxy with LITELLM_MODE=PRODUCTION",
             )
         )
-    referenced = _referenced_vars(config) | {"AZURE_OPENAI_API_KEY", "AZURE_API_KEY", "AZURE_API_BASE"}
+    referenced = referenced_env_vars(config) | {"AZURE_OPENAI_API_KEY", "AZURE_API_KEY", "AZURE_API_BASE"}
     for name in sorted(referenced & dotenv.keys()):
         if env.get(name) != dotenv[name]:
             out.append(
@@ -207,16 +209,6 @@ def check_dotenv(workdir: Path, config: Mapping[str, Any], env: Mapping[str, str
                 )
             )
     return out
-
-
-def _referenced_vars(value: Any) -> set[str]:
-    if isinstance(value, str):
-        return {value.removeprefix("os.environ/")} if value.startswith("os.environ/") else set()
-    if isinstance(value, Mapping):
-        return set().union(set(), *(_referenced_vars(v) for v in value.values()))
-    if isinstance(value, list):
-        return set().union(set(), *(_referenced_vars(v) for v in value))
-    return set()
 
 
 # ---------------------------------------------------------------- tokens and DNS
@@ -510,7 +502,7 @@ def _explain_leg(d: Diagnosis, entry: tuple[str, Mapping[str, Any]], have_config
         else:
             cause = "the proxy sent a bad key: Azure answered 401 'invalid subscription key'"
     elif d.kind == "bearer":
-        sources = [k for k in _TOKEN_PARAMS if params.get(k)]
+        sources = [k for k in TOKEN_SOURCES if params.get(k)]
         if sources:
             where = f"{alias}.{sources[0]}"
             cause = (
@@ -530,7 +522,7 @@ def _explain_leg(d: Diagnosis, entry: tuple[str, Mapping[str, Any]], have_config
             )
             fix = "unset those in the proxy's environment, or start it with LITELLM_MODE=PRODUCTION"
     elif d.kind == "both-credentials":
-        sources = [k for k in _TOKEN_PARAMS if params.get(k)]
+        sources = [k for k in TOKEN_SOURCES if params.get(k)]
         key = params.get("api_key")
         where = f"{alias}.{sources[0]}" if sources else where
         origin = (

@@ -16,7 +16,15 @@ from harness.clients import DirectPath, FallbackPath, LiteLLMPath
 from harness.contract import Case, CaseResult, ContractRunner
 from harness.emulator import EmulatorConfig, RunningEmulator, run_emulator
 from harness.ledger import Ledger
-from harness.live import azure_upstream, host_placeholders, live_setups, not_applicable_live, preflight, proxy_config
+from harness.live import (
+    LIVE_SETUP,
+    azure_upstream,
+    host_placeholders,
+    live_setups,
+    not_applicable_live,
+    preflight,
+    proxy_config,
+)
 from harness.matrix import SETUPS, Credentials, render_proxy_config, setup_named
 from harness.netguard import loopback_only
 from harness.observe import Observation
@@ -104,7 +112,7 @@ def harness_scrubber(
         scrubber.hosts.update(host_placeholders(live))
         scrubber.add_secrets([*live.secrets(), pytestconfig.stash[STATE].live_token or ""])
         # Recorded live, a cassette names the deployment the replayed `good-key` setup asks for.
-        offline = setup_named("good-key").deployment
+        offline = setup_named(LIVE_SETUP).deployment
         scrubber.paths[f"/deployments/{live.deployment}/"] = f"/deployments/{offline}/"
         scrubber.models[live.deployment] = offline
     return scrubber
@@ -171,10 +179,10 @@ def litellm_proxy(
             pytestconfig.stash[STATE].live_env,
             recording=upstream_server is not None,
         )
-        harness_scrubber.add_secrets(env.values())
     else:
         config, env = render_proxy_config(SETUPS, run_credentials, endpoints)
-        harness_scrubber.add_secrets(env.values())
+    harness_scrubber.add_secrets(env.values())
+    if live is None:
         # Offline, anything the proxy tries to reach beyond loopback goes to a closed local port at once.
         env = {**env, "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
     workdir = tmp_path_factory.mktemp("litellm-proxy")
@@ -217,7 +225,7 @@ def contract_runner(
 ) -> ContractRunner:
     live = harness_settings.live
     setups = live_setups(live) if live is not None else SETUPS
-    models = {"good-key": live.proxy_model} if live is not None else {}
+    models = {LIVE_SETUP: live.proxy_model} if live is not None else {}
     paths: dict[str, Any] = {
         "direct": DirectPath(endpoints=upstream_target.endpoints, credentials=run_credentials, setups=setups),
     }

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import time
 from collections.abc import Sequence
@@ -24,6 +23,7 @@ from harness.atomic import write_text_atomic
 from harness.gate_compare import GateComparison, compare_runs
 from harness.gate_env import GateEnvError, LiteLLMEnv, ensure_env
 from harness.gate_report import render_html, render_text
+from harness.proxy import stop
 
 SUITE_DEADLINE_S = 3600.0
 ROLES = ("baseline", "candidate")
@@ -72,13 +72,7 @@ def run_suite(
                 f"its log is {log}"
             ) from None
         finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(timeout=15)
+            stop(proc)  # the suite leads its own process group: it, its proxy and emulator all go
     if code not in (0, 1) or not report.exists():
         tail = log.read_text(errors="replace").strip().splitlines()[-12:]
         raise GateError(

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.cassettes import PLACEHOLDERS
-from harness.configlint import load_config
+from harness.configlint import load_config, referenced_env_vars
 from harness.contract import Case
 from harness.doctor import DoctorInputs, check_direct, check_proxy, scrubber_for
 from harness.livesettings import LiveSettings, LiveSettingsError, entra_token, load_live_settings, merged_env
@@ -26,7 +26,6 @@ from harness.upstream import UpstreamTarget
 
 LIVE_SETUP = "good-key"
 _FAULT = re.compile(r"\[\[fault:[^\]]*\]\]")
-_ENV_REF = re.compile(r"^os\.environ/([A-Za-z_][A-Za-z0-9_]*)$")
 _SETUP_REASONS = {
     "expired-token": "needs an expired Entra token, which the emulator mints",
     "wrong-audience-token": "needs a token for another audience, which the emulator mints",
@@ -178,20 +177,9 @@ def proxy_config(
             continue
         if recording and str(params.get("model", "")).startswith("azure/"):
             params["api_base"] = api_base
-    for name in _referenced(config):
+    for name in referenced_env_vars(config):
         if name in env and name != "LITELLM_MASTER_KEY":  # the harness sets its own master key
             wanted[name] = env[name]
     general = config.setdefault("general_settings", {})
     general["master_key"] = "os.environ/LITELLM_MASTER_KEY"
     return config, wanted
-
-
-def _referenced(value: Any) -> set[str]:
-    if isinstance(value, str):
-        match = _ENV_REF.match(value)
-        return {match.group(1)} if match else set()
-    if isinstance(value, Mapping):
-        return set().union(*(_referenced(v) for v in value.values())) if value else set()
-    if isinstance(value, list):
-        return set().union(*(_referenced(v) for v in value)) if value else set()
-    return set()

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 API_VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
 AUTH_MODES = ("key", "entra")
+PROXY_EXAMPLE = "http://localhost:4000"
 ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"
 
 AZURE_VARS = (
@@ -101,12 +102,14 @@ class LiveSettings:
         )
 
 
-def _url_problem(name: str, value: str) -> str | None:
+def url_problem(name: str, value: str, example: str = "https://<resource>.openai.azure.com") -> str | None:
+    """What is wrong with a base URL setting (not http(s), or a path under the root), or None.
+    Shared by `--live` and the doctor, so both accept the same values."""
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return f"{name}: expected an http(s) URL like https://<resource>.openai.azure.com, got a value of another shape"
+        return f"{name}: expected an http(s) URL like {example}, got a value of another shape"
     if parts.path not in ("", "/") and not parts.path.rstrip("/").endswith("/openai"):
-        return f"{name}: expected the resource root (https://<resource>.openai.azure.com), not a path under it"
+        return f"{name}: expected the root URL ({example}), not a path under it"
     return None
 
 
@@ -132,11 +135,11 @@ def load_live_settings(
     missing = [name for name in required if not values.get(name)]
     problems: list[str] = []
     if values.get("AZURE_OPENAI_API_BASE") and (
-        p := _url_problem("AZURE_OPENAI_API_BASE", values["AZURE_OPENAI_API_BASE"])
+        p := url_problem("AZURE_OPENAI_API_BASE", values["AZURE_OPENAI_API_BASE"])
     ):
         problems.append(p)
-    if staging and (p := _url_problem("LITELLM_API_BASE", values["LITELLM_API_BASE"])):
-        problems.append(p.replace("https://<resource>.openai.azure.com", "http://localhost:4000"))
+    if staging and (p := url_problem("LITELLM_API_BASE", values["LITELLM_API_BASE"], PROXY_EXAMPLE)):
+        problems.append(p)
     version = values.get("AZURE_OPENAI_API_VERSION", "")
     if version and not API_VERSION.match(version):
         problems.append(
