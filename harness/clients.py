@@ -163,7 +163,7 @@ class LiteLLMPath:
     """`openai.OpenAI` against the proxy's `/v1`, naming the setup as the model alias."""
 
     base_url: str
-    api_key: str
+    api_key: str = field(repr=False)
     #: setup name -> the proxy's model alias, where they differ (live: `good-key` -> LITELLM_MODEL)
     models: Mapping[str, str] = field(default_factory=dict)
     name: str = "litellm"

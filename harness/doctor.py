@@ -41,11 +41,11 @@ _TOKEN_ENV = ("AZURE_AD_TOKEN", "AZURE_OPENAI_AD_TOKEN")
 
 @dataclass
 class DoctorInputs:
-    env: Mapping[str, str]
+    env: Mapping[str, str] = field(repr=False)  # keys and tokens: never printed
     config_path: Path | None = None
     proxy_workdir: Path | None = None  # where the proxy runs; default: the config's directory
     auth: str = "key"
-    token: str | None = None  # --auth entra: the token the direct path uses
+    token: str | None = field(default=None, repr=False)  # --auth entra: the token the direct path uses
     timeout_s: float = 15.0
 
 

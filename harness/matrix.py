@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -73,7 +73,7 @@ SETUPS: tuple[Setup, ...] = (
 class Credentials:
     """What the upstream accepts: a key and a token minter (`kind` -> JWT)."""
 
-    api_key: str
+    api_key: str = field(repr=False)
     mint_token: Callable[[str], str]
 
 

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from secrets import token_urlsafe
 from typing import Any
@@ -43,7 +43,7 @@ class ProxyStartError(RuntimeError):
 @dataclass(frozen=True)
 class RunningProxy:
     url: str
-    master_key: str
+    master_key: str = field(repr=False)  # pytest prints fixture reprs in failures and logs
     version: str
     startup_s: float
     config_path: Path

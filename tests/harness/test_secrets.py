@@ -155,3 +155,22 @@ def test_reports_and_results_hold_no_secret_shaped_values(pytester, tmp_path):
         assert not MASTER_KEY.search(text), f"{name}: holds an sk- key"
         assert not HEX_KEY.search(text), f"{name}: holds a 32-hex key"
     assert not JWT.search(result.stdout.str()) and not MASTER_KEY.search(result.stdout.str())
+
+
+def test_objects_that_hold_secrets_never_print_them(tmp_path: Path):
+    """pytest prints fixture values in failure tracebacks (and the gate keeps each run's log): the
+    objects the harness hands around must not show the keys they carry."""
+    from harness.clients import LiteLLMPath
+    from harness.doctor import DoctorInputs
+    from harness.matrix import Credentials
+    from harness.proxy import RunningProxy
+
+    key, token = "sk-master-key-value-1234567890", "eyJ-secret-token-value"
+    shown = [
+        repr(RunningProxy("http://127.0.0.1:1", key, "1.0", 0.0, tmp_path, tmp_path, 1)),
+        repr(Credentials(api_key=key, mint_token=lambda kind: token)),
+        repr(LiteLLMPath(base_url="http://127.0.0.1:1", api_key=key)),
+        repr(DoctorInputs(env={"AZURE_OPENAI_API_KEY": key}, token=token)),
+    ]
+    for text in shown:
+        assert key not in text and token not in text
