@@ -18,8 +18,15 @@ import httpx
 import openai
 from vcr.errors import CannotOverwriteExistingCassetteException
 
+from harness.lanes import LanePlan
 from harness.matrix import SETUPS, Credentials, Setup, direct_kwargs, endpoint_for, setup_named
-from harness.observe import Observation, observe_failure, observe_response, observe_stream
+from harness.observe import (
+    Observation,
+    SequenceObservation,
+    observe_failure,
+    observe_response,
+    observe_stream,
+)
 
 DEFAULT_TIMEOUT_S = 60.0
 
@@ -36,12 +43,17 @@ class Scenario:
     max_retries: int = 0
     stop_after_content: int | None = None  # a client that stops reading after this many content chunks
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: the same call made this many times in a row by one client (router state: cooldowns)
+    repeat: int = 1
 
 
 class Path(Protocol):
     name: str
 
-    def observe(self, scenario: Scenario) -> Observation: ...
+    def observe(self, scenario: Scenario, owner: str = "") -> Observation:
+        """`owner` names the test item making the call; the litellm path asks for that item's own
+        model groups (`harness.lanes`)."""
+        ...
 
 
 def _content_chunks(chunks: list[dict[str, Any]]) -> int:
@@ -123,7 +135,7 @@ def _run(
         except openai.OpenAIError as exc:
             return observe_failure(exc)
         with client:
-            return _sync_call(client, model, scenario)
+            return _repeated([_sync_call(client, model, scenario) for _ in range(scenario.repeat)])
 
     async def go() -> Observation:
         try:
@@ -131,9 +143,16 @@ def _run(
         except openai.OpenAIError as exc:
             return observe_failure(exc)
         async with client:
-            return await _async_call(client, model, scenario)
+            return _repeated([await _async_call(client, model, scenario) for _ in range(scenario.repeat)])
 
     return asyncio.run(go())
+
+
+def _repeated(calls: list[Observation]) -> Observation:
+    """One call is its own observation; several in a row are a sequence, compared call by call."""
+    if len(calls) == 1:
+        return calls[0]
+    return SequenceObservation(calls=tuple(c for c in calls if not isinstance(c, SequenceObservation)))
 
 
 @dataclass
@@ -151,7 +170,7 @@ class DirectPath:
         kwargs.update(timeout=scenario.timeout_s, max_retries=scenario.max_retries)
         return kwargs, setup.deployment
 
-    def observe(self, scenario: Scenario) -> Observation:
+    def observe(self, scenario: Scenario, owner: str = "") -> Observation:
         kwargs, deployment = self._kwargs(scenario)
         return _run(
             lambda: openai.AzureOpenAI(**kwargs), lambda: openai.AsyncAzureOpenAI(**kwargs), deployment, scenario
@@ -166,6 +185,9 @@ class LiteLLMPath:
     api_key: str = field(repr=False)
     #: setup name -> the proxy's model alias, where they differ (live: `good-key` -> LITELLM_MODEL)
     models: Mapping[str, str] = field(default_factory=dict)
+    #: the model groups each test item owns on a proxy the harness configured (None: a proxy whose
+    #: config is not ours, e.g. staging, where the setup's alias is shared)
+    lanes: LanePlan | None = None
     name: str = "litellm"
 
     def client_kwargs(self, scenario: Scenario) -> dict[str, Any]:
@@ -179,15 +201,19 @@ class LiteLLMPath:
             "max_retries": scenario.max_retries,
         }
 
-    def model(self, scenario: Scenario) -> str:
-        """The model name the application asks the proxy for (`extra["proxy_model"]`: the unknown-alias case)."""
-        return str(scenario.extra.get("proxy_model", self.models.get(scenario.setup, scenario.setup)))
+    def model(self, scenario: Scenario, owner: str = "") -> str:
+        """The model name the application asks the proxy for: the owning item's own model group for
+        the setup, or `extra["proxy_model"]` (the unknown-alias case)."""
+        if "proxy_model" in scenario.extra:
+            return str(scenario.extra["proxy_model"])
+        if self.lanes is not None:
+            return self.lanes.alias(owner, scenario.setup)
+        return self.models.get(scenario.setup, scenario.setup)
 
-    def observe(self, scenario: Scenario) -> Observation:
+    def observe(self, scenario: Scenario, owner: str = "") -> Observation:
         kwargs = self.client_kwargs(scenario)
-        return _run(
-            lambda: openai.OpenAI(**kwargs), lambda: openai.AsyncOpenAI(**kwargs), self.model(scenario), scenario
-        )
+        model = self.model(scenario, owner)
+        return _run(lambda: openai.OpenAI(**kwargs), lambda: openai.AsyncOpenAI(**kwargs), model, scenario)
 
 
 # ---------------------------------------------------------------- the fallback client
@@ -259,12 +285,12 @@ class FallbackPath:
     direct: DirectPath
     name: str = "fallback"
 
-    def observe(self, scenario: Scenario) -> Observation:
+    def observe(self, scenario: Scenario, owner: str = "") -> Observation:
         kwargs, deployment = self.direct._kwargs(scenario)
         client = FallbackClient(
             openai.OpenAI(**self.litellm.client_kwargs(scenario)),
             openai.AzureOpenAI(**kwargs),
-            proxy_model=self.litellm.model(scenario),
+            proxy_model=self.litellm.model(scenario, owner),
             direct_model=deployment,
         )
         try:

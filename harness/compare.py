@@ -203,6 +203,8 @@ def diff(direct: Mapping[str, Any], litellm: Mapping[str, Any], level: Level) ->
     Outcomes of different kinds (a response against an error) are one mismatch at `kind`, plus the
     status and exception, rather than a cascade of missing fields.
     """
+    if direct.get("kind") == litellm.get("kind") == "sequence":
+        return _sequence(direct["calls"], litellm["calls"], level)
     if direct.get("kind") != litellm.get("kind"):
         out = [Mismatch("kind", "value", direct.get("kind"), litellm.get("kind"), level)]
         for key in ("status", "exception"):
@@ -211,4 +213,14 @@ def diff(direct: Mapping[str, Any], litellm: Mapping[str, Any], level: Level) ->
         return out
     out: list[Mismatch] = []
     _walk(direct, litellm, "", level, out)
+    return out
+
+
+def _sequence(direct: list[Mapping[str, Any]], litellm: list[Mapping[str, Any]], level: Level) -> list[Mismatch]:
+    """Call by call, each compared as an observation of its own, at `calls[i].<path>`."""
+    out: list[Mismatch] = []
+    if len(direct) != len(litellm):
+        out.append(Mismatch("calls", "length", len(direct), len(litellm), level))
+    for i, (a, b) in enumerate(zip(direct, litellm, strict=False)):
+        out += [Mismatch(f"calls[{i}].{m.path}", m.kind, m.direct, m.litellm, m.level) for m in diff(a, b, level)]
     return out

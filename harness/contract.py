@@ -17,7 +17,7 @@ from harness.clients import Path, Scenario
 from harness.compare import ContractFailure, Level, Mismatch, diff
 from harness.expect import Expectation
 from harness.ledger import Ledger
-from harness.observe import Observation
+from harness.observe import Observation, SequenceObservation
 from harness.recording import Capture, CaseRef
 
 
@@ -121,7 +121,7 @@ class ContractRunner:
         def call() -> Observation:
             started = time.perf_counter()
             try:
-                return self.paths[case.via.get(path, path)].observe(case.scenario)
+                return self.paths[case.via.get(path, path)].observe(case.scenario, ref.owner)
             finally:
                 self.call_seconds[path] = time.perf_counter() - started
 
@@ -145,7 +145,8 @@ class ContractRunner:
             direct, direct_sent = self.baseline(case, ref)
             mismatches = diff(direct.tree(), observation.tree(), self.level) + request_mismatches(direct_sent, sent)
             ledger = self.ledger if case.ledgered else Ledger(path=self.ledger.path, entries=())
-            unledgered, covered = ledger.split(mismatches, ref.key, direct.kind, self.litellm_version)
+            calls = [c.kind for c in direct.calls] if isinstance(direct, SequenceObservation) else []
+            unledgered, covered = ledger.split(mismatches, ref.key, direct.kind, self.litellm_version, calls)
             record(
                 CaseResult(
                     case=ref.key,
@@ -158,6 +159,7 @@ class ContractRunner:
                             self.litellm_version,
                             requests_compared=direct_sent is not None and sent is not None,
                             level=self.level,
+                            calls=calls,
                         )
                     ),
                     covered={k: [m.path for m in v] for k, v in covered.items()},

@@ -10,7 +10,13 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from harness.observe import FailureObservation, Observation, ResponseObservation, StreamObservation
+from harness.observe import (
+    FailureObservation,
+    Observation,
+    ResponseObservation,
+    SequenceObservation,
+    StreamObservation,
+)
 
 Expectation = Callable[[Observation], None]
 
@@ -210,5 +216,20 @@ def error_fields(**expected: str | None) -> Expectation:
         assert isinstance(obs, FailureObservation), f"expected a failure, got {obs.kind}"
         got = {k: obs.error.get(k) for k in expected}
         assert got == expected, f"error fields: expected {expected}, got {got}"
+
+    return check
+
+
+def calls(*expected: Expectation) -> Expectation:
+    """A sequence of calls, each meeting its own expectation in order (as many as there were calls)."""
+
+    def check(obs: Observation) -> None:
+        assert isinstance(obs, SequenceObservation), f"expected calls in a row, got a {obs.kind}"
+        assert len(obs.calls) == len(expected), f"expected {len(expected)} calls, got {len(obs.calls)}"
+        for i, (call, expectation) in enumerate(zip(obs.calls, expected, strict=True), 1):
+            try:
+                expectation(call)
+            except AssertionError as exc:
+                raise AssertionError(f"call {i} of {len(expected)}: {exc}") from None
 
     return check

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from harness import waits
 from harness.cassettes import PLACEHOLDERS
 from harness.clients import DirectPath, FallbackPath, LiteLLMPath
 from harness.contract import Case, CaseResult, ContractRunner
@@ -33,7 +34,7 @@ from harness.recording import Capture, CaseRef, CassetteSession, ForwardingCaptu
 from harness.results import NOT_APPLICABLE_LIVE, PROPERTY, TIMING
 from harness.scrub import Scrubber
 from harness.settings import HarnessSettings
-from harness.state import ITEM, STATE
+from harness.state import ITEM, STATE, area_of, item_owner
 from harness.upstream import UpstreamTarget, emulator_upstream, replay_upstream
 from harness.upstream_server import UpstreamServer, running_upstream
 
@@ -139,7 +140,12 @@ def upstream_server(
     if not harness_settings.uses_cassettes:
         yield None
         return
-    server = UpstreamServer(harness_scrubber, endpoints=upstream_target.endpoints, placeholders=PLACEHOLDERS)
+    server = UpstreamServer(
+        harness_scrubber,
+        endpoints=upstream_target.endpoints,
+        placeholders=PLACEHOLDERS,
+        compress_waits=harness_settings.compress_waits,
+    )
     with running_upstream(server):
         yield server
 
@@ -180,11 +186,13 @@ def litellm_proxy(
             recording=upstream_server is not None,
         )
     else:
-        config, env = render_proxy_config(SETUPS, run_credentials, endpoints)
+        config, env = render_proxy_config(SETUPS, run_credentials, endpoints, pytestconfig.stash[STATE].lanes)
     harness_scrubber.add_secrets(env.values())
     if live is None:
         # Offline, anything the proxy tries to reach beyond loopback goes to a closed local port at once.
         env = {**env, "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
+    if harness_settings.compress_waits:
+        env = {**env, **waits.PROXY_ENV}
     workdir = tmp_path_factory.mktemp("litellm-proxy")
     try:
         with run_proxy(config, env, workdir, start_deadline_s=harness_settings.proxy_start_timeout_s) as proxy:
@@ -226,13 +234,17 @@ def contract_runner(
     live = harness_settings.live
     setups = live_setups(live) if live is not None else SETUPS
     models = {LIVE_SETUP: live.proxy_model} if live is not None else {}
+    # The local offline proxy's config is ours: each item gets its own model groups. A staging or
+    # --proxy-url proxy has the user's aliases, shared as in production.
+    own_proxy = live is None and not harness_settings.proxy_url
+    lanes = request.config.stash[STATE].lanes if own_proxy else None
     paths: dict[str, Any] = {
         "direct": DirectPath(endpoints=upstream_target.endpoints, credentials=run_credentials, setups=setups),
     }
     version = litellm_version()
     if "litellm" in harness_settings.paths:  # `--paths direct` never starts a proxy
         proxy: RunningProxy = request.getfixturevalue("litellm_proxy")
-        paths["litellm"] = LiteLLMPath(base_url=proxy.url, api_key=proxy.master_key, models=models)
+        paths["litellm"] = LiteLLMPath(base_url=proxy.url, api_key=proxy.master_key, models=models, lanes=lanes)
         paths["fallback"] = FallbackPath(litellm=paths["litellm"], direct=paths["direct"])
         version = proxy.version
     return ContractRunner(
@@ -334,7 +346,8 @@ class BoundContract:
         runner = self.runner if case.replayable else self.live()
         started = time.perf_counter()
         try:
-            return runner.run(case, CaseRef(self.area, case.id, self.test_file), self.path, self._record)
+            ref = CaseRef(self.area, case.id, self.test_file, lane_owner=item_owner(self.item) or "")
+            return runner.run(case, ref, self.path, self._record)
         except AssertionError as exc:
             # A failure message quotes observations; a secret echoed by an upstream must not reach the terminal.
             exc.args = (self.scrubber.text(str(exc)),)
@@ -370,7 +383,7 @@ def contract(
     harness_settings: HarnessSettings,
 ) -> BoundContract:
     """Run a `Case` on this item's path: `contract.run(case)` returns the observation."""
-    area = request.node.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    area = area_of(request.node)
     request.node.user_properties.append((ITEM, {"area": area, "path": contract_path}))
     test_file = request.node.nodeid.split("::", 1)[0]
     return BoundContract(

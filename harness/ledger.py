@@ -11,8 +11,8 @@ upgrades (a strict xfail for documentation), for a full run and for any `-k` sub
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,9 @@ from harness.compare import SHAPE_VALUE_KEYS, Level, Mismatch
 REQUIRED = ("id", "what", "paths", "litellm", "reason", "impact", "link")
 OPTIONAL = ("kinds", "cases", "except_cases", "observations", "workaround")
 _KINDS = {"missing", "extra", "type", "value", "length"}
-_OBSERVATIONS = {"response", "stream", "error"}
+_OBSERVATIONS = {"response", "stream", "error", "sequence"}
 _INDEX = re.compile(r"\[\d+\]")
+_CALL = re.compile(r"^calls\[(\d+)\]\.(.+)$")
 
 
 class LedgerError(ValueError):
@@ -75,8 +76,12 @@ class Entry:
         return any(p.rsplit(".", 1)[-1].split("[", 1)[0] in SHAPE_VALUE_KEYS for p in self.paths)
 
     def covers(self, mismatch: Mismatch) -> bool:
+        """A pattern matches the path with every index as `[*]`, or the path as it is: `calls[1].*`
+        names the second call of a sequence only."""
         normalized = _INDEX.sub("[*]", mismatch.path)
-        return mismatch.kind in self.kinds and any(r.match(normalized) for r in self._path_res)
+        return mismatch.kind in self.kinds and any(
+            r.match(normalized) or r.match(mismatch.path) for r in self._path_res
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -154,19 +159,41 @@ class Ledger:
     entries: tuple[Entry, ...]
 
     def split(
-        self, mismatches: Iterable[Mismatch], case: str, observation: str, version: str
+        self,
+        mismatches: Iterable[Mismatch],
+        case: str,
+        observation: str,
+        version: str,
+        calls: Sequence[str] = (),
     ) -> tuple[list[Mismatch], dict[str, list[Mismatch]]]:
-        """(unledgered mismatches, {entry id: the mismatches it covers}) for one case."""
-        scoped = [e for e in self.entries if e.in_scope(case, observation, version)]
+        """(unledgered mismatches, {entry id: the mismatches it covers}) for one case.
+
+        In a sequence (`calls`: the kind of each call), `calls[i].<path>` is covered by an entry
+        about sequences at the full path, or else by an entry about call i's own kind at `<path>`:
+        a wrapped error message is the same divergence on the first call of three as on one call.
+        """
         unledgered: list[Mismatch] = []
         covered: dict[str, list[Mismatch]] = {}
         for mismatch in mismatches:
-            entry = next((e for e in scoped if e.covers(mismatch)), None)
+            entry = self._cover(mismatch, case, observation, version, calls)
             if entry is None:
                 unledgered.append(mismatch)
             else:
                 covered.setdefault(entry.id, []).append(mismatch)
         return unledgered, covered
+
+    def _cover(
+        self, mismatch: Mismatch, case: str, observation: str, version: str, calls: Sequence[str]
+    ) -> Entry | None:
+        for entry in self.entries:
+            if entry.in_scope(case, observation, version) and entry.covers(mismatch):
+                return entry
+        inner = _CALL.match(mismatch.path)
+        if observation != "sequence" or inner is None or int(inner.group(1)) >= len(calls):
+            return None
+        call = replace(mismatch, path=inner.group(2))
+        kind = calls[int(inner.group(1))]
+        return next((e for e in self.entries if e.in_scope(case, kind, version) and e.covers(call)), None)
 
     def uncovered_anywhere(self, mismatches: Iterable[Mismatch], observation: str, version: str) -> list[Mismatch]:
         """Mismatches no entry covers, for a request that belongs to no case (differential fuzzing):
@@ -182,14 +209,16 @@ class Ledger:
         *,
         requests_compared: bool = True,
         level: Level = Level.EXACT,
+        calls: Sequence[str] = (),
     ) -> list[str]:
         """Entries this comparison could have hit: the basis of stale detection. Entries about the
         upstream requests only count when those requests were compared, and entries about values
-        only at a level that compares them."""
+        only at a level that compares them. A sequence can hit entries about its calls' kinds."""
+        kinds = {observation, *calls}
         return [
             e.id
             for e in self.entries
-            if e.in_scope(case, observation, version)
+            if any(e.in_scope(case, kind, version) for kind in kinds)
             and (requests_compared or not e.about_requests)
             and e.observable_at(level)
         ]

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from harness.lanes import LanePlan
+
 DEFAULT_API_VERSION = "2024-10-21"
 
 
@@ -149,15 +151,20 @@ def endpoint_for(setup: Setup, endpoints: Mapping[str, str]) -> str:
 
 
 def render_proxy_config(
-    setups: tuple[Setup, ...], creds: Credentials, endpoints: Mapping[str, str]
+    setups: tuple[Setup, ...], creds: Credentials, endpoints: Mapping[str, str], lanes: LanePlan | None = None
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """The whole LiteLLM config (no secrets in it) and the environment that carries the secrets."""
+    """The whole LiteLLM config (no secrets in it) and the environment that carries the secrets.
+
+    With `lanes`, the model list holds one entry per lane (each test item's own model group)
+    instead of one per setup."""
     model_list: list[dict[str, Any]] = []
     env: dict[str, str] = {}
     for setup in setups:
         entry, entry_env = litellm_entry(setup, creds, endpoint_for(setup, endpoints))
         model_list.append(entry)
         env.update(entry_env)
+    if lanes is not None:
+        model_list = lanes.entries({entry["model_name"]: entry for entry in model_list})
     config = {
         "model_list": model_list,
         "general_settings": {"master_key": "os.environ/LITELLM_MASTER_KEY"},

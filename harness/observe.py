@@ -35,7 +35,7 @@ SIGNIFICANT_HEADERS = (
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 _MASK = re.compile(r"^<masked:[a-z]+>$")
 
-Kind = Literal["response", "stream", "error"]
+Kind = Literal["response", "stream", "error", "sequence"]
 
 
 def mask_value(value: Any) -> Any:
@@ -131,7 +131,27 @@ class FailureObservation:
         }
 
 
-Observation = ResponseObservation | StreamObservation | FailureObservation
+@dataclass(frozen=True)
+class SequenceObservation:
+    """Several calls in a row from one client, each observed on its own.
+
+    What a call sees can depend on the calls before it (LiteLLM's router cools a deployment down
+    after some failures and answers the next requests itself), so a case about that state makes
+    its calls in sequence and the contract compares them call by call (`calls[1].status`).
+    """
+
+    calls: tuple[ResponseObservation | StreamObservation | FailureObservation, ...]
+    kind: Kind = "sequence"
+
+    @property
+    def header_names(self) -> tuple[str, ...]:
+        return tuple(sorted({name for call in self.calls for name in call.header_names}))
+
+    def tree(self) -> dict[str, Any]:
+        return {"kind": self.kind, "calls": [call.tree() for call in self.calls]}
+
+
+Observation = ResponseObservation | StreamObservation | FailureObservation | SequenceObservation
 
 
 def observe_response(status: int, body: Mapping[str, Any], headers: Mapping[str, str]) -> ResponseObservation:

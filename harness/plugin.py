@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from harness.atomic import write_text_atomic
+from harness.lanes import LanePlan
 from harness.ledger import Ledger, LedgerError, load_ledger
 from harness.live import settings_for_run
 from harness.livesettings import (
@@ -36,7 +37,7 @@ from harness.settings import (
     SettingsError,
     build_settings,
 )
-from harness.state import ITEM, STATE, RunState
+from harness.state import ITEM, STATE, RunState, lane_claims
 
 pytest_plugins = ["harness.fixtures"]
 
@@ -126,6 +127,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="differential fuzzing: examples per run (default: a modest budget; the upgrade gate raises it)",
     )
     group.addoption(
+        "--real-waits",
+        action="store_true",
+        help="offline, keep the proxy's retry back-off as a real deployment has it (default: skipped, since "
+        "waiting against a recorded answer changes nothing the contract compares; see harness/waits.py)",
+    )
+    group.addoption(
         "--proxy-start-timeout",
         type=float,
         default=90.0,
@@ -139,6 +146,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow_upstream: the case waits on a deliberately slow upstream")
     config.addinivalue_line(
         "markers", "offline_only(reason): the test needs what only the emulator or the local proxy stages"
+    )
+    config.addinivalue_line(
+        "markers",
+        "proxy_lane(owner, *setups): the test calls the local proxy as `owner` outside a contract case; it gets "
+        "model groups of its own for these setups (harness.lanes)",
     )
     live, live_env, token = _live_settings(config)
     try:
@@ -154,6 +166,7 @@ def pytest_configure(config: pytest.Config) -> None:
             record_mode=config.getoption("record_mode"),
             cassette_dir=config.getoption("--cassette-dir"),
             live=live,
+            real_waits=config.getoption("--real-waits"),
         )
     except SettingsError as exc:
         raise pytest.UsageError(f"harness: {exc}") from None
@@ -245,6 +258,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             case = params.params.get("case")
             group = f"{item.nodeid.split('::', 1)[0]}::{case}" if case is not None else item.nodeid
             item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Plan each item's own model groups now, before the proxy (started lazily) renders its config."""
+    session.config.stash[STATE].lanes = LanePlan.from_claims(lane_claims(session.items))
 
 
 # ---------------------------------------------------------------- hooks: results and summary

@@ -47,10 +47,18 @@ class CaseRef:
     area: str
     case: str
     test_file: str
+    #: the test item whose model groups the proxy call uses (`harness.lanes`), where it is not the
+    #: case itself: a test that runs several cases, or another test replaying the same case
+    lane_owner: str = ""
 
     @property
     def key(self) -> str:
         return f"{self.area}/{self.case}"
+
+    @property
+    def owner(self) -> str:
+        """Whose model groups the proxy call uses (`harness.lanes`)."""
+        return self.lane_owner or self.key
 
     @property
     def command(self) -> str:

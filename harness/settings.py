@@ -33,11 +33,18 @@ class HarnessSettings:
     proxy_start_timeout_s: float = 90.0
     #: set by `--live`: the real resource and the staging (or local) proxy
     live: LiveSettings | None = None
+    #: `--real-waits`: keep the proxy's retry back-off offline (`harness.waits`)
+    real_waits: bool = False
 
     @property
     def uses_cassettes(self) -> bool:
         """Replay, or recording from a real upstream: both paths' Azure traffic goes through cassettes."""
         return self.upstream == "replay" or self.record_mode != "none"
+
+    @property
+    def compress_waits(self) -> bool:
+        """Offline through the loopback upstream server, the proxy's back-off is skipped (`harness.waits`)."""
+        return self.uses_cassettes and self.live is None and not self.real_waits
 
 
 def resolve_level(option: str, upstream: str) -> Level:
@@ -68,6 +75,7 @@ def build_settings(
     record_mode: str = "none",
     cassette_dir: str = str(DEFAULT_CASSETTES),
     live: LiveSettings | None = None,
+    real_waits: bool = False,
 ) -> HarnessSettings:
     if live is not None:
         upstream, proxy_url, proxy_key = "azure", live.proxy_url, live.proxy_key
@@ -111,4 +119,5 @@ def build_settings(
         paths=parse_paths(paths),
         proxy_start_timeout_s=proxy_start_timeout,
         live=live,
+        real_waits=real_waits,
     )

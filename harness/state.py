@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from harness.lanes import LanePlan
 from harness.ledger import Ledger
 from harness.results import RunResults
 from harness.settings import HarnessSettings
@@ -28,7 +29,38 @@ class RunState:
     #: kept here, never in settings that get printed
     live_env: dict[str, str] = field(default_factory=dict, repr=False)
     live_token: str | None = field(default=None, repr=False)
+    #: each collected item's own model groups on the local proxy (planned at collection)
+    lanes: LanePlan = field(default_factory=LanePlan)
 
 
 STATE = pytest.StashKey[RunState]()
 ITEM = "contract_item"  # user_properties key: which area and path an item belongs to
+
+
+def area_of(item: pytest.Item) -> str:
+    """A contract item's area: its module's name without `test_` (`test_auth.py` -> `auth`)."""
+    return item.nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py").removeprefix("test_")
+
+
+def lane_claims(items: list[pytest.Item]) -> list[tuple[str, list[str]]]:
+    """Which model groups each collected item needs on the local proxy: a contract case's litellm
+    item its case's setup, and any test its `proxy_lane(owner, *setups)` marker."""
+    claims: list[tuple[str, list[str]]] = []
+    for item in items:
+        for marker in item.iter_markers("proxy_lane"):
+            owner, *setups = marker.args
+            claims.append((str(owner), [str(s) for s in setups]))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        owner = item_owner(item)
+        if params.get("contract_path") == "litellm" and owner is not None:
+            claims.append((owner, [params["case"].scenario.setup]))
+    return claims
+
+
+def item_owner(item: pytest.Item) -> str | None:
+    """The model-group owner of a contract item: `<area>/<case id>` of its `case` parameter. Every
+    case the item runs (a test may run derived ones) uses that case's lanes."""
+    case = getattr(getattr(item, "callspec", None), "params", {}).get("case")
+    if getattr(case, "scenario", None) is None:
+        return None
+    return f"{area_of(item)}/{case.id}"

@@ -29,6 +29,7 @@ from harness.cassettes import Miss, closest, load_for_matching, matches, request
 from harness.emulator.asgi import Receive, Scope, Send, StreamCut
 from harness.scrub import Scrubber
 from harness.serving import bind, serve_in_thread, url_of
+from harness.waits import compress_headers
 
 _HOP_BY_HOP = {"content-length", "transfer-encoding", "connection", "date", "server", "keep-alive"}
 FORWARD_TIMEOUT_S = 120.0
@@ -57,8 +58,17 @@ class Activation:
 class UpstreamServer:
     """Runs in a daemon thread of the test process, one per xdist worker."""
 
-    def __init__(self, scrubber: Scrubber, endpoints: Mapping[str, str], placeholders: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        scrubber: Scrubber,
+        endpoints: Mapping[str, str],
+        placeholders: Mapping[str, str],
+        *,
+        compress_waits: bool = False,
+    ) -> None:
         self.scrubber = scrubber
+        #: serve retry hints as 0 (`harness.waits`); what gets recorded keeps the real value
+        self.compress_waits = compress_waits
         self.endpoints = dict(endpoints)  # endpoint name -> real base URL (record only)
         self.placeholders = dict(placeholders)
         self._filter = request_filter(scrubber)
@@ -102,6 +112,8 @@ class UpstreamServer:
             await self._stream_through(active, scope, body, send)
             return
         status, headers, content = await asyncio.to_thread(self._handle, scope, body)
+        if self.compress_waits:
+            headers = compress_headers(headers)
         await send(
             {
                 "type": "http.response.start",

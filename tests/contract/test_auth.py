@@ -122,10 +122,14 @@ def test_auth(case: Case, contract) -> None:
 
 
 @pytest.mark.offline_only("needs a wrong-audience token minted by the emulator, and the local proxy's log")
+@pytest.mark.proxy_lane("auth/wrong-audience-token#proxy-log", "wrong-audience-token")
 def test_the_seeds_audience_401_reaches_the_proxy_log(contract_runner, litellm_proxy) -> None:
-    """The seed's exact 401 text appears in the proxy's log, where an operator looks first."""
+    """The seed's exact 401 text appears in the proxy's log, where an operator looks first. The case's
+    own cassette, in a model group of this test's own: the case's litellm item may have just put its
+    group into cooldown."""
     case = next(c for c in CASES if c.id == "wrong-audience-token")
-    observation, _ = contract_runner.observe(case, CaseRef("auth", case.id, "tests/contract/test_auth.py"), "litellm")
+    ref = CaseRef("auth", case.id, "tests/contract/test_auth.py", lane_owner="auth/wrong-audience-token#proxy-log")
+    observation, _ = contract_runner.observe(case, ref, "litellm")
     assert BAD_TOKEN in str(observation.tree()["error"]["message"])
     # The proxy may write its error log line just after it has answered: wait for it, with a deadline.
     deadline = time.monotonic() + 10

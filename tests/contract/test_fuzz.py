@@ -111,6 +111,7 @@ def check_request(runner: ContractRunner, params: dict[str, Any], stream: bool) 
 
 
 @pytest.mark.offline_only("fuzzes both paths against the emulator, which only an offline run has")
+@pytest.mark.proxy_lane("fuzz/generated", "good-key")
 def test_generated_requests_agree_up_to_the_ledger(fuzz_examples: int, request: pytest.FixtureRequest) -> None:
     # An item of the run's results: its outcome and failure (the shrunk request) reach the parity
     # report, and so the upgrade gate.
