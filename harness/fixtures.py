@@ -29,6 +29,7 @@ from harness.live import (
 from harness.matrix import SETUPS, Credentials, render_proxy_config, setup_named
 from harness.netguard import loopback_only
 from harness.observe import Observation
+from harness.parts import emulator_part, proxy_part, upstream_part
 from harness.proxy import ProxyStartError, RunningProxy, external_proxy_version, litellm_version, run_proxy
 from harness.recording import Capture, CaseRef, CassetteSession, ForwardingCapture, LiveCapture
 from harness.results import NOT_APPLICABLE_LIVE, PROPERTY, TIMING
@@ -48,6 +49,13 @@ def _offline_guard(harness_settings: HarnessSettings) -> Iterator[None]:
         return
     with loopback_only("Record new cassettes with --upstream emulator --record, or run live against Azure."):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _parts_alive(request: pytest.FixtureRequest) -> None:
+    """Before each item: a part that died since the last one fails this item with the whole story
+    (`harness.parts`); after that, every item fails at once with a reference to it."""
+    request.config.stash[STATE].watch.check(request.node.nodeid)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -91,7 +99,10 @@ def upstream_target(
     if harness_settings.upstream == "replay":
         yield replay_upstream()
         return
-    with emulator_upstream(emulator_config) as target:
+    with (
+        emulator_upstream(emulator_config) as target,
+        pytestconfig.stash[STATE].watch.watching(*map(emulator_part, target.emulators)),
+    ):
         yield target
 
 
@@ -108,6 +119,7 @@ def harness_scrubber(
         }
     )
     scrubber.add_secrets([upstream_target.credentials.api_key])
+    pytestconfig.stash[STATE].watch.scrub = scrubber.text
     live = harness_settings.live
     if live is not None:
         scrubber.hosts.update(host_placeholders(live))
@@ -134,7 +146,10 @@ def run_credentials(upstream_target: UpstreamTarget, harness_scrubber: Scrubber)
 
 @pytest.fixture(scope="session")
 def upstream_server(
-    harness_settings: HarnessSettings, upstream_target: UpstreamTarget, harness_scrubber: Scrubber
+    harness_settings: HarnessSettings,
+    upstream_target: UpstreamTarget,
+    harness_scrubber: Scrubber,
+    pytestconfig: pytest.Config,
 ) -> Iterator[UpstreamServer | None]:
     """The loopback server the proxy calls in cassette modes (None when it calls the upstream directly)."""
     if not harness_settings.uses_cassettes:
@@ -146,7 +161,7 @@ def upstream_server(
         placeholders=PLACEHOLDERS,
         compress_waits=harness_settings.compress_waits,
     )
-    with running_upstream(server):
+    with running_upstream(server), pytestconfig.stash[STATE].watch.watching(upstream_part(server)):
         yield server
 
 
@@ -195,7 +210,10 @@ def litellm_proxy(
         env = {**env, **waits.PROXY_ENV}
     workdir = tmp_path_factory.mktemp("litellm-proxy")
     try:
-        with run_proxy(config, env, workdir, start_deadline_s=harness_settings.proxy_start_timeout_s) as proxy:
+        with (
+            run_proxy(config, env, workdir, start_deadline_s=harness_settings.proxy_start_timeout_s) as proxy,
+            pytestconfig.stash[STATE].watch.watching(proxy_part(proxy)),
+        ):
             harness_scrubber.add_secrets([proxy.master_key])
             pytestconfig.stash[STATE].results.proxy_startups[worker_id] = proxy.startup_s
             yield proxy
@@ -259,6 +277,7 @@ def contract_runner(
 
 @pytest.fixture(scope="session")
 def live_contract_runner(
+    request: pytest.FixtureRequest,
     harness_settings: HarnessSettings,
     upstream_target: UpstreamTarget,
     upstream_server: UpstreamServer | None,
@@ -284,6 +303,7 @@ def live_contract_runner(
         target = upstream_target
         if not target.emulators:
             target = stack.enter_context(emulator_upstream(upstream_target.emulator_config))
+            stack.enter_context(request.config.stash[STATE].watch.watching(*map(emulator_part, target.emulators)))
         paths = dict(contract_runner.paths)
         paths["direct"] = DirectPath(endpoints=target.endpoints, credentials=run_credentials)
         if "litellm" in paths:

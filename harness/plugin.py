@@ -25,6 +25,7 @@ from harness.livesettings import (
     LiveSettings,
     LiveSettingsError,
 )
+from harness.parts import PartDown
 from harness.proxy import litellm_version
 from harness.report import cassette_provenance, render_html
 from harness.results import NOT_APPLICABLE_LIVE, PROPERTY, TIMING
@@ -37,7 +38,7 @@ from harness.settings import (
     SettingsError,
     build_settings,
 )
-from harness.state import ITEM, STATE, RunState, lane_claims
+from harness.state import INFRA, ITEM, STATE, RunState, lane_claims
 
 pytest_plugins = ["harness.fixtures"]
 
@@ -186,6 +187,8 @@ def pytest_configure(config: pytest.Config) -> None:
         live_env=live_env,
         live_token=token,
     )
+    seed = getattr(config.option, "randomly_seed", None)
+    state.watch.rerun = "pytest" + (f" -p randomly -p no:cacheprovider --randomly-seed={seed}" if seed else "")
     config.stash[STATE] = state
     if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") == "load":
         # Both paths of a case on one worker: the direct observation is reused, and a recording's
@@ -268,6 +271,27 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 # ---------------------------------------------------------------- hooks: results and summary
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A part that is down makes an infrastructure failure: reported with the part's one message,
+    apart from contract failures. After any other failure each part is probed, so the item during
+    which a part died says so, instead of showing only its symptom (a connection error)."""
+    report: pytest.TestReport = yield
+    if not report.failed:
+        return report
+    watch = item.config.stash[STATE].watch
+    down = call.excinfo.value if call.excinfo is not None and call.excinfo.errisinstance(PartDown) else None
+    if down is None and watch.parts and watch.down is None:
+        try:
+            watch.check(item.nodeid, probe=True)
+        except PartDown as exc:
+            down = exc
+    if down is not None:
+        report.longrepr = str(down)
+        report.user_properties.append((INFRA, str(down).splitlines()[0]))
+    return report
+
+
 def _failure_message(report: pytest.TestReport, limit: int = 4000) -> str:
     """The failure's own message (a contract diff, a cassette miss), for the report and the gate."""
     if not report.failed:
@@ -293,7 +317,8 @@ class _ContractSession:
         props = dict(report.user_properties)
         item = props.get(ITEM)
         reason = _skip_reason(report)
-        if item is None and reason.startswith(NOT_APPLICABLE_LIVE):  # skipped by marker, before any fixture
+        infra = props.get(INFRA)
+        if item is None and (reason.startswith(NOT_APPLICABLE_LIVE) or infra):  # stopped before any fixture
             item = {"area": report.nodeid.split("::")[0].rsplit("/", 1)[-1].removeprefix("test_").removesuffix(".py")}
             item["path"] = "direct" if report.nodeid.endswith("-direct]") else "litellm"
         if item is None or not (report.when == "call" or (report.when == "setup" and not report.passed)):
@@ -302,7 +327,7 @@ class _ContractSession:
             report.nodeid,
             item["area"],
             item["path"],
-            report.outcome,
+            "infra" if infra else report.outcome,
             props.get(PROPERTY),
             props.get(TIMING),
             report.duration,

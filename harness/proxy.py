@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from secrets import token_urlsafe
@@ -49,6 +49,8 @@ class RunningProxy:
     config_path: Path
     log_path: Path
     pid: int
+    #: the process's return code once it has ended, None while it runs (`harness.parts` watches it)
+    exit_status: Callable[[], int | None] = field(default=lambda: None, repr=False, compare=False)
 
     def log_text(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -109,7 +111,7 @@ def proxy_env(extra: Mapping[str, str], master_key: str, home: Path) -> dict[str
     return env
 
 
-def _tail(path: Path, lines: int = 25) -> str:
+def log_tail(path: Path, lines: int = 25) -> str:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
@@ -121,7 +123,7 @@ def _fail(why: str, version: str, config_path: Path, log_path: Path, secrets: li
     return ProxyStartError(
         f"harness: LiteLLM proxy {version} {why}.\n"
         f"  config: {config_path}\n  log:    {log_path}\n  last lines of the log:\n"
-        f"{Scrubber.for_secrets(secrets).text(_tail(log_path))}\n"
+        f"{Scrubber.for_secrets(secrets).text(log_tail(log_path))}\n"
         f"  fix: run `litellm --config {config_path} --port 0` by hand to see the error, "
         "or pass --proxy-url to use a proxy you started yourself."
     )
@@ -211,6 +213,7 @@ def run_proxy(
             config_path=config_path,
             log_path=log_path,
             pid=proc.pid,
+            exit_status=proc.poll,
         )
     finally:
         stop(proc)

@@ -24,6 +24,7 @@ class Tally:
     diverged: int = 0  # litellm items that passed only thanks to ledger entries
     not_applicable: int = 0  # live: items that need what only the emulator stages (skipped, with the reason)
     skipped: int = 0  # any other skip (e.g. --gate-examples 0): neither a pass nor a failure
+    infra: int = 0  # a part of the run (proxy, upstream server, emulator) was down: not a contract verdict
 
 
 @dataclass
@@ -60,6 +61,8 @@ class RunResults:
             self.not_applicable[reason.removeprefix(NOT_APPLICABLE_LIVE).lstrip(": ")] += 1
         elif outcome == "skipped":
             tally.skipped += 1
+        elif outcome == "infra":
+            tally.infra += 1
         else:
             tally.failed += 1
         if result is not None:
@@ -96,13 +99,22 @@ class RunResults:
     def summary_lines(self, ledger: Ledger) -> list[str]:
         na = bool(self.not_applicable)
         skips = any(t.skipped for paths in self.areas.values() for t in paths.values())
+        infra = any(t.infra for paths in self.areas.values() for t in paths.values())
         head = f"{'area':<12}{'path':<10}{'passed':>8}{'ledgered':>10}{'failed':>8}"
-        lines = [head + (f"{'n/a live':>10}" if na else "") + (f"{'skipped':>9}" if skips else "")]
+        head += (f"{'n/a live':>10}" if na else "") + (f"{'skipped':>9}" if skips else "")
+        lines = [head + (f"{'infra':>7}" if infra else "")]
         for area in sorted(self.areas):
             for path in sorted(self.areas[area]):
                 t = self.areas[area][path]
                 line = f"{area:<12}{path:<10}{t.passed:>8}{t.diverged:>10}{t.failed:>8}"
-                lines.append(line + (f"{t.not_applicable:>10}" if na else "") + (f"{t.skipped:>9}" if skips else ""))
+                line += (f"{t.not_applicable:>10}" if na else "") + (f"{t.skipped:>9}" if skips else "")
+                lines.append(line + (f"{t.infra:>7}" if infra else ""))
+        if infra:
+            lines.append("")
+            lines.append(
+                "infra: items that could not run because a part of the run was down; they are not contract "
+                "verdicts (the first one's failure names the part and shows its log)"
+            )
         if na:
             lines.append("")
             lines.append(f"not applicable live ({sum(self.not_applicable.values())} items; they ran nowhere):")

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
@@ -53,8 +54,25 @@ def make_server(app: Any) -> uvicorn.Server:
     return uvicorn.Server(config)
 
 
+@dataclass
+class Serving:
+    """A server thread while it runs: whether it is alive, and how to stop it early (tests that
+    play a crash)."""
+
+    thread: threading.Thread
+    server: uvicorn.Server
+
+    @property
+    def alive(self) -> bool:
+        return self.thread.is_alive()
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(STOP_DEADLINE_S)
+
+
 @contextmanager
-def serve_in_thread(app: Any, sockets: Sequence[socket.socket], name: str) -> Iterator[None]:
+def serve_in_thread(app: Any, sockets: Sequence[socket.socket], name: str) -> Iterator[Serving]:
     """Serve until the block ends; the sockets are closed afterwards whatever happened."""
     server = make_server(app)
     thread = threading.Thread(target=server.run, kwargs={"sockets": list(sockets)}, name=name, daemon=True)
@@ -67,7 +85,7 @@ def serve_in_thread(app: Any, sockets: Sequence[socket.socket], name: str) -> It
                     f"harness: {name} did not start on {url_of(sockets[0])} within {START_DEADLINE_S:.0f}s"
                 )
             time.sleep(0.005)
-        yield
+        yield Serving(thread, server)
     finally:
         server.should_exit = True
         thread.join(STOP_DEADLINE_S)

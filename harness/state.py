@@ -13,6 +13,7 @@ import pytest
 
 from harness.lanes import LanePlan
 from harness.ledger import Ledger
+from harness.parts import Watch
 from harness.results import RunResults
 from harness.settings import HarnessSettings
 
@@ -31,10 +32,13 @@ class RunState:
     live_token: str | None = field(default=None, repr=False)
     #: each collected item's own model groups on the local proxy (planned at collection)
     lanes: LanePlan = field(default_factory=LanePlan)
+    #: the proxy, upstream server and emulator of this process, watched (`harness.parts`)
+    watch: Watch = field(default_factory=Watch)
 
 
 STATE = pytest.StashKey[RunState]()
 ITEM = "contract_item"  # user_properties key: which area and path an item belongs to
+INFRA = "contract_infra"  # user_properties key: the item failed because a part of the run is down
 
 
 def area_of(item: pytest.Item) -> str:

@@ -28,7 +28,7 @@ from vcr.request import Request
 from harness.cassettes import Miss, closest, load_for_matching, matches, request_filter
 from harness.emulator.asgi import Receive, Scope, Send, StreamCut
 from harness.scrub import Scrubber
-from harness.serving import bind, serve_in_thread, url_of
+from harness.serving import Serving, bind, serve_in_thread, url_of
 from harness.waits import compress_headers
 
 _HOP_BY_HOP = {"content-length", "transfer-encoding", "connection", "date", "server", "keep-alive"}
@@ -75,6 +75,7 @@ class UpstreamServer:
         self._active: Activation | None = None
         self._lock = threading.Lock()
         self.url = ""
+        self.serving: Serving | None = None  # while `running_upstream` serves it
 
     # ---------------------------------------------------------------- test-side API
 
@@ -246,5 +247,9 @@ def running_upstream(server: UpstreamServer) -> Iterator[UpstreamServer]:
     """Serve `server` on a loopback port in a daemon thread for the duration of the block."""
     sock = bind("127.0.0.1", 0)
     server.url = url_of(sock)
-    with serve_in_thread(server, [sock], "harness-upstream"):
-        yield server
+    with serve_in_thread(server, [sock], "harness-upstream") as serving:
+        server.serving = serving
+        try:
+            yield server
+        finally:
+            server.serving = None

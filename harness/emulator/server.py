@@ -15,7 +15,7 @@ from harness.emulator.asgi import EmulatorApp, StreamCut
 from harness.emulator.config import EmulatorConfig
 from harness.emulator.core import Emulator
 from harness.emulator.tokens import TokenKind, mint_token
-from harness.serving import ServeError, bind, serve_in_thread, url_of
+from harness.serving import ServeError, Serving, bind, serve_in_thread, url_of
 
 EmulatorStartError = ServeError
 
@@ -27,6 +27,8 @@ class RunningEmulator:
     emulator: Emulator
     url: str
     private_url: str
+    #: the server thread (whether it is alive; a test stops it to play a crash)
+    serving: Serving | None = None
 
     @property
     def config(self) -> EmulatorConfig:
@@ -63,5 +65,5 @@ def run_emulator(
         public.close()
         raise
     app = EmulatorApp(emulator, {private.getsockname()[1]})
-    with serve_in_thread(app, [public, private], "azure-emulator"):
-        yield RunningEmulator(emulator, url_of(public), url_of(private))
+    with serve_in_thread(app, [public, private], "azure-emulator") as serving:
+        yield RunningEmulator(emulator, url_of(public), url_of(private), serving)

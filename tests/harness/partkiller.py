@@ -1,0 +1,32 @@
+"""A pytest plugin for `test_part_death.py`: crashes one part of the run before the N-th item.
+
+`HARNESS_CRASH_PART` names the part (the start of its name in `harness.parts`), `HARNESS_CRASH_AT`
+the item (1-based). The proxy gets SIGKILL by its own pid, as an OOM kill would; a server thread
+is stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from harness.state import STATE
+
+_seen: list[str] = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _seen.append(item.nodeid)
+    if len(_seen) != int(os.environ["HARNESS_CRASH_AT"]):
+        return
+    watch = item.config.stash[STATE].watch
+    wanted = os.environ["HARNESS_CRASH_PART"]
+    part = next((p for p in watch.parts if p.name.startswith(wanted)), None)
+    assert part is not None, f"no running part named {wanted!r}: {[p.name for p in watch.parts]}"
+    part.crash()
+    deadline = time.monotonic() + 10
+    while part.exit_status() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
