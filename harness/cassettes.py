@@ -40,6 +40,10 @@ class CassetteError(AssertionError):
     """A cassette that cannot be used as asked: missing, corrupt, mismatched or partly unused."""
 
 
+class CassetteWriteError(CassetteError):
+    """A recording that could not be written; the old cassette is intact."""
+
+
 def case_dir(root: Path, area: str, case_id: str) -> Path:
     return root / area / case_id
 
@@ -73,7 +77,17 @@ class AtomicPersister:
 
     @staticmethod
     def save_cassette(cassette_path: str | Path, cassette_dict: Mapping[str, Any], serializer: Any) -> None:
-        write_text_atomic(Path(cassette_path), serialize(dict(cassette_dict), serializer))
+        """Write atomically; a write that fails (a full disk, a read-only folder) leaves the old cassette
+        as it was and says so in one line."""
+        path = Path(cassette_path)
+        try:
+            write_text_atomic(path, serialize(dict(cassette_dict), serializer))
+        except OSError as exc:
+            raise CassetteWriteError(
+                f"harness: cannot write cassette {path}: {exc.strerror or exc} (errno {exc.errno}); the previous "
+                "recording is unchanged and no partial file is left. Free space (or make the folder writable), "
+                "then record again"
+            ) from None
 
 
 # ------------------------------------------------------------------- matching

@@ -25,6 +25,7 @@ from harness.livesettings import (
     LiveSettings,
     LiveSettingsError,
 )
+from harness.machine import TempFolderError, check_temp_folder, claim_report
 from harness.parts import PartDown
 from harness.proxy import litellm_version
 from harness.report import cassette_provenance, render_html
@@ -153,6 +154,10 @@ def pytest_configure(config: pytest.Config) -> None:
         "proxy_lane(owner, *setups): the test calls the local proxy as `owner` outside a contract case; it gets "
         "model groups of its own for these setups (harness.lanes)",
     )
+    try:
+        check_temp_folder(os.environ, config.option.basetemp)
+    except TempFolderError as exc:
+        raise pytest.UsageError(str(exc)) from None
     live, live_env, token = _live_settings(config)
     try:
         settings = build_settings(
@@ -180,10 +185,17 @@ def pytest_configure(config: pytest.Config) -> None:
         except LedgerError as exc:
             raise pytest.UsageError(f"harness: {exc}") from None
     report = config.getoption("--parity-report")
+    report_path = None if report == "none" else config.rootpath / Path(report)
+    report_note = ""
+    if report_path is not None and not hasattr(config, "workerinput"):  # xdist workers write no report
+        claim = claim_report(report_path)
+        config.add_cleanup(claim.release)
+        report_path, report_note = claim.path, claim.note
     state = RunState(
         settings=settings,
         ledger=ledger,
-        report_path=None if report == "none" else config.rootpath / Path(report),
+        report_path=report_path,
+        report_note=report_note,
         live_env=live_env,
         live_token=token,
     )
@@ -237,6 +249,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
     if s.live is not None:
         lines.append("contract " + s.live.describe())
+    if state.report_note:
+        lines.append("contract parity report: " + state.report_note)
     return lines
 
 

@@ -26,6 +26,7 @@ from vcr.request import Request
 from harness.cassettes import (
     AtomicPersister,
     CassetteError,
+    CassetteWriteError,
     Miss,
     case_dir,
     closest,
@@ -118,9 +119,12 @@ class CassetteSession:
                 f"harness: no cassette {file} for {ref.key} ({path} path); the suite is offline "
                 f"and replays recordings. Record it with: {ref.command}"
             )
-        if path == "direct":
-            return self._direct(file, ref, call)
-        return self._litellm(file, ref, call)
+        try:
+            if path == "direct":
+                return self._direct(file, ref, call)
+            return self._litellm(file, ref, call)
+        except CassetteWriteError as exc:
+            raise CassetteWriteError(f"{exc}: {ref.command}") from None
 
     # ---------------------------------------------------------------- direct: vcrpy in-process
 

@@ -24,6 +24,8 @@ class RunState:
     ledger: Ledger
     results: RunResults = field(default_factory=RunResults)
     report_path: Path | None = None
+    #: why the report goes elsewhere than asked (another run in this checkout holds that path)
+    report_note: str = ""
     written: list[Path] = field(default_factory=list)
     started: float = field(default_factory=time.time)
     #: live runs: the merged environment (.env under the process env) and the Entra token, if any;

@@ -73,6 +73,8 @@ def test_a_proxy_not_ready_by_the_deadline_is_stopped_with_a_clear_error(
         pass
     assert "was not ready within 0.5s (raise --proxy-start-timeout if the machine is slow)" in str(caught.value)
     assert "litellm --config" in str(caught.value)  # the command to see the error by hand
+    assert "last lines of the log:" in str(caught.value)
+    assert (tmp_path / "litellm.log").exists()
 
 
 def test_live_proxy_then_stopped_with_secrets_scrubbed(emulator_target: UpstreamTarget, tmp_path: Path):
