@@ -33,6 +33,9 @@ SIGNIFICANT_HEADERS = (
     "retry-after-ms",
 )
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+#: LiteLLM's deployment ids (a sha256 of the model group and its params, the loopback port among
+#: them) in router texts such as `cooldown_list=['…']`: another id every run
+_DEPLOYMENT_ID = re.compile(r"\b[0-9a-f]{64}\b")
 _MASK = re.compile(r"^<masked:[a-z]+>$")
 
 Kind = Literal["response", "stream", "error", "sequence"]
@@ -47,13 +50,14 @@ def mask_value(value: Any) -> Any:
 
 
 def mask(tree: Any) -> Any:
-    """Mask volatile keys anywhere in the tree (tool-call ids too), and request ids inside strings."""
+    """Mask volatile keys anywhere in the tree (tool-call ids too), and request and deployment ids
+    inside strings."""
     if isinstance(tree, Mapping):
         return {key: mask_value(value) if key in VOLATILE_KEYS else mask(value) for key, value in tree.items()}
     if isinstance(tree, list):
         return [mask(item) for item in tree]
     if isinstance(tree, str):
-        return _UUID.sub("<uuid>", tree)
+        return _DEPLOYMENT_ID.sub("<deployment-id>", _UUID.sub("<uuid>", tree))
     return tree
 
 

@@ -14,6 +14,46 @@ from harness.matrix import SETUPS, render_proxy_config
 from harness.proxy import RunningProxy, run_proxy
 from harness.upstream import UpstreamTarget, emulator_upstream
 
+from .background import RUNS, Background, Run
+from .support import azure_env, team_proxy_config, team_resource
+
+_BACKGROUND = pytest.StashKey[Background]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "background_run(name): the test reads a whole suite run started at collection (background.py)"
+    )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the suite runs the collected self-tests read, so they use the second core meanwhile."""
+    names = sorted({m.args[0] for item in session.items for m in item.iter_markers("background_run")})
+    unknown = [n for n in names if n not in RUNS]
+    if unknown:
+        raise pytest.UsageError(f"self-tests: unknown background_run {unknown}; known: {', '.join(RUNS)}")
+    if names:
+        root = session.config._tmp_path_factory.mktemp("background")  # type: ignore[attr-defined]
+        # Under xdist every worker collects every test: each runs only what its own tests ask for.
+        eager = not hasattr(session.config, "workerinput")
+        background = Background(names, root, eager=eager)
+        session.config.stash[_BACKGROUND] = background
+        session.config.add_cleanup(background.stop)
+
+
+@pytest.fixture
+def background_runs(request: pytest.FixtureRequest) -> Background:
+    """The session's background runs; `.result(name)` waits for one this test's markers name."""
+    assert request.node.get_closest_marker("background_run"), "mark the test background_run(name)"
+    return request.config.stash[_BACKGROUND]
+
+
+@pytest.fixture
+def background_run(request: pytest.FixtureRequest, background_runs: Background) -> Run:
+    """The finished run named by this test's (one) `background_run` marker."""
+    return background_runs.result(request.node.get_closest_marker("background_run").args[0])
+
+
 API_VERSION = "2024-10-21"
 
 
@@ -83,12 +123,13 @@ def emulator_proxy(emulator_target: UpstreamTarget, tmp_path_factory: pytest.Tem
 @pytest.fixture(scope="session")
 def fake_azure() -> Iterator[RunningEmulator]:
     """The emulator standing in for a team's Azure resource, with the shipped config's deployment."""
-    from harness.emulator import EmulatorConfig, run_emulator
-    from harness.emulator.config import Deployment
-
-    from .support import DEPLOYMENT
-
-    config = EmulatorConfig()
-    config.deployments[DEPLOYMENT] = Deployment(DEPLOYMENT)
-    with run_emulator(config) as running:
+    with team_resource() as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def team_proxy(fake_azure: RunningEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningProxy]:
+    """A team's proxy, started on its own as a staging proxy would be: the doctor's tests and the live
+    tests share it (support.team_proxy_config)."""
+    with run_proxy(team_proxy_config(), azure_env(fake_azure), tmp_path_factory.mktemp("team-proxy")) as proxy:
+        yield proxy

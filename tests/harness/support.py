@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-from harness.emulator import RunningEmulator
+from harness.emulator import EmulatorConfig, RunningEmulator, run_emulator
+from harness.emulator.config import Deployment
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the shipped litellm.config.yaml's deployment; the stand-in resource gets one of that name
@@ -26,6 +28,38 @@ model_list:
       deployment_id: gpt-4o-prod
 """
 
+SEED_KEY_ONLY = """
+model_list:
+  - model_name: seed-key
+    litellm_params:
+      model: azure/gpt-4o-prod
+      api_base: os.environ/AZURE_OPENAI_API_BASE
+      api_key: ${AZURE_OPENAI_API_KEY}
+      api_version: "2024-10-21"
+"""
+KEY_AS_BEARER = """
+model_list:
+  - model_name: bearer
+    litellm_params:
+      model: azure/gpt-4o-prod
+      api_base: os.environ/AZURE_OPENAI_API_BASE
+      azure_ad_token: os.environ/AZURE_OPENAI_API_KEY
+      api_version: "2024-10-21"
+"""
+
+
+def team_proxy_config() -> dict:
+    """The shipped config's entries plus the seed's and two other broken ones, each under its own alias:
+    one proxy serves the doctor's tests and stands in for a team's staging proxy in the live tests."""
+    import yaml
+
+    shipped = yaml.safe_load((ROOT / "litellm.config.yaml").read_text())
+    broken = [yaml.safe_load(text)["model_list"] for text in (SEED, SEED_KEY_ONLY, KEY_AS_BEARER)]
+    return {
+        "model_list": shipped["model_list"] + [entry for entries in broken for entry in entries],
+        "general_settings": shipped["general_settings"],
+    }
+
 
 def azure_env(azure: RunningEmulator) -> dict[str, str]:
     """The AZURE_OPENAI_* settings a team would export, for the emulator standing in for its resource."""
@@ -36,6 +70,22 @@ def azure_env(azure: RunningEmulator) -> dict[str, str]:
         "AZURE_OPENAI_DEPLOYMENT": DEPLOYMENT,
         "AZURE_OPENAI_MODEL": "gpt-4o",
     }
+
+
+@contextmanager
+def team_resource() -> Iterator[RunningEmulator]:
+    """The emulator standing in for a team's Azure resource, with the shipped config's deployment."""
+    config = EmulatorConfig()
+    config.deployments[DEPLOYMENT] = Deployment(DEPLOYMENT)
+    with run_emulator(config) as running:
+        yield running
+
+
+@contextmanager
+def emulated_team_resource() -> Iterator[dict[str, str]]:
+    """`team_resource`, as the AZURE_OPENAI_* settings a team would export for it."""
+    with team_resource() as running:
+        yield azure_env(running)
 
 
 def clean_env(settings: Mapping[str, str] = {}) -> dict[str, str]:

@@ -8,7 +8,6 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,26 +18,7 @@ from harness.doctor import DoctorInputs, DoctorReport, check_private_endpoint, r
 from harness.emulator import RunningEmulator, mint_token
 from harness.proxy import RunningProxy, run_proxy
 
-from .support import ROOT, SEED, azure_env, clean_env, run
-
-SEED_KEY_ONLY = """
-model_list:
-  - model_name: seed-key
-    litellm_params:
-      model: azure/gpt-4o-prod
-      api_base: os.environ/AZURE_OPENAI_API_BASE
-      api_key: ${AZURE_OPENAI_API_KEY}
-      api_version: "2024-10-21"
-"""
-KEY_AS_BEARER = """
-model_list:
-  - model_name: bearer
-    litellm_params:
-      model: azure/gpt-4o-prod
-      api_base: os.environ/AZURE_OPENAI_API_BASE
-      azure_ad_token: os.environ/AZURE_OPENAI_API_KEY
-      api_version: "2024-10-21"
-"""
+from .support import KEY_AS_BEARER, ROOT, SEED, SEED_KEY_ONLY, azure_env, clean_env, run
 
 
 def entries(text: str) -> list[dict]:
@@ -46,15 +26,9 @@ def entries(text: str) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def proxy(fake_azure: RunningEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningProxy]:
-    """One real proxy serving the shipped config's entry and each broken one, under its own alias."""
-    shipped = yaml.safe_load((ROOT / "litellm.config.yaml").read_text())
-    config = {
-        "model_list": shipped["model_list"] + entries(SEED) + entries(SEED_KEY_ONLY) + entries(KEY_AS_BEARER),
-        "general_settings": shipped["general_settings"],
-    }
-    with run_proxy(config, azure_env(fake_azure), tmp_path_factory.mktemp("doctor-proxy")) as running:
-        yield running
+def proxy(team_proxy: RunningProxy) -> RunningProxy:
+    """The team's proxy: the shipped config's entry and each broken one, under its own alias."""
+    return team_proxy
 
 
 def doctor(

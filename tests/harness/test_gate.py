@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from harness.gate_compare import compare_runs
 from harness.gate_env import (
@@ -24,7 +23,7 @@ from harness.gate_env import (
 )
 from harness.gate_report import render_html, render_text
 
-from .support import ROOT, clean_env, run
+from .support import ROOT
 
 # ---------------------------------------------------------------- versions and venvs
 
@@ -169,35 +168,14 @@ def test_no_change_passes() -> None:
 # ---------------------------------------------------------------- end to end: a planted change
 
 
-def test_the_gate_catches_a_removed_ledger_entry_and_names_the_case(tmp_path: Path) -> None:
-    ledger = yaml.safe_load((ROOT / "tests/contract/divergences.yaml").read_text())
-    ledger["divergences"] = [e for e in ledger["divergences"] if e["id"] != "model-is-proxy-alias"]
-    planted = tmp_path / "planted.yaml"
-    planted.write_text(yaml.safe_dump(ledger, sort_keys=False))
-    done = run(
-        [
-            sys.executable,
-            "-m",
-            "harness",
-            "gate",
-            "--baseline",
-            "current",
-            "--candidate",
-            "current",
-            "--report-dir",
-            str(tmp_path / "report"),
-            f"--candidate-arg=--ledger={planted}",
-            "--",
-            "tests/contract/test_chat.py",
-            "-k",
-            "basic",
-        ],
-        clean_env(),
-    )
-    assert done.returncode == 1, done.stdout + done.stderr[-3000:]
-    assert "tests/contract/test_chat.py::test_chat[basic-litellm]" in done.stdout
-    assert "body.model: value mismatch" in done.stdout  # the failure itself, not just its name
-    report = json.loads((tmp_path / "report" / "gate-report.json").read_text())
+@pytest.mark.background_run("gate-planted")
+def test_the_gate_catches_a_removed_ledger_entry_and_names_the_case(background_run) -> None:
+    """`python -m harness gate` end to end, the candidate's ledger missing an entry (background.py)."""
+    out = background_run.stdout
+    assert background_run.returncode == 1, out[-3000:]
+    assert "tests/contract/test_chat.py::test_chat[basic-litellm]" in out
+    assert "body.model: value mismatch" in out  # the failure itself, not just its name
+    report = json.loads((background_run.folder / "report" / "gate-report.json").read_text())
     assert report["verdict"] == "fail"
     assert [b["nodeid"] for b in report["broke"]] == ["tests/contract/test_chat.py::test_chat[basic-litellm]"]
-    assert (tmp_path / "report" / "gate-report.html").read_text().count("test_chat[basic-litellm]") >= 1
+    assert (background_run.folder / "report" / "gate-report.html").read_text().count("test_chat[basic-litellm]") >= 1

@@ -11,20 +11,19 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-import yaml
 
 from harness.clients import Scenario
 from harness.contract import Case
 from harness.emulator import RunningEmulator
 from harness.live import not_applicable_live, record_problem
 from harness.livesettings import LiveSettingsError, entra_token, load_live_settings, merged_env, read_env_file
-from harness.proxy import RunningProxy, run_proxy
+from harness.proxy import RunningProxy
 
-from .support import DEPLOYMENT, ROOT, azure_env, clean_env, run
+from .support import DEPLOYMENT, azure_env, clean_env, run
 
 ALL_AZURE = ["AZURE_OPENAI_API_BASE", "AZURE_OPENAI_API_VERSION", "AZURE_OPENAI_DEPLOYMENT", "AZURE_OPENAI_API_KEY"]
 
@@ -141,11 +140,9 @@ def test_live_recording_refuses_what_replay_could_not_use() -> None:
 
 
 @pytest.fixture(scope="module")
-def staging_proxy(fake_azure: RunningEmulator, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningProxy]:
-    """The shipped, correct config, started on its own as a team's staging proxy would be."""
-    config = yaml.safe_load((ROOT / "litellm.config.yaml").read_text())
-    with run_proxy(config, azure_env(fake_azure), tmp_path_factory.mktemp("staging")) as proxy:
-        yield proxy
+def staging_proxy(team_proxy: RunningProxy) -> RunningProxy:
+    """The team's proxy, started on its own as a staging proxy would be (conftest.team_proxy)."""
+    return team_proxy
 
 
 def run_live(settings: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -163,9 +160,11 @@ def staging_env(azure: RunningEmulator, proxy: RunningProxy) -> dict[str, str]:
     }
 
 
-def assert_no_secrets(text: str, azure: RunningEmulator, *secrets: str) -> None:
-    host = azure.url.split("//", 1)[1]
-    for secret in (azure.api_key, host, *secrets):
+def assert_no_secrets(text: str, azure: RunningEmulator | Mapping[str, str], *secrets: str) -> None:
+    """Neither the resource's key nor its host (an emulator, or the settings a run was given)."""
+    settings = azure_env(azure) if isinstance(azure, RunningEmulator) else azure
+    host = settings["AZURE_OPENAI_API_BASE"].split("//", 1)[1]
+    for secret in (settings["AZURE_OPENAI_API_KEY"], host, *secrets):
         assert secret not in text
 
 
@@ -189,18 +188,14 @@ def test_live_against_a_staging_proxy_is_green_and_reports_what_it_could_not_run
     )
 
 
-def test_live_with_a_local_proxy_runs_the_users_config(fake_azure: RunningEmulator, tmp_path: Path) -> None:
-    done = run_live(
-        azure_env(fake_azure) | {"LITELLM_MODEL": "gpt-4o"},
-        "tests/contract/test_chat.py",
-        "--litellm-config",
-        str(ROOT / "litellm.config.yaml"),
-        "--parity-report",
-        "none",
-    )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    assert "40 passed" in done.stdout and "local proxy model 'gpt-4o', config litellm.config.yaml" in done.stdout
-    assert_no_secrets(done.stdout + done.stderr, fake_azure)
+@pytest.mark.background_run("live-local-proxy")
+def test_live_with_a_local_proxy_runs_the_users_config(background_run) -> None:
+    """`pytest --live tests/contract/test_chat.py --litellm-config litellm.config.yaml` (background.py)."""
+    out = background_run.stdout
+    assert background_run.returncode == 0, out[-4000:]
+    assert "40 passed" in out and "local proxy model 'gpt-4o', config litellm.config.yaml" in out
+    resource = json.loads((background_run.folder / "resource.json").read_text())
+    assert_no_secrets(out, resource)
 
 
 def test_live_with_settings_missing_stops_at_once_with_exit_4() -> None:
@@ -245,18 +240,14 @@ def test_an_unreachable_staging_proxy_is_one_clear_message(fake_azure: RunningEm
     assert "Could not connect to LiteLLM server" in done.stdout + done.stderr
 
 
-def test_live_record_makes_cassettes_the_offline_suite_replays(fake_azure: RunningEmulator, tmp_path: Path) -> None:
-    cassettes = tmp_path / "cassettes"
-    selection = ["tests/contract/test_chat.py", "-k", "basic or tool-call", "--cassette-dir", str(cassettes)]
-    recorded = run_live(
-        azure_env(fake_azure) | {"LITELLM_MODEL": "gpt-4o"}, *selection, "--record", "--parity-report", "none"
-    )
+@pytest.mark.background_run("live-record")
+def test_live_record_makes_cassettes_the_offline_suite_replays(background_run) -> None:
+    """`pytest --live --record` into a folder, then the offline suite replaying it (background.py)."""
+    recorded, replayed = background_run.steps
     assert recorded.returncode == 0, recorded.stdout[-4000:]
+    cassettes = background_run.folder / "cassettes"
     text = "".join(p.read_text() for p in cassettes.rglob("*.yaml"))
     assert "source: azure" in text and "/deployments/chat/" in text and DEPLOYMENT not in text
-    assert_no_secrets(text, fake_azure)
-    replayed = run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--parity-report", "none", *selection], clean_env()
-    )
+    assert_no_secrets(text, json.loads((background_run.folder / "resource.json").read_text()))
     assert replayed.returncode == 0, replayed.stdout[-4000:]
     assert "6 passed" in replayed.stdout

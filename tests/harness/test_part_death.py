@@ -48,8 +48,11 @@ def _infra(report: dict) -> list[dict]:
     return [o for o in report["outcomes"] if o["outcome"] == "infra"]
 
 
-def test_a_killed_proxy_is_named_once_with_its_signal_and_log(tmp_path: Path):
-    code, out, report = crashed_run(tmp_path, "LiteLLM proxy", 8)
+@pytest.mark.background_run("crash-proxy")
+def test_a_killed_proxy_is_named_once_with_its_signal_and_log(background_run):
+    """`pytest tests/contract/test_chat.py` with the proxy SIGKILLed before the 8th item (background.py)."""
+    code, out = background_run.returncode, background_run.stdout
+    report = json.loads((background_run.folder / "parity-report.json").read_text())
     assert code == 1, out[-3000:]
     assert out.count("harness: the LiteLLM proxy (pid ") == 1, out[-5000:]
     assert "was killed by SIGKILL" in out
@@ -57,14 +60,15 @@ def test_a_killed_proxy_is_named_once_with_its_signal_and_log(tmp_path: Path):
     assert "rerun: pytest" in out
     assert "APIConnectionError" not in out  # no symptom dressed as a contract failure
     infra = _infra(report)
-    assert len(infra) == len([o for o in report["outcomes"]]) - 7, "every item after the crash is infrastructure"
+    assert len(infra) == len(report["outcomes"]) - 7, "every item after the crash is infrastructure"
     assert all(o["outcome"] != "failed" for o in report["outcomes"])
     references = [line for line in out.splitlines() if "harness: not run, the LiteLLM proxy" in line]
     assert len(references) >= len(infra) - 1
 
 
 def test_a_stopped_upstream_server_is_named_once(tmp_path: Path):
-    code, out, report = crashed_run(tmp_path, "loopback upstream server", 8)
+    # Direct items only: the server runs all the same (the proxy's side of replay), no proxy is needed.
+    code, out, report = crashed_run(tmp_path, "loopback upstream server", 8, "--paths", "direct")
     assert code == 1, out[-3000:]
     assert out.count("harness: the loopback upstream server") == 1, out[-5000:]
     assert "exited with code 0" in out

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "tests" / "cassettes"
@@ -28,30 +27,11 @@ def normalized(text: str) -> str:
     return text
 
 
-def test_rerecording_changes_only_volatile_values(tmp_path: Path):
-    fresh = tmp_path / "cassettes"
-    shutil.copytree(SHIPPED, fresh)
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "tests/contract",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--upstream",
-            "emulator",
-            "--record",
-            "--cassette-dir",
-            str(fresh),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stdout[-3000:]
+@pytest.mark.background_run("rerecord")
+def test_rerecording_changes_only_volatile_values(background_run):
+    """`pytest tests/contract --upstream emulator --record --cassette-dir <copy>` (background.py)."""
+    fresh = background_run.folder / "cassettes"
+    assert background_run.returncode == 0, background_run.stdout[-3000:]
     shipped = sorted(p.relative_to(SHIPPED) for p in SHIPPED.rglob("*.yaml"))
     assert sorted(p.relative_to(fresh) for p in fresh.rglob("*.yaml")) == shipped
     changed = [p for p in shipped if (fresh / p).read_text() != (SHIPPED / p).read_text()]

@@ -1,0 +1,254 @@
+"""Whole suite runs the self-tests read, started at collection and awaited by the tests that read them.
+
+Several self-tests judge a complete run of the contract suite in a fresh process (re-recording every
+cassette, the upgrade gate end to end, a part crashed mid-run, back-off skipped or kept). Each such
+run spends most of its time in the LiteLLM proxy's cold start, on one core. Started one after
+another in a thread as soon as the session has collected the tests that need them, they use the
+machine's second core while the main process runs everything else; a test then waits for its run
+(with a deadline) and asserts on what it printed and wrote. Each run is its own process with its own
+temporary folder and report path, so the tests stay as independent as if they ran the command
+themselves.
+
+A test declares its run with `@pytest.mark.background_run("name")` and gets it from the
+`background_run` fixture; the runs are defined in `RUNS`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .support import ROOT, clean_env
+
+DEADLINE_S = 600.0
+
+
+Made = tuple[list[str], Mapping[str, str]]  # a command and what its environment adds to a clean one
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A command in a folder of its own: `make(folder, stack)` gives (argv, extra environment). What
+    the run needs beside it (an emulated Azure resource, say) enters `stack`, which closes when the
+    run has ended."""
+
+    make: Callable[[Path, ExitStack], Made]
+    #: commands to run after the first one, in the same folder (each made when its turn comes)
+    then: tuple[Callable[[Path, ExitStack], Made], ...] = ()
+
+
+@dataclass
+class Step:
+    argv: list[str]
+    returncode: int | None = None
+    stdout: str = ""
+
+
+@dataclass
+class Run:
+    name: str
+    folder: Path
+    steps: list[Step] = field(default_factory=list)
+    done: threading.Event = field(default_factory=threading.Event)
+    error: str = ""
+
+    @property
+    def argv(self) -> list[str]:
+        return self.steps[0].argv
+
+    @property
+    def returncode(self) -> int | None:
+        return self.steps[0].returncode
+
+    @property
+    def stdout(self) -> str:
+        return self.steps[0].stdout
+
+
+def _pytest(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args]
+
+
+def _crash(part: str, at: int, *args: str) -> Spec:
+    def make(folder: Path, stack: ExitStack) -> Made:
+        argv = _pytest(
+            "tests/contract/test_chat.py",
+            "-p",
+            "tests.harness.partkiller",
+            "-p",
+            "no:randomly",
+            "--parity-report",
+            str(folder / "parity-report.json"),
+            *args,
+        )
+        return argv, {"HARNESS_CRASH_PART": part, "HARNESS_CRASH_AT": str(at), "PYTHONPATH": str(ROOT)}
+
+    return Spec(make)
+
+
+def _rerecord(folder: Path, stack: ExitStack) -> Made:
+    import shutil
+
+    shutil.copytree(ROOT / "tests" / "cassettes", folder / "cassettes")
+    argv = _pytest(
+        "tests/contract", "-q", "--upstream", "emulator", "--record", "--cassette-dir", str(folder / "cassettes"),
+        "--parity-report", str(folder / "parity-report.json"),
+    )  # fmt: skip
+    return argv, {}
+
+
+WAITING_CASES = "(test_errors and (rate-limited-429 or server-error-503)) or (test_cooldown and wrong-key)"
+
+
+def _waits(*extra: str) -> Spec:
+    def make(folder: Path, stack: ExitStack) -> Made:
+        argv = _pytest(
+            "tests/contract/test_errors.py", "tests/contract/test_cooldown.py", "-k", WAITING_CASES,
+            "--parity-report", str(folder / "parity-report.json"), *extra,
+        )  # fmt: skip
+        return argv, {}
+
+    return Spec(make)
+
+
+def _gate_planted(folder: Path, stack: ExitStack) -> Made:
+    """The gate, same version on both sides, the candidate given a ledger without model-is-proxy-alias."""
+    import yaml
+
+    ledger = yaml.safe_load((ROOT / "tests/contract/divergences.yaml").read_text())
+    ledger["divergences"] = [e for e in ledger["divergences"] if e["id"] != "model-is-proxy-alias"]
+    planted = folder / "planted.yaml"
+    planted.write_text(yaml.safe_dump(ledger, sort_keys=False))
+    argv = [
+        sys.executable, "-m", "harness", "gate", "--baseline", "current", "--candidate", "current",
+        "--report-dir", str(folder / "report"), f"--candidate-arg=--ledger={planted}",
+        "--", "tests/contract/test_chat.py", "-k", "basic",
+    ]  # fmt: skip
+    return argv, {}
+
+
+def _live(*args: str) -> list[str]:
+    """`pytest --live …` reading no .env: its only settings are the environment the spec gives."""
+    return [sys.executable, "-m", "pytest", "--live", "--env-file", os.devnull, "-p", "no:cacheprovider", *args]
+
+
+def _team_resource(stack: ExitStack) -> dict[str, str]:
+    """A team's Azure resource, emulated for this run only: its AZURE_OPENAI_* settings."""
+    from .support import emulated_team_resource
+
+    return stack.enter_context(emulated_team_resource())
+
+
+LIVE_SELECTION = ("tests/contract/test_chat.py", "-k", "basic or tool-call")
+
+
+def _live_record(folder: Path, stack: ExitStack) -> Made:
+    env = _team_resource(stack) | {"LITELLM_MODEL": "gpt-4o"}
+    argv = _live(*LIVE_SELECTION, "--cassette-dir", str(folder / "cassettes"), "--record", "--parity-report", "none")
+    (folder / "resource.json").write_text(json.dumps(env))  # for the test's secret scan
+    return argv, env
+
+
+def _live_record_replayed(folder: Path, stack: ExitStack) -> Made:
+    argv = _pytest("--parity-report", "none", *LIVE_SELECTION, "--cassette-dir", str(folder / "cassettes"))
+    return argv, {}
+
+
+def _live_local_proxy(folder: Path, stack: ExitStack) -> Made:
+    env = _team_resource(stack) | {"LITELLM_MODEL": "gpt-4o"}
+    (folder / "resource.json").write_text(json.dumps(env))
+    argv = _live(
+        "tests/contract/test_chat.py", "--litellm-config", str(ROOT / "litellm.config.yaml"), "--parity-report", "none"
+    )
+    return argv, env
+
+
+RUNS: dict[str, Spec] = {
+    "live-record": Spec(_live_record, then=(_live_record_replayed,)),
+    "live-local-proxy": Spec(_live_local_proxy),
+    "gate-planted": Spec(_gate_planted),
+    "crash-proxy": _crash("LiteLLM proxy", 8),
+    "rerecord": Spec(_rerecord),
+    "waits-skipped": _waits(),
+    "waits-real": _waits("--real-waits"),
+}
+
+
+class Background:
+    """Runs the requested specs one at a time in a daemon thread; `result(name)` waits for one."""
+
+    def __init__(self, names: list[str], root: Path, *, eager: bool = True) -> None:
+        self.runs: dict[str, Run] = {}
+        for name in names:
+            folder = root / name
+            folder.mkdir(parents=True, exist_ok=True)
+            self.runs[name] = Run(name, folder)
+        self.lock = threading.Lock()
+        self.running: subprocess.Popen[str] | None = None
+        if eager:
+            threading.Thread(target=self._work, name="self-test-background", daemon=True).start()
+
+    def _work(self) -> None:
+        for run in self.runs.values():
+            self._run(run)
+
+    def _run(self, run: Run) -> None:
+        with self.lock:
+            if run.done.is_set():
+                return
+            try:
+                with ExitStack() as stack:
+                    spec = RUNS[run.name]
+                    for make in (spec.make, *spec.then):
+                        argv, extra = make(run.folder, stack)
+                        step = Step(argv)
+                        run.steps.append(step)
+                        proc = subprocess.Popen(
+                            argv,
+                            cwd=ROOT,
+                            env=clean_env(extra),
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT,
+                            text=True,
+                            start_new_session=True,
+                        )
+                        self.running = proc
+                        step.stdout, _ = proc.communicate(timeout=DEADLINE_S)
+                        step.returncode = proc.returncode
+                        if step.returncode != 0 and spec.then:
+                            break
+            except Exception as exc:
+                run.error = f"{type(exc).__name__}: {exc}"
+                self.stop()
+            finally:
+                self.running = None
+                run.done.set()
+
+    def stop(self) -> None:
+        """Stop a run still going when the session ends (its proxy follows its parent's death)."""
+        proc = self.running
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+
+    def result(self, name: str) -> Run:
+        run = self.runs.get(name)
+        assert run is not None, f"background run {name!r} was not started: mark the test background_run({name!r})"
+        self._run(run)  # at once if nobody started it yet; else waits for the lock, then returns
+        assert run.done.wait(DEADLINE_S + 60), f"background run {name!r} did not finish in time"
+        assert not run.error, f"background run {name!r}: {run.error}"
+        return run
