@@ -1,10 +1,11 @@
 """Offline contract-suite wall time, split into proxy start-up, per-case time per path, and overhead.
 
-Runs `pytest tests/contract` (replay, the default) serially and with `-n 2`, reading the per-item
-timings the plugin writes to its parity JSON. Prints the figures and the target:
-wall time < 2 x (proxy cold start + sum of per-request latency), harness overhead < 5 ms per case.
+Runs `pytest tests/contract` (replay, the default) serially, with `-n 2` and with `-n 4`, reading
+the per-item timings the plugin writes to its parity JSON. Prints the figures and the targets: wall
+time at most 3 x the proxy's cold start, harness overhead < 5 ms per case. `--whole` also times the
+README's test command, `pytest` with the self-tests, serially (target: under 150 s on 2 cores).
 
-    python benchmarks/suite_timing.py
+    python benchmarks/suite_timing.py [--whole]
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(extra: list[str]) -> tuple[float, dict]:
+def run(extra: list[str], paths: tuple[str, ...] = ("tests/contract",)) -> tuple[float, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "parity.json"
         started = time.perf_counter()
@@ -29,7 +30,7 @@ def run(extra: list[str]) -> tuple[float, dict]:
                 sys.executable,
                 "-m",
                 "pytest",
-                "tests/contract",
+                *paths,
                 "-q",
                 "-p",
                 "no:cacheprovider",
@@ -56,8 +57,9 @@ def describe(label: str, wall: float, data: dict) -> None:
     latency_sum = sum(sum(t["calls_s"].values()) for t in timings)
     overhead = [t["overhead_s"] for t in timings]
     cases = len({t["case"] for t in timings})
-    budget = 2 * (cold + latency_sum)
-    print(f"{label}: {cases} cases x 2 paths = {len(timings)} items, wall {wall:.1f} s")
+    print(
+        f"{label}: {cases} cases x 2 paths = {len(timings)} items, wall {wall:.1f} s = {wall / cold:.1f} x cold start"
+    )
     print(
         f"  proxy cold start:            {cold:.1f} s (per worker: "
         + ", ".join(f"{k} {v:.1f}" for k, v in sorted(startups.items()))
@@ -68,16 +70,16 @@ def describe(label: str, wall: float, data: dict) -> None:
             f"  per-case time, {path:<8}     median {statistics.median(values) * 1000:6.1f} ms, sum {sum(values):.2f} s"
         )
     print(f"  harness overhead per case:   median {statistics.median(overhead) * 1000:.2f} ms (target < 5 ms)")
-    print(
-        f"  target: wall < 2 x (cold start + sum of latencies) = {budget:.1f} s -> "
-        f"{'met' if wall < budget else 'NOT met'}"
-    )
+    print(f"  target: wall <= 3 x cold start = {3 * cold:.1f} s -> {'met' if wall <= 3 * cold else 'NOT met'}")
 
 
 def main() -> int:
-    for label, extra in (("serial", []), ("-n 2", ["-n", "2"])):
+    for label, extra in (("serial", []), ("-n 2", ["-n", "2"]), ("-n 4", ["-n", "4"])):
         wall, data = run(extra)
         describe(label, wall, data)
+    if "--whole" in sys.argv[1:]:
+        wall, data = run([], paths=())
+        print(f"whole `pytest` (contract and self-tests), serial: {wall:.1f} s (target < 150 s)")
     return 0
 
 

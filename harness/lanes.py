@@ -23,7 +23,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+#: between the setup and the owner in a lane's alias; what follows it is harness plumbing, and
+#: observations drop it (`observe.mask`), so an item sees the alias a team would have given the setup
+LANE_MARK = "@lane-"
+LANE_SUFFIX = re.compile(re.escape(LANE_MARK) + r"[A-Za-z0-9_-]+")
 
 
 class LaneError(LookupError):
@@ -31,9 +35,9 @@ class LaneError(LookupError):
 
 
 def lane_alias(owner: str, setup: str) -> str:
-    """The alias an item asks the proxy for: readable in error texts and reports, and free of `/`,
-    which LiteLLM reads as a provider prefix."""
-    return f"{setup}@{_UNSAFE.sub('.', owner)}"
+    """The alias an item asks the proxy for: `<setup>@lane-<owner>`, free of `/` (LiteLLM reads it as
+    a provider prefix) and of `.` (so the suffix ends where a sentence's full stop begins)."""
+    return f"{setup}{LANE_MARK}{_UNSAFE.sub('-', owner)}"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from harness.lanes import LANE_SUFFIX
+
 VOLATILE_KEYS = frozenset({"id", "created", "system_fingerprint"})
 SIGNIFICANT_HEADERS = (
     "apim-request-id",
@@ -34,8 +36,11 @@ SIGNIFICANT_HEADERS = (
 )
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 #: LiteLLM's deployment ids (a sha256 of the model group and its params, the loopback port among
-#: them) in router texts such as `cooldown_list=['…']`: another id every run
+#: them) in router texts: another id every run
 _DEPLOYMENT_ID = re.compile(r"\b[0-9a-f]{64}\b")
+#: the router's `cooldown_list=[...]` names every deployment cooling in the whole proxy at that
+#: moment, other model groups' too: its length depends on unrelated traffic, so it is one marker
+_DEPLOYMENT_IDS = re.compile(r"\['<deployment-id>'(?:, '<deployment-id>')*\]")
 _MASK = re.compile(r"^<masked:[a-z]+>$")
 
 Kind = Literal["response", "stream", "error", "sequence"]
@@ -51,13 +56,14 @@ def mask_value(value: Any) -> Any:
 
 def mask(tree: Any) -> Any:
     """Mask volatile keys anywhere in the tree (tool-call ids too), and request and deployment ids
-    inside strings."""
+    inside strings; a lane's alias reads as its setup's (`harness.lanes`)."""
     if isinstance(tree, Mapping):
         return {key: mask_value(value) if key in VOLATILE_KEYS else mask(value) for key, value in tree.items()}
     if isinstance(tree, list):
         return [mask(item) for item in tree]
     if isinstance(tree, str):
-        return _DEPLOYMENT_ID.sub("<deployment-id>", _UUID.sub("<uuid>", tree))
+        text = _DEPLOYMENT_ID.sub("<deployment-id>", _UUID.sub("<uuid>", tree))
+        return LANE_SUFFIX.sub("", _DEPLOYMENT_IDS.sub("[<deployment-ids>]", text))
     return tree
 
 

@@ -30,6 +30,9 @@ from pathlib import Path
 from .support import ROOT, clean_env
 
 DEADLINE_S = 600.0
+#: runs at a time: with the main process, one more than the machine's 2 cores, since a run spends
+#: part of its time waiting on its proxy
+LANES = 2
 
 
 Made = tuple[list[str], Mapping[str, str]]  # a command and what its environment adds to a clean one
@@ -109,15 +112,12 @@ def _rerecord(folder: Path, stack: ExitStack) -> Made:
 WAITING_CASES = "(test_errors and (rate-limited-429 or server-error-503)) or (test_cooldown and wrong-key)"
 
 
-def _waits(*extra: str) -> Spec:
-    def make(folder: Path, stack: ExitStack) -> Made:
-        argv = _pytest(
-            "tests/contract/test_errors.py", "tests/contract/test_cooldown.py", "-k", WAITING_CASES,
-            "--parity-report", str(folder / "parity-report.json"), *extra,
-        )  # fmt: skip
-        return argv, {}
-
-    return Spec(make)
+def _real_waits(folder: Path, stack: ExitStack) -> Made:
+    argv = _pytest(
+        "tests/contract/test_errors.py", "tests/contract/test_cooldown.py", "-k", WAITING_CASES,
+        "--parity-report", str(folder / "parity-report.json"), "--real-waits",
+    )  # fmt: skip
+    return argv, {}
 
 
 def _gate_planted(folder: Path, stack: ExitStack) -> Made:
@@ -178,13 +178,12 @@ RUNS: dict[str, Spec] = {
     "gate-planted": Spec(_gate_planted),
     "crash-proxy": _crash("LiteLLM proxy", 8),
     "rerecord": Spec(_rerecord),
-    "waits-skipped": _waits(),
-    "waits-real": _waits("--real-waits"),
+    "waits-real": Spec(_real_waits),
 }
 
 
 class Background:
-    """Runs the requested specs one at a time in a daemon thread; `result(name)` waits for one."""
+    """Runs the requested specs, `LANES` at a time, in daemon threads; `result(name)` waits for one."""
 
     def __init__(self, names: list[str], root: Path, *, eager: bool = True) -> None:
         self.runs: dict[str, Run] = {}
@@ -192,50 +191,58 @@ class Background:
             folder = root / name
             folder.mkdir(parents=True, exist_ok=True)
             self.runs[name] = Run(name, folder)
+        self.running: dict[str, subprocess.Popen[str]] = {}
+        self.claimed: set[str] = set()
         self.lock = threading.Lock()
-        self.running: subprocess.Popen[str] | None = None
         if eager:
-            threading.Thread(target=self._work, name="self-test-background", daemon=True).start()
+            for i in range(LANES):
+                threading.Thread(target=self._work, name=f"self-test-background-{i}", daemon=True).start()
+
+    def _claim(self, name: str | None = None) -> Run | None:
+        """The named run (or the next unclaimed one), now claimed by the caller; None if taken."""
+        with self.lock:
+            names = [name] if name is not None else list(self.runs)
+            for candidate in names:
+                if candidate not in self.claimed:
+                    self.claimed.add(candidate)
+                    return self.runs[candidate]
+        return None
 
     def _work(self) -> None:
-        for run in self.runs.values():
+        while (run := self._claim()) is not None:
             self._run(run)
 
     def _run(self, run: Run) -> None:
-        with self.lock:
-            if run.done.is_set():
-                return
-            try:
-                with ExitStack() as stack:
-                    spec = RUNS[run.name]
-                    for make in (spec.make, *spec.then):
-                        argv, extra = make(run.folder, stack)
-                        step = Step(argv)
-                        run.steps.append(step)
-                        proc = subprocess.Popen(
-                            argv,
-                            cwd=ROOT,
-                            env=clean_env(extra),
-                            stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT,
-                            text=True,
-                            start_new_session=True,
-                        )
-                        self.running = proc
-                        step.stdout, _ = proc.communicate(timeout=DEADLINE_S)
-                        step.returncode = proc.returncode
-                        if step.returncode != 0 and spec.then:
-                            break
-            except Exception as exc:
-                run.error = f"{type(exc).__name__}: {exc}"
-                self.stop()
-            finally:
-                self.running = None
-                run.done.set()
+        try:
+            with ExitStack() as stack:
+                spec = RUNS[run.name]
+                for make in (spec.make, *spec.then):
+                    argv, extra = make(run.folder, stack)
+                    step = Step(argv)
+                    run.steps.append(step)
+                    proc = subprocess.Popen(
+                        argv,
+                        cwd=ROOT,
+                        env=clean_env(extra),
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT,
+                        text=True,
+                        start_new_session=True,
+                    )
+                    self.running[run.name] = proc
+                    step.stdout, _ = proc.communicate(timeout=DEADLINE_S)
+                    step.returncode = proc.returncode
+                    if step.returncode != 0 and spec.then:
+                        break
+        except Exception as exc:
+            run.error = f"{type(exc).__name__}: {exc}"
+            self._stop(run.name)
+        finally:
+            self.running.pop(run.name, None)
+            run.done.set()
 
-    def stop(self) -> None:
-        """Stop a run still going when the session ends (its proxy follows its parent's death)."""
-        proc = self.running
+    def _stop(self, name: str) -> None:
+        proc = self.running.get(name)
         if proc is not None and proc.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
@@ -245,10 +252,16 @@ class Background:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
 
+    def stop(self) -> None:
+        """Stop the runs still going when the session ends (their proxies follow their parent's death)."""
+        for name in list(self.running):
+            self._stop(name)
+
     def result(self, name: str) -> Run:
         run = self.runs.get(name)
         assert run is not None, f"background run {name!r} was not started: mark the test background_run({name!r})"
-        self._run(run)  # at once if nobody started it yet; else waits for the lock, then returns
+        if self._claim(name) is not None:  # nobody started it yet: run it here and now
+            self._run(run)
         assert run.done.wait(DEADLINE_S + 60), f"background run {name!r} did not finish in time"
         assert not run.error, f"background run {name!r}: {run.error}"
         return run

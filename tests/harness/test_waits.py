@@ -1,9 +1,9 @@
 """Skipping the proxy's back-off offline changes nothing the contract compares (`harness.waits`).
 
 The cases that wait (a 429 with `retry-after`, a 503 retried with exponential back-off, and the
-cooldown case, whose 5 s window must *not* shrink) run twice in fresh processes, with the back-off
-skipped (the default) and with `--real-waits`. Both paths' observations, at `exact`, and every
-upstream request each path made are the same, and so is the verdict.
+cooldown case, whose 5 s window must *not* shrink) are observed here, in this session, with the
+back-off skipped (the default), and in a fresh process with `--real-waits`. Both paths'
+observations, at `exact`, and every upstream request each path made are the same.
 """
 
 from __future__ import annotations
@@ -12,26 +12,44 @@ import json
 
 import pytest
 
-from .background import Background
+from harness.contract import Case
+from harness.recording import CaseRef
 
-WAITING = ["errors/rate-limited-429", "errors/server-error-503", "cooldown/wrong-key"]
+from ..contract import test_cooldown, test_errors
+
+WAITING: dict[str, list[Case]] = {
+    "errors/rate-limited-429": test_errors.CASES,
+    "errors/server-error-503": test_errors.CASES,
+    "cooldown/wrong-key": test_cooldown.CASES,
+}
 
 
-def _comparisons(run) -> dict[str, dict]:
-    report = json.loads((run.folder / "parity-report.json").read_text())
-    return {c["case"]: c for c in report["comparisons"]}
+def _case(key: str) -> Case:
+    return next(c for c in WAITING[key] if c.id == key.split("/", 1)[1])
 
 
-@pytest.mark.background_run("waits-skipped")
+@pytest.mark.offline_only("compares offline runs with and without the proxy's back-off")
+@pytest.mark.proxy_lane("errors/rate-limited-429#waits", "fault-429")
+@pytest.mark.proxy_lane("errors/server-error-503#waits", "fault-503")
+@pytest.mark.proxy_lane("cooldown/wrong-key#waits", "wrong-key")
 @pytest.mark.background_run("waits-real")
-def test_skipped_back_off_leaves_observations_and_attempts_unchanged(background_runs: Background):
-    skipped, real = background_runs.result("waits-skipped"), background_runs.result("waits-real")
-    assert skipped.returncode == 0 and real.returncode == 0, (skipped.stdout[-2000:], real.stdout[-2000:])
-    fast, slow = _comparisons(skipped), _comparisons(real)
-    assert sorted(fast) == sorted(slow) == sorted(WAITING)
-    for case in WAITING:
-        for side in ("direct", "litellm"):
-            assert fast[case][side] == slow[case][side], (case, side)
-            assert fast[case]["requests"][side] == slow[case]["requests"][side], (case, side)
-        assert fast[case]["covered"] == slow[case]["covered"] and not fast[case]["unledgered"]
-    assert "--real-waits" in " ".join(real.argv) and "--real-waits" not in " ".join(skipped.argv)
+def test_skipped_back_off_leaves_observations_and_attempts_unchanged(
+    background_run, contract_runner, harness_scrubber, harness_settings
+):
+    assert harness_settings.compress_waits, "this session must skip the back-off (run it without --real-waits)"
+    assert background_run.returncode == 0, background_run.stdout[-3000:]
+    assert "--real-waits" in background_run.argv
+    report = json.loads((background_run.folder / "parity-report.json").read_text())
+    real = {c["case"]: c for c in report["comparisons"]}
+    assert sorted(real) == sorted(WAITING)
+
+    def as_reported(value: object) -> object:  # what the report holds: scrubbed JSON
+        return json.loads(harness_scrubber.text(json.dumps(value, default=str)))
+
+    for key in WAITING:
+        area, case_id = key.split("/", 1)
+        ref = CaseRef(area, case_id, f"tests/contract/test_{area}.py", lane_owner=f"{key}#waits")
+        for path in ("direct", "litellm"):
+            observation, sent = contract_runner.observe(_case(key), ref, path)
+            assert as_reported(observation.tree()) == real[key][path], (key, path)
+            assert as_reported(sent) == real[key]["requests"][path], (key, path)
