@@ -54,7 +54,6 @@ def describe(label: str, wall: float, data: dict) -> None:
     startups = data["meta"]["proxy_startups_s"]
     cold = max(startups.values()) if startups else 0.0
     per_path = {p: [t["calls_s"].get(p, 0.0) for t in timings if t["path"] == p] for p in ("direct", "litellm")}
-    latency_sum = sum(sum(t["calls_s"].values()) for t in timings)
     overhead = [t["overhead_s"] for t in timings]
     cases = len({t["case"] for t in timings})
     print(
