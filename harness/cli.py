@@ -11,7 +11,7 @@ from pathlib import Path
 from harness.emulator import EmulatorConfig, EmulatorConfigError, EmulatorStartError, load_deployments
 from harness.emulator.asgi import EmulatorApp
 from harness.emulator.core import Emulator
-from harness.serving import bind, make_server
+from harness.emulator.serving import bind, make_server
 
 
 def _emulator(args: argparse.Namespace) -> int:
@@ -53,7 +53,7 @@ def _doctor(args: argparse.Namespace) -> int:
     import os
 
     from harness.doctor import DoctorInputs, run_doctor
-    from harness.livesettings import LiveSettingsError, entra_token, merged_env
+    from harness.live.settings import LiveSettingsError, entra_token, merged_env
 
     try:
         env = merged_env(os.environ, Path(args.env_file))
@@ -81,8 +81,8 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _gate(args: argparse.Namespace) -> int:
-    from harness.gate import GateError, run_gate
-    from harness.gate_report import render_text
+    from harness.gate.report import render_text
+    from harness.gate.run import GateError, run_gate
 
     repo = Path(args.repo).resolve()
     if not (repo / "pyproject.toml").exists() or not (repo / "tests" / "contract").is_dir():

@@ -6,8 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.compare import Level
-from harness.livesettings import LiveSettings
+from harness.contract.compare import Level
+from harness.live.settings import LiveSettings
 
 UPSTREAMS = ("replay", "emulator")
 RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
@@ -33,7 +33,7 @@ class HarnessSettings:
     proxy_start_timeout_s: float = 90.0
     #: set by `--live`: the real resource and the staging (or local) proxy
     live: LiveSettings | None = None
-    #: `--real-waits`: keep the proxy's retry back-off offline (`harness.waits`)
+    #: `--real-waits`: keep the proxy's retry back-off offline (`harness.replay.waits`)
     real_waits: bool = False
 
     @property
@@ -43,7 +43,7 @@ class HarnessSettings:
 
     @property
     def compress_waits(self) -> bool:
-        """Offline through the loopback upstream server, the proxy's back-off is skipped (`harness.waits`)."""
+        """Offline through the loopback upstream server, the proxy's back-off is skipped (`harness.replay.waits`)."""
         return self.uses_cassettes and self.live is None and not self.real_waits
 
 

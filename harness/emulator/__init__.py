@@ -1,7 +1,10 @@
 """A faithful, deterministic Azure OpenAI data-plane emulator (chat completions).
 
 Usable in-process (`Emulator.handle`, `EmulatorTransport`) or on loopback (`run_emulator`,
-`python -m harness emulator`). See README.md, "The Azure OpenAI emulator".
+`python -m harness emulator`). See docs/emulator.md.
+
+Owns: Azure's wire format (routes, auth, bodies, errors, streaming, faults) and serving an ASGI app
+on loopback (`serving`, which the replay server uses too). May import: nothing else of the harness.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from harness.emulator.asgi import EmulatorApp, StreamCut
 from harness.emulator.config import EmulatorConfig
 from harness.emulator.core import Emulator
+from harness.emulator.serving import ServeError, Serving, bind, serve_in_thread, url_of
 from harness.emulator.tokens import TokenKind, mint_token
-from harness.serving import ServeError, Serving, bind, serve_in_thread, url_of
 
 EmulatorStartError = ServeError
 

@@ -19,10 +19,8 @@ import time
 import httpx
 import pytest
 
-from harness import expect
-from harness.clients import Scenario
-from harness.contract import Case
-from harness.recording import CaseRef
+from harness import Case, Scenario, expect
+from harness.replay.recording import CaseRef
 
 from .test_chat import user
 

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import expect
-from harness.clients import Scenario
-from harness.contract import Case
+from harness import Case, Scenario, expect
 
 WEATHER = {
     "type": "function",

@@ -7,7 +7,7 @@ client, within the cooldown window (5 s by default, `router_settings.cooldown_ti
 the paths call by call: the exception and status of each call, its error fields at `exact`, and
 how many requests reached Azure in all.
 
-Each case runs in a model group of its own (`harness.lanes`), so what one case leaves behind
+Each case runs in a model group of its own (`harness.paths.lanes`), so what one case leaves behind
 reaches no other case; the second and third calls here see only what the first one left.
 """
 
@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import expect
-from harness.clients import Scenario
-from harness.contract import Case
+from harness import Case, Scenario, expect
 
 from .test_auth import BAD_TOKEN, INVALID_KEY
 from .test_chat import user

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import expect
-from harness.clients import Scenario
-from harness.contract import Case
+from harness import Case, Scenario, expect
 
 from .test_chat import LONG_PROMPT, user
 
@@ -139,7 +137,7 @@ CASES = [
         replayable=False,
         via={"litellm": "fallback"},
         ledgered=False,
-        doc="The fallback client (harness.clients.FallbackClient) with the proxy down: it calls Azure "
+        doc="The fallback client (harness.paths.clients.FallbackClient) with the proxy down: it calls Azure "
         "directly, and the application sees exactly what the direct path sees, with no ledger.",
     ),
 ]

@@ -21,11 +21,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.clients import Scenario
-from harness.compare import Level, diff
-from harness.contract import Case, ContractRunner, request_mismatches
-from harness.recording import CaseRef
-from harness.state import ITEM
+from harness import Case, Scenario
+from harness.contract.compare import Level, diff
+from harness.plugin.state import ITEM
+from harness.replay.recording import CaseRef
+from harness.runner.runner import ContractRunner, request_mismatches
 
 from .test_chat import PERSON_SCHEMA, TIME, WEATHER
 

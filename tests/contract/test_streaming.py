@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness import expect
-from harness.clients import Scenario
-from harness.contract import Case
-from harness.observe import ResponseObservation, StreamObservation
+from harness import Case, Scenario, expect
+from harness.contract.observe import ResponseObservation, StreamObservation
 
 from .test_chat import TIME, WEATHER, user
 

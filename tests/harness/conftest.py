@@ -10,9 +10,9 @@ import openai
 import pytest
 
 from harness.emulator import RunningEmulator
-from harness.matrix import SETUPS, render_proxy_config
-from harness.proxy import RunningProxy, run_proxy
-from harness.upstream import UpstreamTarget, emulator_upstream
+from harness.paths.matrix import SETUPS, render_proxy_config
+from harness.paths.proxy import RunningProxy, run_proxy
+from harness.replay.upstream import UpstreamTarget, emulator_upstream
 
 from .background import RUNS, Background, Run
 from .support import azure_env, team_proxy_config, team_resource

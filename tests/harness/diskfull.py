@@ -1,6 +1,6 @@
 """A pytest plugin for `test_machine_faults.py`: the disk fills while a cassette is being written.
 
-Every atomic write in the harness (`harness.atomic`) gets a file whose `write` puts half the bytes
+Every atomic write in the harness (`harness.replay.atomic`) gets a file whose `write` puts half the bytes
 down and then fails with ENOSPC, as a full disk does. Nothing else in the process is touched.
 """
 
@@ -11,7 +11,7 @@ import os
 import types
 from typing import Any
 
-import harness.atomic
+import harness.replay.atomic
 
 
 class _FillsUp:

@@ -1,6 +1,6 @@
 """A pytest plugin for `test_part_death.py`: crashes one part of the run before the N-th item.
 
-`HARNESS_CRASH_PART` names the part (the start of its name in `harness.parts`), `HARNESS_CRASH_AT`
+`HARNESS_CRASH_PART` names the part (the start of its name in `harness.runner.parts`), `HARNESS_CRASH_AT`
 the item (1-based). The proxy gets SIGKILL by its own pid, as an OOM kill would; a server thread
 is stopped.
 """
@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from harness.state import STATE
+from harness.plugin.state import STATE
 
 _seen: list[str] = []
 

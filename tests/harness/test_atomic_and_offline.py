@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.netguard import NetworkBlocked, _is_loopback, loopback_only
+from harness.replay.netguard import NetworkBlocked, _is_loopback, loopback_only
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "tests" / "cassettes" / "chat" / "basic" / "direct.yaml"
@@ -25,7 +25,7 @@ def test_a_recording_killed_midway_leaves_the_old_cassette_intact(tmp_path: Path
         import os, signal
         from pathlib import Path
         import vcr.serializers.yamlserializer
-        from harness.cassettes import AtomicPersister
+        from harness.replay.cassettes import AtomicPersister
 
         requests, responses, *_ = AtomicPersister.load_cassette(Path(r"{target}"), vcr.serializers.yamlserializer)
         real = {kill_during}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.configlint import ConfigError, lint, load_config
+from harness.doctor.configlint import ConfigError, lint, load_config
 
 from .support import SEED
 

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.configlint import Finding
-from harness.doctor import DoctorInputs, DoctorReport, check_private_endpoint, run_doctor
+from harness.doctor import DoctorInputs, DoctorReport, run_doctor
+from harness.doctor.configlint import Finding
+from harness.doctor.network import check_private_endpoint
 from harness.emulator import RunningEmulator, mint_token
-from harness.proxy import RunningProxy, run_proxy
+from harness.paths.proxy import RunningProxy, run_proxy
 
 from .support import KEY_AS_BEARER, ROOT, SEED, SEED_KEY_ONLY, azure_env, clean_env, run
 

@@ -10,8 +10,8 @@ import logging
 import openai
 import pytest
 
-from harness.clients import FallbackClient
 from harness.emulator import RunningEmulator
+from harness.paths.fallback import FallbackClient
 
 MESSAGES = [{"role": "user", "content": "Hello there."}]
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from harness.gate_compare import compare_runs
-from harness.gate_env import (
+from harness.gate.compare import compare_runs
+from harness.gate.env import (
     _EXTRA_MISSING,
     MARKER,
     GateEnvError,
@@ -21,7 +21,7 @@ from harness.gate_env import (
     project_requirements,
     validate_version,
 )
-from harness.gate_report import render_html, render_text
+from harness.gate.report import render_html, render_text
 
 from .support import ROOT
 

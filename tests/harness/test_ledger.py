@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.compare import Level, Mismatch
-from harness.ledger import LedgerError, load_ledger
-from harness.results import RunResults
+from harness.contract.compare import Level, Mismatch
+from harness.contract.ledger import LedgerError, load_ledger
+from harness.contract.results import RunResults
 
 ENTRY = """
   - id: model-alias

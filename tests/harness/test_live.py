@@ -16,12 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.clients import Scenario
-from harness.contract import Case
+from harness import Case, Scenario
 from harness.emulator import RunningEmulator
-from harness.live import not_applicable_live, record_problem
-from harness.livesettings import LiveSettingsError, entra_token, load_live_settings, merged_env, read_env_file
-from harness.proxy import RunningProxy
+from harness.live.run import not_applicable_live, record_problem
+from harness.live.settings import LiveSettingsError, entra_token, load_live_settings, merged_env, read_env_file
+from harness.paths.proxy import RunningProxy
 
 from .support import DEPLOYMENT, azure_env, clean_env, run
 

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.compare import ContractFailure, Level, MissingField, TypeMismatch, ValueMismatch, diff
-from harness.observe import chunk_kind, collapse, mask, observe_response, observe_stream
+from harness.contract.compare import ContractFailure, Level, MissingField, TypeMismatch, ValueMismatch, diff
+from harness.contract.observe import mask, observe_response, observe_stream
+from harness.contract.stream import chunk_kind, collapse
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-1000, 1000), st.text(max_size=8))
 keys = st.sampled_from(["id", "created", "model", "content", "finish_reason", "usage", "choices", "role", "x"])

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.parts import Part, PartDown, Watch
+from harness.runner.parts import Part, PartDown, Watch
 
 from .support import ROOT, clean_env, run
 

@@ -6,13 +6,11 @@ import textwrap
 
 import pytest
 
-from harness.proxy import RunningProxy
+from harness.paths.proxy import RunningProxy
 
 CASE_FILE = textwrap.dedent("""
     import pytest
-    from harness import expect
-    from harness.clients import Scenario
-    from harness.contract import Case
+    from harness import Case, Scenario, expect
 
     CASES = [Case("basic", Scenario({"messages": [{"role": "user", "content": "hello"}]}), expect.has_text())]
 

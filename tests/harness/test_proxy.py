@@ -12,9 +12,9 @@ from pathlib import Path
 import openai
 import pytest
 
-from harness.matrix import SETUPS, Credentials, render_proxy_config
-from harness.proxy import ProxyStartError, proxy_env, run_proxy
-from harness.upstream import UpstreamTarget
+from harness.paths.matrix import SETUPS, Credentials, render_proxy_config
+from harness.paths.proxy import ProxyStartError, proxy_env, run_proxy
+from harness.replay.upstream import UpstreamTarget
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,8 +101,8 @@ def test_no_orphan_when_the_harness_is_killed(emulator_target: UpstreamTarget, t
     script = textwrap.dedent(f"""
         import os, signal, sys
         from pathlib import Path
-        from harness.matrix import SETUPS, Credentials, render_proxy_config
-        from harness.proxy import run_proxy
+        from harness.paths.matrix import SETUPS, Credentials, render_proxy_config
+        from harness.paths.proxy import run_proxy
         config, env = render_proxy_config(SETUPS, Credentials("k" * 32, lambda kind: "t" * 40),
                                           {{"public": "{emulator_target.endpoints["public"]}", "private-endpoint": "x",
                                            "private-resource-public": "y"}})

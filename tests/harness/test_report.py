@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.report import render_html
+from harness.report.parity import render_html
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from vcr.request import Request
 
-from harness.cassettes import PLACEHOLDERS, AtomicPersister, request_filter, response_filter
-from harness.scrub import REDACTED, Scrubber, is_sensitive
+from harness.replay.cassettes import PLACEHOLDERS, AtomicPersister, request_filter, response_filter
+from harness.replay.scrub import REDACTED, Scrubber, is_sensitive
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 JWT = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]+")
@@ -160,10 +160,10 @@ def test_reports_and_results_hold_no_secret_shaped_values(pytester, tmp_path):
 def test_objects_that_hold_secrets_never_print_them(tmp_path: Path):
     """pytest prints fixture values in failure tracebacks (and the gate keeps each run's log): the
     objects the harness hands around must not show the keys they carry."""
-    from harness.clients import LiteLLMPath
     from harness.doctor import DoctorInputs
-    from harness.matrix import Credentials
-    from harness.proxy import RunningProxy
+    from harness.paths.clients import LiteLLMPath
+    from harness.paths.matrix import Credentials
+    from harness.paths.proxy import RunningProxy
 
     key, token = "sk-master-key-value-1234567890", "eyJ-secret-token-value"
     shown = [

@@ -1,4 +1,4 @@
-"""Skipping the proxy's back-off offline changes nothing the contract compares (`harness.waits`).
+"""Skipping the proxy's back-off offline changes nothing the contract compares (`harness.replay.waits`).
 
 The cases that wait (a 429 with `retry-after`, a 503 retried with exponential back-off, and the
 cooldown case, whose 5 s window must *not* shrink) are observed here, in this session, with the
@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from harness.contract import Case
-from harness.recording import CaseRef
+from harness import Case
+from harness.replay.recording import CaseRef
 
 from ..contract import test_cooldown, test_errors
 

@@ -1,0 +1,79 @@
+"""A contract case, and what one litellm-path comparison of it found.
+
+A case is the unit of the contract: an id, the scenario both paths perform, and what must hold on
+each path on its own. `CaseResult` is plain data, so it crosses xdist workers and lands in the
+parity report and the upgrade gate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.contract.expect import Expectation
+from harness.contract.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Case:
+    """One contract case: an id, the call, and what must hold on each path on its own."""
+
+    id: str
+    scenario: Scenario
+    expect: Expectation | None = None
+    doc: str = ""
+    #: extra expectations for one path only, where the paths must differ by design
+    expect_path: Mapping[str, Expectation] = field(default_factory=dict)
+    #: False when the two paths cannot be equal on purpose (no direct twin, or a misconfiguration
+    #: that only the proxy has): each path then asserts its own expectations, and nothing is compared
+    compare: bool = True
+    #: False for timing faults (delays, a cut connection) that a vcrpy cassette cannot hold: such
+    #: cases run against the in-process emulator even when the suite replays
+    replayable: bool = True
+    #: why the case cannot run against a real resource (it pins the local setup), or "" when it can;
+    #: live runs also rule out other setups and fault markers (`harness.live.not_applicable_live`)
+    offline_only: str = ""
+    #: which of the runner's paths observes an item, where it is not the item's own (the fallback
+    #: client stands in for the litellm item: {"litellm": "fallback"})
+    via: Mapping[str, str] = field(default_factory=dict)
+    #: False: the litellm item must equal the direct one at the level with no ledger at all (the
+    #: fallback client's answer *is* Azure's)
+    ledgered: bool = True
+
+    def __str__(self) -> str:
+        return self.id
+
+    def __repr__(self) -> str:  # pytest prints test arguments in failures: keep it to the id
+        return f"Case({self.id!r})"
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """What one litellm-path comparison found; plain data, so it crosses xdist workers."""
+
+    case: str
+    level: str
+    observation: str
+    scoped: tuple[str, ...]
+    covered: Mapping[str, list[str]]
+    unledgered: list[str]
+    direct: Mapping[str, Any] = field(default_factory=dict)
+    litellm: Mapping[str, Any] = field(default_factory=dict)
+    requests: Mapping[str, Any] = field(default_factory=dict)
+    #: every response header name each path saw (not compared; the upgrade gate diffs them)
+    header_names: Mapping[str, list[str]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "case": self.case,
+            "level": self.level,
+            "observation": self.observation,
+            "scoped": list(self.scoped),
+            "covered": {k: list(v) for k, v in self.covered.items()},
+            "unledgered": list(self.unledgered),
+            "direct": self.direct,
+            "litellm": self.litellm,
+            "requests": self.requests,
+            "header_names": {k: list(v) for k, v in self.header_names.items()},
+        }

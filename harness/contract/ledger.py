@@ -1,0 +1,255 @@
+"""The divergence ledger: known, accepted differences between LiteLLM and direct Azure.
+
+`tests/contract/divergences.yaml` is reviewed like code. Each entry says which mismatch paths it
+covers (globs where `*` matches anything, and `[*]` any list index), for which cases, observation
+kinds and LiteLLM versions, and why. A mismatch covered by an entry passes and is counted; one
+that is not fails. An entry is stale when a case it is scoped to (`cases` minus `except_cases`)
+ran and the divergence did not occur there: that fails the run, so the ledger stays true across
+upgrades (a strict xfail for documentation), for a full run and for any `-k` subset alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+
+from harness.contract.compare import SHAPE_VALUE_KEYS, Level, Mismatch
+
+REQUIRED = ("id", "what", "paths", "litellm", "reason", "impact", "link")
+OPTIONAL = ("kinds", "cases", "except_cases", "observations", "workaround")
+_KINDS = {"missing", "extra", "type", "value", "length"}
+_OBSERVATIONS = {"response", "stream", "error", "sequence"}
+_INDEX = re.compile(r"\[\d+\]")
+_CALL = re.compile(r"^calls\[(\d+)\]\.(.+)$")
+
+
+class LedgerError(ValueError):
+    """The ledger file cannot be used; the message names the file, the entry and the fix."""
+
+
+def _glob(pattern: str) -> re.Pattern[str]:
+    return re.compile("^" + ".*".join(re.escape(part) for part in pattern.split("*")) + "$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    what: str
+    paths: tuple[str, ...]
+    litellm: SpecifierSet
+    reason: str
+    impact: str
+    link: str
+    kinds: frozenset[str] = frozenset(_KINDS)
+    cases: tuple[str, ...] = ("*",)
+    observations: frozenset[str] = frozenset(_OBSERVATIONS)
+    workaround: str = ""
+    _path_res: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
+    _case_res: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
+    except_cases: tuple[str, ...] = ()
+    _except_res: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
+
+    def in_scope(self, case: str, observation: str, version: str) -> bool:
+        return (
+            observation in self.observations
+            and Version(version) in self.litellm
+            and any(r.match(case) for r in self._case_res)
+            and not any(r.match(case) for r in self._except_res)
+        )
+
+    @property
+    def about_requests(self) -> bool:
+        return all(p.startswith("upstream_requests") for p in self.paths)
+
+    def observable_at(self, level: Level) -> bool:
+        """At `shape` most values are not compared (live, two completions differ): an entry about
+        such values alone cannot occur there, so it is not expected to (and is not stale)."""
+        if level is Level.EXACT or self.about_requests or self.kinds - {"value"}:
+            return True
+        return any(p.rsplit(".", 1)[-1].split("[", 1)[0] in SHAPE_VALUE_KEYS for p in self.paths)
+
+    def covers(self, mismatch: Mismatch) -> bool:
+        """A pattern matches the path with every index as `[*]`, or the path as it is: `calls[1].*`
+        names the second call of a sequence only."""
+        normalized = _INDEX.sub("[*]", mismatch.path)
+        return mismatch.kind in self.kinds and any(
+            r.match(normalized) or r.match(mismatch.path) for r in self._path_res
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "what": self.what,
+            "paths": list(self.paths),
+            "litellm": str(self.litellm),
+            "reason": self.reason,
+            "impact": self.impact,
+            "link": self.link,
+            "workaround": self.workaround,
+        }
+
+
+def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items or not all(isinstance(v, str) and v for v in items):
+        raise LedgerError(f"{where}: '{key}' must be a non-empty string or list of strings")
+    return tuple(items)
+
+
+def _entry(raw: Any, where: str) -> Entry:
+    if not isinstance(raw, dict):
+        raise LedgerError(f"{where}: expected a mapping, got {type(raw).__name__}")
+    unknown = sorted(set(raw) - set(REQUIRED) - set(OPTIONAL))
+    if unknown:
+        raise LedgerError(f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(REQUIRED + OPTIONAL)}")
+    for key in REQUIRED:
+        if key == "paths":
+            continue
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise LedgerError(
+                f"{where}: '{key}' is required (a non-empty string); every divergence needs "
+                "what, why, for which LiteLLM versions, the user impact and a link"
+            )
+    paths = _strings(raw.get("paths"), where, "paths")
+    try:
+        spec = SpecifierSet(raw["litellm"])
+    except InvalidSpecifier:
+        raise LedgerError(f"{where}: 'litellm' {raw['litellm']!r} is not a version range like '>=1.60,<2'") from None
+    kinds = frozenset(_strings(raw["kinds"], where, "kinds")) if "kinds" in raw else frozenset(_KINDS)
+    if kinds - _KINDS:
+        raise LedgerError(f"{where}: 'kinds' must be among {sorted(_KINDS)}, got {sorted(kinds - _KINDS)}")
+    observations = (
+        frozenset(_strings(raw["observations"], where, "observations"))
+        if "observations" in raw
+        else frozenset(_OBSERVATIONS)
+    )
+    if observations - _OBSERVATIONS:
+        raise LedgerError(f"{where}: 'observations' must be among {sorted(_OBSERVATIONS)}")
+    cases = _strings(raw.get("cases", "*"), where, "cases")
+    except_cases = _strings(raw["except_cases"], where, "except_cases") if "except_cases" in raw else ()
+    return Entry(
+        id=raw["id"],
+        what=raw["what"],
+        paths=paths,
+        litellm=spec,
+        reason=raw["reason"],
+        impact=raw["impact"],
+        link=raw["link"],
+        kinds=kinds,
+        cases=cases,
+        observations=observations,
+        workaround=str(raw.get("workaround", "")),
+        _path_res=tuple(_glob(p) for p in paths),
+        _case_res=tuple(_glob(c) for c in cases),
+        except_cases=except_cases,
+        _except_res=tuple(_glob(c) for c in except_cases),
+    )
+
+
+@dataclass(frozen=True)
+class Ledger:
+    path: Path
+    entries: tuple[Entry, ...]
+
+    def split(
+        self,
+        mismatches: Iterable[Mismatch],
+        case: str,
+        observation: str,
+        version: str,
+        calls: Sequence[str] = (),
+    ) -> tuple[list[Mismatch], dict[str, list[Mismatch]]]:
+        """(unledgered mismatches, {entry id: the mismatches it covers}) for one case.
+
+        In a sequence (`calls`: the kind of each call), `calls[i].<path>` is covered by an entry
+        about sequences at the full path, or else by an entry about call i's own kind at `<path>`:
+        a wrapped error message is the same divergence on the first call of three as on one call.
+        """
+        unledgered: list[Mismatch] = []
+        covered: dict[str, list[Mismatch]] = {}
+        for mismatch in mismatches:
+            entry = self._cover(mismatch, case, observation, version, calls)
+            if entry is None:
+                unledgered.append(mismatch)
+            else:
+                covered.setdefault(entry.id, []).append(mismatch)
+        return unledgered, covered
+
+    def _cover(
+        self, mismatch: Mismatch, case: str, observation: str, version: str, calls: Sequence[str]
+    ) -> Entry | None:
+        for entry in self.entries:
+            if entry.in_scope(case, observation, version) and entry.covers(mismatch):
+                return entry
+        inner = _CALL.match(mismatch.path)
+        if observation != "sequence" or inner is None or int(inner.group(1)) >= len(calls):
+            return None
+        call = replace(mismatch, path=inner.group(2))
+        kind = calls[int(inner.group(1))]
+        return next((e for e in self.entries if e.in_scope(case, kind, version) and e.covers(call)), None)
+
+    def uncovered_anywhere(self, mismatches: Iterable[Mismatch], observation: str, version: str) -> list[Mismatch]:
+        """Mismatches no entry covers, for a request that belongs to no case (differential fuzzing):
+        an entry counts wherever its observation kind and LiteLLM version apply."""
+        scoped = [e for e in self.entries if observation in e.observations and Version(version) in e.litellm]
+        return [m for m in mismatches if not any(e.covers(m) for e in scoped)]
+
+    def scoped_ids(
+        self,
+        case: str,
+        observation: str,
+        version: str,
+        *,
+        requests_compared: bool = True,
+        level: Level = Level.EXACT,
+        calls: Sequence[str] = (),
+    ) -> list[str]:
+        """Entries this comparison could have hit: the basis of stale detection. Entries about the
+        upstream requests only count when those requests were compared, and entries about values
+        only at a level that compares them. A sequence can hit entries about its calls' kinds."""
+        kinds = {observation, *calls}
+        return [
+            e.id
+            for e in self.entries
+            if any(e.in_scope(case, kind, version) for kind in kinds)
+            and (requests_compared or not e.about_requests)
+            and e.observable_at(level)
+        ]
+
+    def get(self, entry_id: str) -> Entry:
+        return next(e for e in self.entries if e.id == entry_id)
+
+
+def load_ledger(path: Path) -> Ledger:
+    """Parse and validate the ledger; every problem is one `LedgerError` line naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise LedgerError(f"{path}: cannot read the divergence ledger ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise LedgerError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
+    if data is None:
+        data = {"divergences": []}
+    if not isinstance(data, dict) or set(data) - {"divergences"}:
+        raise LedgerError(f"{path}: expected a mapping with one key, 'divergences' (a list)")
+    raw_entries = data.get("divergences") or []
+    if not isinstance(raw_entries, list):
+        raise LedgerError(f"{path}: 'divergences' must be a list")
+    entries: list[Entry] = []
+    for index, raw in enumerate(raw_entries):
+        entry = _entry(raw, f"{path}: divergences[{index}]")
+        if any(e.id == entry.id for e in entries):
+            raise LedgerError(f"{path}: divergences[{index}]: duplicate id {entry.id!r}")
+        entries.append(entry)
+    return Ledger(path=path, entries=tuple(entries))

@@ -1,0 +1,151 @@
+"""Collecting per-test contract results into the run summary, and finding stale ledger entries.
+
+Results arrive as plain dicts (pytest `user_properties`, which also cross xdist workers), so the
+controller process sees every worker's comparisons.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.contract.ledger import Ledger
+
+PROPERTY = "contract_result"
+TIMING = "contract_timing"
+NOT_APPLICABLE_LIVE = "not applicable live"  # the skip-reason prefix the summary counts
+
+
+@dataclass
+class Tally:
+    passed: int = 0
+    failed: int = 0
+    diverged: int = 0  # litellm items that passed only thanks to ledger entries
+    not_applicable: int = 0  # live: items that need what only the emulator stages (skipped, with the reason)
+    skipped: int = 0  # any other skip (e.g. --gate-examples 0): neither a pass nor a failure
+    infra: int = 0  # a part of the run (proxy, upstream server, emulator) was down: not a contract verdict
+
+
+@dataclass
+class RunResults:
+    """Per-area outcome counts, ledger hits, and which entries were in scope."""
+
+    areas: dict[str, dict[str, Tally]] = field(default_factory=dict)
+    hits: Counter[str] = field(default_factory=Counter)
+    comparisons: list[dict[str, Any]] = field(default_factory=list)
+    outcomes: list[dict[str, Any]] = field(default_factory=list)
+    proxy_startups: dict[str, float] = field(default_factory=dict)
+    #: live: why each not-applicable item could not run, by reason
+    not_applicable: Counter[str] = field(default_factory=Counter)
+
+    def add(
+        self,
+        nodeid: str,
+        area: str,
+        path: str,
+        outcome: str,
+        result: dict[str, Any] | None,
+        timing: dict[str, Any] | None = None,
+        duration_s: float = 0.0,
+        reason: str = "",
+        message: str = "",
+    ) -> None:
+        tally = self.areas.setdefault(area, {}).setdefault(path, Tally())
+        diverged = bool(result and result["covered"])
+        if outcome == "passed":
+            tally.passed += 1
+            tally.diverged += diverged
+        elif outcome == "skipped" and reason.startswith(NOT_APPLICABLE_LIVE):
+            tally.not_applicable += 1
+            self.not_applicable[reason.removeprefix(NOT_APPLICABLE_LIVE).lstrip(": ")] += 1
+        elif outcome == "skipped":
+            tally.skipped += 1
+        elif outcome == "infra":
+            tally.infra += 1
+        else:
+            tally.failed += 1
+        if result is not None:
+            self.hits.update(result["covered"].keys())
+            self.comparisons.append(result)
+        self.outcomes.append(
+            {
+                "nodeid": nodeid,
+                "area": area,
+                "path": path,
+                "outcome": outcome,
+                "case": result["case"] if result else (timing or {}).get("case"),
+                "duration_s": duration_s,
+                "timing": timing,
+                **({"reason": reason} if reason else {}),
+                **({"message": message} if message else {}),
+            }
+        )
+
+    def stale_cases(self) -> dict[str, list[str]]:
+        """Per entry, the cases it was scoped to where it did not occur."""
+        missing: dict[str, list[str]] = {}
+        for comparison in self.comparisons:
+            for entry_id in comparison["scoped"]:
+                if entry_id not in comparison["covered"]:
+                    missing.setdefault(entry_id, []).append(comparison["case"])
+        return missing
+
+    def stale(self, ledger: Ledger) -> list[str]:
+        """Entries that did not occur in a case they are scoped to."""
+        missing = self.stale_cases()
+        return [e.id for e in ledger.entries if e.id in missing]
+
+    def summary_lines(self, ledger: Ledger) -> list[str]:
+        na = bool(self.not_applicable)
+        skips = any(t.skipped for paths in self.areas.values() for t in paths.values())
+        infra = any(t.infra for paths in self.areas.values() for t in paths.values())
+        head = f"{'area':<12}{'path':<10}{'passed':>8}{'ledgered':>10}{'failed':>8}"
+        head += (f"{'n/a live':>10}" if na else "") + (f"{'skipped':>9}" if skips else "")
+        lines = [head + (f"{'infra':>7}" if infra else "")]
+        for area in sorted(self.areas):
+            for path in sorted(self.areas[area]):
+                t = self.areas[area][path]
+                line = f"{area:<12}{path:<10}{t.passed:>8}{t.diverged:>10}{t.failed:>8}"
+                line += (f"{t.not_applicable:>10}" if na else "") + (f"{t.skipped:>9}" if skips else "")
+                lines.append(line + (f"{t.infra:>7}" if infra else ""))
+        if infra:
+            lines.append("")
+            lines.append(
+                "infra: items that could not run because a part of the run was down; they are not contract "
+                "verdicts (the first one's failure names the part and shows its log)"
+            )
+        if na:
+            lines.append("")
+            lines.append(f"not applicable live ({sum(self.not_applicable.values())} items; they ran nowhere):")
+            lines += [f"  {n} x {reason}" for reason, n in self.not_applicable.most_common()]
+        if self.hits:
+            lines.append("")
+            lines.append("divergences (from the ledger):")
+            for entry in ledger.entries:
+                if self.hits[entry.id]:
+                    lines.append(f"  {entry.id} (x{self.hits[entry.id]}): {entry.what}")
+        missing = self.stale_cases()
+        for entry_id in self.stale(ledger):
+            cases = ", ".join(sorted(missing[entry_id])[:5]) + (" ..." if len(missing[entry_id]) > 5 else "")
+            lines.append(
+                f"STALE ledger entry {entry_id!r}: in scope but not observed in {cases}; LiteLLM no longer "
+                f"diverges there. Remove it from {ledger.path}, or narrow its 'cases' / 'except_cases' / "
+                "'litellm' range."
+            )
+        if self.proxy_startups:
+            starts = ", ".join(f"{k} {v:.1f}s" for k, v in sorted(self.proxy_startups.items()))
+            lines.append(f"litellm proxy cold start: {starts}")
+        return lines
+
+    def to_json(self, ledger: Ledger, meta: dict[str, Any]) -> dict[str, Any]:
+        """Everything the parity report and the benchmarks read: outcomes, comparisons, timings."""
+        return {
+            "meta": {**meta, "proxy_startups_s": self.proxy_startups},
+            "areas": {a: {p: vars(t) for p, t in paths.items()} for a, paths in self.areas.items()},
+            "divergences": {e.id: {**e.as_dict(), "hits": self.hits[e.id]} for e in ledger.entries if self.hits[e.id]},
+            "stale": self.stale(ledger),
+            "not_applicable": dict(self.not_applicable),
+            "outcomes": self.outcomes,
+            "comparisons": self.comparisons,
+        }

@@ -1,0 +1,7 @@
+"""The upgrade gate: the offline suite under two LiteLLM versions, side by side, each in a cached
+venv, and what changed between them.
+
+Owns: venvs per version (`env`), running both suites (`run`), comparing their parity reports
+(`compare`), rendering the verdict (`report`). May import: `contract` (comparison), `paths` (stopping
+a process), `replay` (atomic writes), `report`. It runs the suite as a subprocess, never in-process.
+"""

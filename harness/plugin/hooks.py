@@ -1,0 +1,64 @@
+"""The plugin's collection and reporting hooks: the paths as the last parameter, contract and
+offline-only markers, each item's own model groups planned before the proxy starts, and a part
+that is down reported as an infrastructure failure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from harness.contract.results import NOT_APPLICABLE_LIVE
+from harness.paths.lanes import LanePlan
+from harness.plugin.state import INFRA, STATE, lane_claims
+from harness.runner.parts import PartDown
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize over the paths last, so ids read `case-path` (`test_chat[basic-litellm]`)."""
+    if "contract_path" in metafunc.fixturenames:
+        paths = metafunc.config.stash[STATE].settings.paths
+        metafunc.parametrize("contract_path", paths, ids=list(paths))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    live = config.stash[STATE].settings.live is not None
+    for item in items:
+        marker = item.get_closest_marker("offline_only")
+        if live and marker is not None:
+            reason = marker.args[0] if marker.args else marker.kwargs.get("reason", "offline only")
+            item.add_marker(pytest.mark.skip(reason=f"{NOT_APPLICABLE_LIVE}: {reason}"))
+        params = getattr(item, "callspec", None)
+        if params is not None and "contract_path" in params.params:
+            item.add_marker(pytest.mark.contract)
+            case = params.params.get("case")
+            group = f"{item.nodeid.split('::', 1)[0]}::{case}" if case is not None else item.nodeid
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Plan each item's own model groups now, before the proxy (started lazily) renders its config."""
+    session.config.stash[STATE].lanes = LanePlan.from_claims(lane_claims(session.items))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A part that is down makes an infrastructure failure: reported with the part's one message,
+    apart from contract failures. After any other failure each part is probed, so the item during
+    which a part died says so, instead of showing only its symptom (a connection error)."""
+    report: pytest.TestReport = yield
+    if not report.failed:
+        return report
+    watch = item.config.stash[STATE].watch
+    down = call.excinfo.value if call.excinfo is not None and call.excinfo.errisinstance(PartDown) else None
+    if down is None and watch.parts and watch.down is None:
+        try:
+            watch.check(item.nodeid, probe=True)
+        except PartDown as exc:
+            down = exc
+    if down is not None:
+        report.longrepr = str(down)
+        report.user_properties.append((INFRA, str(down).splitlines()[0]))
+    return report

@@ -1,0 +1,243 @@
+"""The plugin's options, and the run's settings and state made from them once, at configure time.
+
+Options live in two groups (`contract`, `contract-live`); every value is checked here, so a bad one
+is a usage error (exit 4) naming the option before anything is collected.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from harness.contract.ledger import Ledger, LedgerError, load_ledger
+from harness.live.run import settings_for_run
+from harness.live.settings import (
+    AUTH_MODES,
+    LiveSettings,
+    LiveSettingsError,
+)
+from harness.paths.proxy import litellm_version
+from harness.plugin.machine import TempFolderError, check_temp_folder, claim_report
+from harness.plugin.session import ContractSession
+from harness.plugin.state import STATE, RunState
+from harness.settings import (
+    DEFAULT_CASSETTES,
+    DEFAULT_LEDGER,
+    PATHS,
+    RECORD_MODES,
+    UPSTREAMS,
+    SettingsError,
+    build_settings,
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("contract", "LiteLLM-versus-Azure contract suite")
+    group.addoption(
+        "--record-mode",
+        choices=RECORD_MODES,
+        default="none",
+        help="cassette recording, as pytest-recording names it: none (replay only, the default), once, "
+        "new_episodes, all, rewrite",
+    )
+    group.addoption(
+        "--record",
+        action="store_const",
+        const="rewrite",
+        dest="record_mode",
+        help="record every case afresh from --upstream (same as --record-mode=rewrite)",
+    )
+    group.addoption(
+        "--cassette-dir",
+        metavar="DIR",
+        default=str(DEFAULT_CASSETTES),
+        help="where cassettes live (default: %(default)s)",
+    )
+    group.addoption(
+        "--upstream",
+        choices=UPSTREAMS,
+        default="replay",
+        help="what stands where Azure sits: replay the recorded cassettes (default, offline), or the bundled "
+        "emulator (live, or the source to --record from)",
+    )
+    group.addoption(
+        "--contract-level",
+        choices=("auto", "shape", "exact"),
+        default="auto",
+        help="comparison level; auto = exact offline, shape live (default: %(default)s)",
+    )
+    group.addoption(
+        "--proxy-url",
+        metavar="URL",
+        default=None,
+        help="use this running LiteLLM proxy instead of starting one (needs --proxy-key or "
+        "LITELLM_API_KEY); its config must define the harness's setups as model names",
+    )
+    group.addoption("--proxy-key", metavar="KEY", default=None, help="key for --proxy-url")
+    group.addoption(
+        "--ledger", metavar="FILE", default=str(DEFAULT_LEDGER), help="divergence ledger (default: %(default)s)"
+    )
+    group.addoption("--paths", default=",".join(PATHS), help="which paths to run (default: %(default)s)")
+    group.addoption(
+        "--parity-report",
+        metavar="FILE",
+        default="parity-report.json",
+        help="where to write the run's parity data as JSON, or 'none' (default: %(default)s)",
+    )
+    live = parser.getgroup("contract-live", "live mode: the real Azure resource and your staging proxy")
+    live.addoption(
+        "--live",
+        action="store_true",
+        help="run against the real resource (AZURE_OPENAI_*) and the staging proxy (LITELLM_API_BASE, or a "
+        "local proxy when unset); settings from the environment and .env; comparison level shape",
+    )
+    live.addoption(
+        "--auth",
+        choices=AUTH_MODES,
+        default="key",
+        help="live direct-path auth: key, or entra (DefaultAzureCredential; needs the `live` extra)",
+    )
+    live.addoption("--env-file", metavar="FILE", default=".env", help="live settings file (default: %(default)s)")
+    live.addoption("--azure-endpoint", metavar="URL", help="overrides AZURE_OPENAI_API_BASE")
+    live.addoption("--azure-deployment", metavar="NAME", help="overrides AZURE_OPENAI_DEPLOYMENT")
+    live.addoption("--azure-api-version", metavar="VERSION", help="overrides AZURE_OPENAI_API_VERSION")
+    live.addoption("--litellm-model", metavar="ALIAS", help="overrides LITELLM_MODEL")
+    live.addoption(
+        "--litellm-config",
+        metavar="FILE",
+        help="live without a staging proxy: start the local proxy with this config (default: one generated "
+        "from the settings)",
+    )
+    group.addoption(
+        "--gate-examples",
+        type=int,
+        default=None,
+        metavar="N",
+        help="differential fuzzing: examples per run (default: a modest budget; the upgrade gate raises it)",
+    )
+    group.addoption(
+        "--real-waits",
+        action="store_true",
+        help="offline, keep the proxy's retry back-off as a real deployment has it (default: skipped, since "
+        "waiting against a recorded answer changes nothing the contract compares; see harness/waits.py)",
+    )
+    group.addoption(
+        "--proxy-start-timeout",
+        type=float,
+        default=90.0,
+        metavar="SECONDS",
+        help="deadline for the local proxy to become live (default: %(default)s)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "contract: a contract case run on both paths (set by the harness)")
+    config.addinivalue_line("markers", "slow_upstream: the case waits on a deliberately slow upstream")
+    config.addinivalue_line(
+        "markers", "offline_only(reason): the test needs what only the emulator or the local proxy stages"
+    )
+    config.addinivalue_line(
+        "markers",
+        "proxy_lane(owner, *setups): the test calls the local proxy as `owner` outside a contract case; it gets "
+        "model groups of its own for these setups (harness.paths.lanes)",
+    )
+    try:
+        check_temp_folder(os.environ, config.option.basetemp)
+    except TempFolderError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    live, live_env, token = _live_settings(config)
+    try:
+        settings = build_settings(
+            upstream=config.getoption("--upstream"),
+            level=config.getoption("--contract-level"),
+            proxy_url=config.getoption("--proxy-url"),
+            proxy_key=config.getoption("--proxy-key"),
+            ledger=config.getoption("--ledger"),
+            paths=config.getoption("--paths"),
+            proxy_start_timeout=config.getoption("--proxy-start-timeout"),
+            rootdir=config.rootpath,
+            record_mode=config.getoption("record_mode"),
+            cassette_dir=config.getoption("--cassette-dir"),
+            live=live,
+            real_waits=config.getoption("--real-waits"),
+        )
+    except SettingsError as exc:
+        raise pytest.UsageError(f"harness: {exc}") from None
+    explicit = config.getoption("--ledger") != str(DEFAULT_LEDGER)
+    if not settings.ledger_path.exists() and not explicit:
+        ledger = Ledger(path=settings.ledger_path, entries=())
+    else:
+        try:
+            ledger = load_ledger(settings.ledger_path)
+        except LedgerError as exc:
+            raise pytest.UsageError(f"harness: {exc}") from None
+    report = config.getoption("--parity-report")
+    report_path = None if report == "none" else config.rootpath / Path(report)
+    report_note = ""
+    if report_path is not None and not hasattr(config, "workerinput"):  # xdist workers write no report
+        claim = claim_report(report_path)
+        config.add_cleanup(claim.release)
+        report_path, report_note = claim.path, claim.note
+    state = RunState(
+        settings=settings,
+        ledger=ledger,
+        report_path=report_path,
+        report_note=report_note,
+        live_env=live_env,
+        live_token=token,
+    )
+    seed = getattr(config.option, "randomly_seed", None)
+    state.watch.rerun = "pytest" + (f" -p randomly -p no:cacheprovider --randomly-seed={seed}" if seed else "")
+    config.stash[STATE] = state
+    if getattr(config.option, "numprocesses", None) and getattr(config.option, "dist", "no") == "load":
+        # Both paths of a case on one worker: the direct observation is reused, and a recording's
+        # litellm side can be served the answer the direct side just recorded.
+        config.option.dist = "loadgroup"
+    config.pluginmanager.register(ContractSession(state), "harness-contract-session")
+
+
+def _live_settings(config: pytest.Config) -> tuple[LiveSettings | None, dict[str, str], str | None]:
+    """`--live`: every setting resolved and checked now, so a missing one stops the run (exit 4)
+    before anything is collected, with all of them named."""
+    if not config.getoption("--live"):
+        return None, {}, None
+    if config.getoption("--upstream") != "replay":
+        raise pytest.UsageError("harness: --live sets the upstream to your Azure resource; drop --upstream")
+    env_file = Path(config.getoption("--env-file"))
+    litellm_config = config.getoption("--litellm-config")
+    try:
+        return settings_for_run(
+            os.environ,
+            env_file=env_file if env_file.is_absolute() else config.rootpath / env_file,
+            auth=config.getoption("--auth"),
+            overrides={
+                "AZURE_OPENAI_API_BASE": config.getoption("--azure-endpoint"),
+                "AZURE_OPENAI_DEPLOYMENT": config.getoption("--azure-deployment"),
+                "AZURE_OPENAI_API_VERSION": config.getoption("--azure-api-version"),
+                "LITELLM_MODEL": config.getoption("--litellm-model"),
+                "LITELLM_API_BASE": config.getoption("--proxy-url"),
+                "LITELLM_API_KEY": config.getoption("--proxy-key"),
+            },
+            litellm_config=Path(litellm_config) if litellm_config else None,
+            recording=config.getoption("record_mode") != "none",
+        )
+    except LiveSettingsError as exc:
+        raise pytest.UsageError(f"harness --live: {exc}") from None
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    state = config.stash[STATE]
+    s = state.settings
+    proxy = "external (--proxy-url)" if s.proxy_url else "local, started per worker"
+    lines = [
+        f"contract: upstream={s.upstream} level={s.level} paths={','.join(s.paths)} "
+        f"litellm={litellm_version()} proxy={proxy}",
+        f"contract ledger: {s.ledger_path} ({len(state.ledger.entries)} entries)",
+    ]
+    if s.live is not None:
+        lines.append("contract " + s.live.describe())
+    if state.report_note:
+        lines.append("contract parity report: " + state.report_note)
+    return lines

@@ -1,0 +1,215 @@
+"""The fixtures that run cases: the contract runner (replayed or live), the one for timing faults a
+cassette cannot hold, the `contract` fixture a test module calls, and stand-alone emulators for
+the emulator's own tests.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from typing import Any
+
+import pytest
+
+from harness.contract.case import Case, CaseResult
+from harness.contract.ledger import Ledger
+from harness.contract.observe import Observation
+from harness.contract.results import NOT_APPLICABLE_LIVE, PROPERTY, TIMING
+from harness.emulator import EmulatorConfig, RunningEmulator, run_emulator
+from harness.live.run import (
+    LIVE_SETUP,
+    live_setups,
+    not_applicable_live,
+)
+from harness.paths.clients import DirectPath, LiteLLMPath
+from harness.paths.fallback import FallbackPath
+from harness.paths.matrix import SETUPS, Credentials
+from harness.paths.proxy import RunningProxy, litellm_version
+from harness.plugin.state import ITEM, STATE, area_of, item_owner
+from harness.replay.recording import Capture, CaseRef, ForwardingCapture, LiveCapture
+from harness.replay.scrub import Scrubber
+from harness.replay.server import UpstreamServer
+from harness.replay.upstream import UpstreamTarget, emulator_upstream
+from harness.runner.parts import emulator_part
+from harness.runner.runner import ContractRunner
+from harness.settings import HarnessSettings
+
+
+@pytest.fixture(scope="session")
+def contract_runner(
+    request: pytest.FixtureRequest,
+    harness_settings: HarnessSettings,
+    divergence_ledger: Ledger,
+    upstream_target: UpstreamTarget,
+    run_credentials: Credentials,
+    contract_capture: Capture,
+) -> ContractRunner:
+    live = harness_settings.live
+    setups = live_setups(live) if live is not None else SETUPS
+    models = {LIVE_SETUP: live.proxy_model} if live is not None else {}
+    # The local offline proxy's config is ours: each item gets its own model groups. A staging or
+    # --proxy-url proxy has the user's aliases, shared as in production.
+    own_proxy = live is None and not harness_settings.proxy_url
+    lanes = request.config.stash[STATE].lanes if own_proxy else None
+    paths: dict[str, Any] = {
+        "direct": DirectPath(endpoints=upstream_target.endpoints, credentials=run_credentials, setups=setups),
+    }
+    version = litellm_version()
+    if "litellm" in harness_settings.paths:  # `--paths direct` never starts a proxy
+        proxy: RunningProxy = request.getfixturevalue("litellm_proxy")
+        paths["litellm"] = LiteLLMPath(base_url=proxy.url, api_key=proxy.master_key, models=models, lanes=lanes)
+        paths["fallback"] = FallbackPath(litellm=paths["litellm"], direct=paths["direct"])
+        version = proxy.version
+    return ContractRunner(
+        before_case=upstream_target.reset,
+        paths=paths,
+        capture=contract_capture,
+        ledger=divergence_ledger,
+        level=harness_settings.level,
+        litellm_version=version,
+    )
+
+
+@pytest.fixture(scope="session")
+def live_contract_runner(
+    request: pytest.FixtureRequest,
+    harness_settings: HarnessSettings,
+    upstream_target: UpstreamTarget,
+    upstream_server: UpstreamServer | None,
+    run_credentials: Credentials,
+    contract_runner: ContractRunner,
+) -> Iterator[ContractRunner]:
+    """The runner for cases a cassette cannot hold (timing faults). Without cassettes it is the
+    main runner; with them, both paths meet a live in-process emulator that accepts the run's
+    credentials, the proxy's calls passing through the upstream server as they arrive."""
+    if upstream_server is None:
+        yield contract_runner
+        return
+    if harness_settings.live is not None:  # recording live: the real resource, nothing recorded
+        yield ContractRunner(
+            paths=contract_runner.paths,
+            capture=LiveCapture(upstream_target, sees_proxy_upstream=False),
+            ledger=contract_runner.ledger,
+            level=contract_runner.level,
+            litellm_version=contract_runner.litellm_version,
+        )
+        return
+    with ExitStack() as stack:
+        target = upstream_target
+        if not target.emulators:
+            target = stack.enter_context(emulator_upstream(upstream_target.emulator_config))
+            stack.enter_context(request.config.stash[STATE].watch.watching(*map(emulator_part, target.emulators)))
+        paths = dict(contract_runner.paths)
+        paths["direct"] = DirectPath(endpoints=target.endpoints, credentials=run_credentials)
+        if "litellm" in paths:
+            paths["fallback"] = FallbackPath(litellm=paths["litellm"], direct=paths["direct"])
+        yield ContractRunner(
+            paths=paths,
+            capture=ForwardingCapture(target, upstream_server),
+            ledger=contract_runner.ledger,
+            level=contract_runner.level,
+            litellm_version=contract_runner.litellm_version,
+            before_case=target.reset,
+        )
+
+
+@pytest.fixture(scope="session")
+def azure_emulator_session() -> Iterator[RunningEmulator]:
+    """A stand-alone emulated resource for emulator self-tests (the contract uses `upstream_target`)."""
+    with run_emulator(EmulatorConfig()) as running:
+        yield running
+
+
+@pytest.fixture
+def azure_emulator(azure_emulator_session: RunningEmulator) -> RunningEmulator:
+    """The session emulator with its quota window and journal cleared for this test."""
+    azure_emulator_session.emulator.reset()
+    return azure_emulator_session
+
+
+@pytest.fixture(scope="session")
+def private_azure_emulator() -> Iterator[RunningEmulator]:
+    """A resource with public network access disabled: only its private listener answers."""
+    with run_emulator(EmulatorConfig(public_network_access=False)) as running:
+        yield running
+
+
+class BoundContract:
+    """The `contract` fixture: runs a case on this item's path and records the comparison."""
+
+    def __init__(
+        self,
+        scrubber: Scrubber,
+        runner: ContractRunner,
+        live: Callable[[], ContractRunner],
+        path: str,
+        area: str,
+        item: pytest.Item,
+        test_file: str,
+        is_live: bool = False,
+    ) -> None:
+        self.runner, self.live, self.path, self.area, self.item = runner, live, path, area, item
+        self.test_file, self.scrubber, self.is_live = test_file, scrubber, is_live
+
+    def __repr__(self) -> str:
+        return f"<contract area={self.area} path={self.path}>"
+
+    def run(self, case: Case) -> Observation:
+        __tracebackhide__ = True
+        if self.is_live and (reason := not_applicable_live(case)):
+            pytest.skip(f"{NOT_APPLICABLE_LIVE}: {reason}")
+        runner = self.runner if case.replayable else self.live()
+        started = time.perf_counter()
+        try:
+            ref = CaseRef(self.area, case.id, self.test_file, lane_owner=item_owner(self.item) or "")
+            return runner.run(case, ref, self.path, self._record)
+        except AssertionError as exc:
+            # A failure message quotes observations; a secret echoed by an upstream must not reach the terminal.
+            exc.args = (self.scrubber.text(str(exc)),)
+            raise
+        finally:
+            total = time.perf_counter() - started
+            calls = dict(runner.call_seconds)
+            self.item.user_properties.append(
+                (
+                    TIMING,
+                    {
+                        "case": f"{self.area}/{case.id}",
+                        "path": self.path,
+                        "total_s": total,
+                        "calls_s": calls,
+                        "overhead_s": max(0.0, total - sum(calls.values())),
+                    },
+                )
+            )
+
+    def _record(self, result: CaseResult) -> None:
+        """Results travel to the controller and into the report: known secrets are replaced first."""
+        scrubbed = json.loads(self.scrubber.text(json.dumps(result.as_dict(), default=str)))
+        self.item.user_properties.append((PROPERTY, scrubbed))
+
+
+@pytest.fixture
+def contract(
+    request: pytest.FixtureRequest,
+    contract_runner: ContractRunner,
+    contract_path: str,
+    harness_scrubber: Scrubber,
+    harness_settings: HarnessSettings,
+) -> BoundContract:
+    """Run a `Case` on this item's path: `contract.run(case)` returns the observation."""
+    area = area_of(request.node)
+    request.node.user_properties.append((ITEM, {"area": area, "path": contract_path}))
+    test_file = request.node.nodeid.split("::", 1)[0]
+    return BoundContract(
+        harness_scrubber,
+        contract_runner,
+        lambda: request.getfixturevalue("live_contract_runner"),
+        contract_path,
+        area,
+        request.node,
+        test_file,
+        is_live=harness_settings.live is not None,
+    )

@@ -1,0 +1,103 @@
+"""The run's results: each item's outcome collected into the contract summary, the parity report
+written at the end, and the terminal summary. Registered once per process by `options`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import time
+from typing import Any
+
+import pytest
+
+from harness.contract.results import NOT_APPLICABLE_LIVE, PROPERTY, TIMING
+from harness.paths.proxy import litellm_version
+from harness.plugin.state import INFRA, ITEM, RunState
+from harness.replay.atomic import write_text_atomic
+from harness.report.parity import cassette_provenance, render_html
+
+
+def failure_message(report: pytest.TestReport, limit: int = 4000) -> str:
+    """The failure's own message (a contract diff, a cassette miss), for the report and the gate."""
+    if not report.failed:
+        return ""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr)
+    return text[:limit]
+
+
+def skip_reason(report: pytest.TestReport) -> str:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2]).removeprefix("Skipped: ")
+    return ""
+
+
+class ContractSession:
+    """Hooks that need the run's state; registered once per process in `pytest_configure`."""
+
+    def __init__(self, state: RunState) -> None:
+        self.state = state
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = dict(report.user_properties)
+        item = props.get(ITEM)
+        reason = skip_reason(report)
+        infra = props.get(INFRA)
+        if item is None and (reason.startswith(NOT_APPLICABLE_LIVE) or infra):  # stopped before any fixture
+            item = {"area": report.nodeid.split("::")[0].rsplit("/", 1)[-1].removeprefix("test_").removesuffix(".py")}
+            item["path"] = "direct" if report.nodeid.endswith("-direct]") else "litellm"
+        if item is None or not (report.when == "call" or (report.when == "setup" and not report.passed)):
+            return
+        self.state.results.add(
+            report.nodeid,
+            item["area"],
+            item["path"],
+            "infra" if infra else report.outcome,
+            props.get(PROPERTY),
+            props.get(TIMING),
+            report.duration,
+            reason,
+            failure_message(report),
+        )
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """xdist controller: collect each worker's proxy start-up time."""
+        startups = json.loads(getattr(node, "workeroutput", {}).get("proxy_startups", "{}"))
+        self.state.results.proxy_startups.update(startups)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        workeroutput = getattr(session.config, "workeroutput", None)
+        if workeroutput is not None:
+            workeroutput["proxy_startups"] = json.dumps(self.state.results.proxy_startups)
+            return
+        if self.state.results.stale(self.state.ledger) and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        report = self.state.report_path
+        if report is not None and self.state.results.areas:
+            s = self.state.settings
+            meta = {
+                "litellm_version": litellm_version(),
+                "upstream": s.upstream,
+                "record_mode": s.record_mode,
+                "level": str(s.level),
+                "ledger": str(s.ledger_path),
+                "wall_s": time.time() - self.state.started,
+                "finished": datetime.datetime.now().isoformat(),
+                "cassettes": cassette_provenance(s.cassette_dir) if s.uses_cassettes else {},
+            }
+            data = self.state.results.to_json(self.state.ledger, meta)
+            write_text_atomic(report, json.dumps(data, indent=1, default=str))
+            write_text_atomic(report.with_suffix(".html"), render_html(json.loads(json.dumps(data, default=str))))
+            self.state.written = [report, report.with_suffix(".html")]
+
+    def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+        results = self.state.results
+        if not results.areas:
+            return
+        terminalreporter.section("contract summary")
+        for line in results.summary_lines(self.state.ledger):
+            terminalreporter.write_line(line, red=line.startswith("STALE"))
+        if self.state.written:
+            terminalreporter.write_line("parity report: " + ", ".join(str(p) for p in self.state.written))

@@ -1,0 +1,119 @@
+"""Running one contract case on one path, and judging the litellm path against the direct one.
+
+A case is observed on its path. On the litellm path it is compared with the direct path's
+observation of the same case (taken from this process's cache, or observed now when another
+worker ran the direct item), and every mismatch is either covered by the ledger or reported.
+Case-specific expectations (say, `finish_reason == "length"`) then hold on each path alone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.contract.case import Case, CaseResult
+from harness.contract.compare import ContractFailure, Level, Mismatch, diff
+from harness.contract.ledger import Ledger
+from harness.contract.observe import Observation, SequenceObservation
+from harness.paths.clients import Path
+from harness.replay.recording import Capture, CaseRef
+
+Sent = list[dict[str, Any]] | None  # None: that path's upstream requests could not be seen
+
+
+def request_mismatches(direct: Sent, litellm: Sent) -> list[Mismatch]:
+    """What LiteLLM sent Azure against what the application sent it directly, value by value.
+
+    Compared at `exact` whatever the run's level: requests are inputs, deterministic on both
+    paths even live. Paths read `upstream_requests[0].body.stream_options`. Skipped when a side
+    could not be seen (an external proxy).
+    """
+    if direct is None or litellm is None:
+        return []
+    return diff({"upstream_requests": direct}, {"upstream_requests": litellm}, Level.EXACT)
+
+
+@dataclass
+class ContractRunner:
+    """Session-wide: the paths, how calls meet the upstream, the ledger, the level and the version."""
+
+    paths: Mapping[str, Path]
+    capture: Capture
+    ledger: Ledger
+    level: Level
+    litellm_version: str
+    baselines: dict[str, tuple[Observation, Sent]] = field(default_factory=dict)
+    #: seconds spent inside the SDK calls of the last `run`, per path; the rest is harness overhead
+    call_seconds: dict[str, float] = field(default_factory=dict)
+    #: called before each case, e.g. to clear the emulator's quota window and journal
+    before_case: Callable[[], None] = lambda: None
+
+    def observe(self, case: Case, ref: CaseRef, path: str) -> tuple[Observation, Sent]:
+        __tracebackhide__ = True
+
+        def call() -> Observation:
+            started = time.perf_counter()
+            try:
+                return self.paths[case.via.get(path, path)].observe(case.scenario, ref.owner)
+            finally:
+                self.call_seconds[path] = time.perf_counter() - started
+
+        return self.capture.observe(path, ref, call)
+
+    def baseline(self, case: Case, ref: CaseRef) -> tuple[Observation, Sent]:
+        __tracebackhide__ = True
+        if ref.key not in self.baselines:
+            self.baselines[ref.key] = self.observe(case, ref, "direct")
+        return self.baselines[ref.key]
+
+    def run(self, case: Case, ref: CaseRef, path: str, record: Callable[[CaseResult], None]) -> Observation:
+        """Observe `case` on `path`; on litellm, compare and raise `ContractFailure` if unledgered."""
+        __tracebackhide__ = True
+        self.call_seconds = {}
+        self.before_case()
+        observation, sent = self.observe(case, ref, path)
+        if path == "direct":
+            self.baselines[ref.key] = (observation, sent)
+        elif case.compare:
+            direct, direct_sent = self.baseline(case, ref)
+            mismatches = diff(direct.tree(), observation.tree(), self.level) + request_mismatches(direct_sent, sent)
+            ledger = self.ledger if case.ledgered else Ledger(path=self.ledger.path, entries=())
+            calls = [c.kind for c in direct.calls] if isinstance(direct, SequenceObservation) else []
+            unledgered, covered = ledger.split(mismatches, ref.key, direct.kind, self.litellm_version, calls)
+            record(
+                CaseResult(
+                    case=ref.key,
+                    level=str(self.level),
+                    observation=direct.kind,
+                    scoped=tuple(
+                        ledger.scoped_ids(
+                            ref.key,
+                            direct.kind,
+                            self.litellm_version,
+                            requests_compared=direct_sent is not None and sent is not None,
+                            level=self.level,
+                            calls=calls,
+                        )
+                    ),
+                    covered={k: [m.path for m in v] for k, v in covered.items()},
+                    unledgered=[m.describe() for m in unledgered],
+                    direct=direct.tree(),
+                    litellm=observation.tree(),
+                    requests={"direct": direct_sent, "litellm": sent},
+                    header_names={"direct": list(direct.header_names), "litellm": list(observation.header_names)},
+                )
+            )
+            if unledgered:
+                raise ContractFailure(
+                    ref.key,
+                    self.level,
+                    unledgered,
+                    note=f"{sum(len(v) for v in covered.values())} more covered by the ledger",
+                )
+        if case.expect is not None:
+            case.expect(observation)
+        if path in case.expect_path:
+            case.expect_path[path](observation)
+        return observation
