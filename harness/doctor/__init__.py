@@ -4,7 +4,8 @@ tokens (`local`), the network and the direct path (`network`), the proxy and its
 (`proxy`); `diagnose` classifies Azure's answers, `report` holds the inputs and findings, `run`
 runs them all.
 
-May import: `live.settings` (the same variable names and URL rules), `replay.scrub`. Nothing here
+May import: `live.settings` (the same variable names and URL rules), `paths.litellm_config` (a
+config as LiteLLM reads it), `replay.scrub`. Nothing here
 starts a proxy: it checks the one the user runs.
 """
 

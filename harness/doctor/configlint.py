@@ -18,21 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
+from harness.paths.litellm_config import TOKEN_SOURCES, resolve_reference
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-TOKEN_SOURCES = (  # settings that make LiteLLM send Authorization: Bearer
-    "azure_ad_token",
-    "azure_ad_token_provider",
-    "tenant_id",
-    "client_id",
-    "client_secret",
-    "azure_username",
-    "azure_password",
-)
 STREAM_OPTIONS_SINCE = "2024-09-01"
 _LITERAL_EFFECT = {
     "api_key": "Azure answers 401 'invalid subscription key'",
@@ -42,10 +32,6 @@ _LITERAL_EFFECT = {
 }
 
 
-class ConfigError(ValueError):
-    """The config file cannot be read or parsed; the message names the file."""
-
-
 @dataclass(frozen=True)
 class Finding:
     status: str  # ok | warn | fail
@@ -53,39 +39,6 @@ class Finding:
     where: str
     cause: str
     fix: str = ""
-
-
-def load_config(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the LiteLLM config ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}: not valid YAML{line}: {getattr(exc, 'problem', exc)}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("model_list"), list):
-        raise ConfigError(f"{path}: expected a mapping with a 'model_list' list")
-    return data
-
-
-def _resolve(value: Any, env: Mapping[str, str]) -> tuple[Any, str | None]:
-    """The value LiteLLM would use, and the unset variable name if an os.environ/ reference is empty."""
-    if isinstance(value, str) and value.startswith("os.environ/"):
-        name = value.removeprefix("os.environ/")
-        return env.get(name), (None if name in env else name)
-    return value, None
-
-
-def referenced_env_vars(value: Any) -> set[str]:
-    """Every NAME a config reads through `os.environ/NAME`, anywhere in it."""
-    if isinstance(value, str):
-        return {value.removeprefix("os.environ/")} if value.startswith("os.environ/") else set()
-    if isinstance(value, Mapping):
-        return set().union(set(), *(referenced_env_vars(v) for v in value.values()))
-    if isinstance(value, list):
-        return set().union(set(), *(referenced_env_vars(v) for v in value))
-    return set()
 
 
 def lint(config: Mapping[str, Any], env: Mapping[str, str]) -> list[Finding]:
@@ -129,7 +82,7 @@ def _lint_entry(name: str, params: Mapping[str, Any], env: Mapping[str, str]) ->
                     f"write {key}: os.environ/{match.group(1)}",
                 )
             )
-        _, unset = _resolve(value, env)
+        _, unset = resolve_reference(value, env)
         if unset:
             out.append(
                 Finding(
@@ -163,7 +116,7 @@ def _lint_entry(name: str, params: Mapping[str, Any], env: Mapping[str, str]) ->
                 f"use model: azure/{wanted} if both should reach the same deployment",
             )
         )
-    version, _ = _resolve(params.get("api_version"), env)
+    version, _ = resolve_reference(params.get("api_version"), env)
     if not version:
         out.append(
             Finding(
@@ -197,8 +150,8 @@ def _lint_entry(name: str, params: Mapping[str, Any], env: Mapping[str, str]) ->
                     "use api_version 2024-10-21 or later",
                 )
             )
-    key, _ = _resolve(params.get("api_key"), env)
-    tokens = [k for k in TOKEN_SOURCES if _resolve(params.get(k), env)[0]]
+    key, _ = resolve_reference(params.get("api_key"), env)
+    tokens = [k for k in TOKEN_SOURCES if resolve_reference(params.get(k), env)[0]]
     if key and tokens:
         out.append(
             Finding(

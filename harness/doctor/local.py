@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from harness.doctor.configlint import ConfigError, Finding, lint, load_config, referenced_env_vars
+from harness.doctor.configlint import Finding, lint
 from harness.doctor.diagnose import decode_token
 from harness.doctor.report import DoctorInputs
 from harness.live.settings import API_VERSION, PROXY_EXAMPLE, LiveSettingsError, read_env_file, url_problem
+from harness.paths.litellm_config import ConfigError, load_config, referenced_env_vars
 
 _TOKEN_ENV = ("AZURE_AD_TOKEN", "AZURE_OPENAI_AD_TOKEN")
 

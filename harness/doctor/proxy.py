@@ -11,11 +11,12 @@ from typing import Any
 import httpx
 import openai
 
-from harness.doctor.configlint import TOKEN_SOURCES, Finding
+from harness.doctor.configlint import Finding
 from harness.doctor.diagnose import Diagnosis, classify_azure_error, first_line
 from harness.doctor.local import is_url
 from harness.doctor.network import connection_failure
 from harness.doctor.report import DoctorInputs
+from harness.paths.litellm_config import TOKEN_SOURCES
 
 
 def check_proxy(inputs: DoctorInputs) -> tuple[list[Finding], bool]:

@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.contract.case import Case
-from harness.doctor.configlint import load_config, referenced_env_vars
 from harness.live.settings import LiveSettings, LiveSettingsError, entra_token, load_live_settings, merged_env
+from harness.paths.litellm_config import load_config, referenced_env_vars
 from harness.paths.matrix import DEFAULT_API_VERSION, Credential, Credentials, Setup, litellm_entry
 from harness.replay.cassettes import PLACEHOLDERS
 from harness.replay.upstream import UpstreamTarget

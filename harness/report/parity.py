@@ -1,37 +1,42 @@
-"""The parity report: one self-contained HTML page (no external scripts, styles or fonts).
+"""The parity report of one run: what a reader needs first, first.
 
-A matrix of case x path (pass, ledgered divergence, failure), then, for every case where the paths
-differ, the two observations side by side with the ledger entries that explain them. Built from
-the run's JSON (`RunResults.to_json`), so a report can be re-rendered from a saved JSON.
+1. The run's facts: LiteLLM version, upstream, level, cold start, time, cassette provenance.
+2. Every unledgered failure, with the two observations side by side and the differing paths
+   highlighted; then the other failures (an expectation, a cassette miss), then the items that could
+   not run because a part of the run was down (infrastructure, not a contract verdict).
+3. The divergence x case matrix: one row per ledger entry that hit, grouped by where the
+   application feels it, with its impact and workaround beside it; one column per case, grouped by
+   area; filters by area and by kind of observation.
+4. Stale ledger entries.
+
+Built from the run's JSON (`RunResults.to_json`), so a report can be rendered again from a saved JSON.
 """
 
 from __future__ import annotations
 
-import html
-import json
 import re
 from pathlib import Path
 from typing import Any
 
+from harness.report.page import Column, Row, esc, facts, matrix, mismatch_paths, page, side_by_side
+
 _PROVENANCE = re.compile(r"^\s+(source|litellm_version|recorded): '?([^'\n]+)'?$", re.MULTILINE)
 
-STYLE = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem;color:#1b1f24}
-h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
-table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #c9d1d9;padding:.35rem .6rem;text-align:left}
-th{background:#f0f3f6}td.pass{background:#dafbe1}td.divergence{background:#fff8c5}td.fail{background:#ffd7d5;font-weight:600}
-td.missing{background:#eaeef2;color:#57606a}tr.fail td:first-child{border-left:6px solid #cf222e}
-.meta td:first-child{font-weight:600}
-pre{background:#f6f8fa;padding:.5rem;overflow:auto;max-height:24rem;font-size:.8rem}
-.side{display:grid;grid-template-columns:1fr 1fr;gap:1rem}.entry{border-left:4px solid #bf8700;padding-left:.6rem}
-.unledgered{border-left:4px solid #cf222e;padding-left:.6rem}
-"""
+#: where the application feels a divergence, by the first segment of the paths an entry covers
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Router state across calls: retries and cooldowns", ("calls",)),
+    ("Error handling: exception class, status, code, type, message", ("error", "kind", "exception", "status")),
+    ("Streams: chunks, grammar, what a stream adds up to", ("grammar", "chunk_keys", "chunk_values", "assembled")),
+    ("Response bodies", ("body",)),
+    ("Headers", ("headers",)),
+    ("What Azure receives: requests, attempts, billing", ("upstream_requests",)),
+)
+OTHER = "Other"
 
-# Marks every row with its rendered background, so a headless browser's DOM dump proves the colours.
-PROBE = """
-window.addEventListener('load',()=>{for(const td of document.querySelectorAll('td[data-status]')){
-td.setAttribute('data-bg',getComputedStyle(td).backgroundColor)}document.body.setAttribute('data-ready','1')});
-"""
+
+def group_of(paths: list[str]) -> str:
+    first = re.split(r"[.\[]", paths[0], maxsplit=1)[0] if paths else ""
+    return next((name for name, heads in GROUPS if first in heads), OTHER)
 
 
 def cassette_provenance(root: Path) -> dict[str, list[str]]:
@@ -44,74 +49,103 @@ def cassette_provenance(root: Path) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in found.items()}
 
 
-def _cell_status(outcomes: list[dict[str, Any]], comparisons: dict[str, dict[str, Any]]) -> dict[tuple[str, str], str]:
-    status: dict[tuple[str, str], str] = {}
-    for outcome in outcomes:
-        case = outcome.get("case") or outcome["nodeid"]
-        key = (case, outcome["path"])
-        if outcome["outcome"] != "passed":
-            status[key] = "fail"
-        elif outcome["path"] == "litellm" and comparisons.get(case, {}).get("covered"):
-            status[key] = "divergence"
-        else:
-            status.setdefault(key, "pass")
-    return status
+def run_facts(data: dict[str, Any]) -> list[tuple[str, str]]:
+    meta = data["meta"]
+    outcomes = data["outcomes"]
+    counted = {o: sum(x["outcome"] == o for x in outcomes) for o in ("passed", "failed", "infra", "skipped")}
+    provenance = meta.get("cassettes") or {}
+    starts = meta.get("proxy_startups_s") or {}
+    return [
+        ("LiteLLM", str(meta.get("litellm_version", "?"))),
+        ("upstream", str(meta.get("upstream", "?"))),
+        ("level", str(meta.get("level", "?"))),
+        ("items", f"{counted['passed']} passed, {counted['failed']} failed, {counted['infra']} infra"),
+        ("proxy cold start", ", ".join(f"{k} {v:.1f} s" for k, v in starts.items()) or "-"),
+        ("time", f"{meta.get('wall_s', 0):.1f} s"),
+        ("cassettes", ", ".join(f"{k} {'/'.join(v)}" for k, v in provenance.items()) or "none (live upstream)"),
+        ("ledger", Path(str(meta.get("ledger", "?"))).name),
+    ]
+
+
+def _failures(data: dict[str, Any]) -> str:
+    comparisons = {c["case"]: c for c in data["comparisons"]}
+    parts = []
+    contract, other, infra = [], [], []
+    for o in data["outcomes"]:
+        if o["outcome"] == "infra":
+            infra.append(o)
+        elif o["outcome"] == "failed":
+            comparison = comparisons.get(o.get("case") or "")
+            (contract if o["path"] == "litellm" and comparison and comparison["unledgered"] else other).append(o)
+    for o in contract:
+        c = comparisons[o["case"]]
+        diffs = "\n".join(c["unledgered"])
+        parts.append(
+            f'<div class="failure" data-failure="{esc(o["case"])}"><b>{esc(o["nodeid"])}</b>: '
+            f"{len(c['unledgered'])} difference(s) the ledger does not cover<pre>{esc(diffs)}</pre>"
+            f"{side_by_side(c['direct'], c['litellm'], mismatch_paths(c['unledgered']))}</div>"
+        )
+    for o in other:
+        parts.append(
+            f'<div class="failure" data-failure="{esc(o.get("case") or o["nodeid"])}"><b>{esc(o["nodeid"])}</b>'
+            f"<pre>{esc(o.get('message', ''))}</pre></div>"
+        )
+    head = f"<h2>Failures ({len(contract) + len(other)})</h2>" if contract or other else ""
+    infra_html = ""
+    if infra:
+        first = infra[0].get("message", "")
+        infra_html = (
+            f"<h2>Not run: a part of the run was down ({len(infra)} items)</h2>"
+            f'<div class="infra"><pre>{esc(first)}</pre><p class="small">'
+            + ", ".join(esc(o["nodeid"].split("::")[-1]) for o in infra)
+            + "</p></div>"
+        )
+    return head + "".join(parts) + infra_html
+
+
+def divergence_matrix(data: dict[str, Any]) -> str:
+    comparisons = data["comparisons"]
+    failed = {o.get("case") for o in data["outcomes"] if o["outcome"] == "failed"}
+    columns = {}
+    for o in data["outcomes"]:
+        case = o.get("case")
+        if case and case not in columns:
+            columns[case] = Column(case, o.get("area") or case.split("/", 1)[0], "response")
+    for c in comparisons:
+        area = c["case"].split("/", 1)[0]
+        columns[c["case"]] = Column(c["case"], columns.get(c["case"], Column("", area, "")).area, c["observation"])
+    rows = []
+    for entry_id, entry in data["divergences"].items():
+        hits = {c["case"]: c["covered"][entry_id] for c in comparisons if entry_id in c["covered"]}
+        if not hits:
+            continue
+        paths = entry.get("paths") or next(iter(hits.values()))
+        rows.append(
+            Row(entry_id, entry.get("what", ""), entry.get("impact", ""), entry.get("workaround", ""),
+                entry.get("link", ""), group_of(list(paths)), hits, failing=set(hits) & failed)
+        )  # fmt: skip
+    ordered = sorted(columns.values(), key=lambda c: (c.area, c.case))
+    if not rows:
+        return "<h2>Divergences</h2><p>None: the litellm path matched the direct one everywhere.</p>"
+    return f"<h2>Divergences: {len(rows)} ledger entries hit, across {len(ordered)} cases</h2>" + matrix(
+        rows, ordered, [name for name, _ in GROUPS] + [OTHER]
+    )
 
 
 def render_html(data: dict[str, Any]) -> str:
-    meta = data["meta"]
-    comparisons = {c["case"]: c for c in data["comparisons"]}
-    status = _cell_status(data["outcomes"], comparisons)
-    cases = sorted({case for case, _ in status})
-    paths = ["direct", "litellm"]
-    esc = html.escape
-    rows = []
-    for case in cases:
-        cells = []
-        for path in paths:
-            state = status.get((case, path), "missing")
-            label = {"pass": "pass", "divergence": "ledgered divergence", "fail": "FAIL", "missing": "not run"}[state]
-            cells.append(f'<td class="{state}" data-status="{state}">{label}</td>')
-        row_class = "fail" if any(status.get((case, p)) == "fail" for p in paths) else ""
-        rows.append(f'<tr class="{row_class}" data-case="{esc(case)}"><td>{esc(case)}</td>{"".join(cells)}</tr>')
-    details = []
-    for case in cases:
-        comparison = comparisons.get(case)
-        if not comparison or not (comparison["covered"] or comparison["unledgered"]):
-            continue
-        entries = "".join(
-            f'<div class="entry"><b>{esc(eid)}</b>: {esc(data["divergences"].get(eid, {}).get("what", ""))}<br>'
-            f"why: {esc(data['divergences'].get(eid, {}).get('reason', ''))}<br>"
-            f"impact: {esc(data['divergences'].get(eid, {}).get('impact', ''))}<br>"
-            f"fields: {esc(', '.join(paths_))}<br>"
-            f'<a href="{esc(data["divergences"].get(eid, {}).get("link", ""))}">link</a></div>'
-            for eid, paths_ in comparison["covered"].items()
-        )
-        unledgered = "".join(f'<div class="unledgered"><pre>{esc(u)}</pre></div>' for u in comparison["unledgered"])
-        details.append(
-            f'<h2 id="{esc(case)}">{esc(case)}</h2>{unledgered}{entries}<div class="side">'
-            f"<div><h3>direct</h3><pre>{esc(json.dumps(comparison['direct'], indent=1))}</pre></div>"
-            f"<div><h3>litellm</h3><pre>{esc(json.dumps(comparison['litellm'], indent=1))}</pre></div></div>"
-        )
-    provenance = meta.get("cassettes", {})
-    meta_rows = [
-        ("LiteLLM version", meta.get("litellm_version")),
-        ("upstream", meta.get("upstream")),
-        ("level", meta.get("level")),
-        ("cassettes", ", ".join(f"{k}: {'/'.join(v)}" for k, v in provenance.items()) or "none (live upstream)"),
-        ("time taken", f"{meta.get('wall_s', 0):.1f} s"),
-        ("proxy cold start", ", ".join(f"{k} {v:.1f} s" for k, v in meta.get("proxy_startups_s", {}).items())),
-        ("stale ledger entries", ", ".join(data.get("stale", [])) or "none"),
-    ]
-    counts = {s: sum(1 for v in status.values() if v == s) for s in ("pass", "divergence", "fail")}
-    return (
-        "<!doctype html><html lang=en><head><meta charset=utf-8><title>LiteLLM vs Azure parity report</title>"
-        f"<style>{STYLE}</style><script>{PROBE}</script></head><body>"
-        f"<h1>LiteLLM vs direct Azure OpenAI: parity report</h1>"
-        f'<table class="meta">{"".join(f"<tr><td>{esc(k)}</td><td>{esc(str(v))}</td></tr>" for k, v in meta_rows)}'
-        "</table>"
-        f"<p>{counts['pass']} pass, {counts['divergence']} ledgered divergences, {counts['fail']} failures, "
-        f"{len(cases)} cases.</p>"
-        f'<table class="matrix"><thead><tr><th>case</th><th>direct</th><th>litellm</th></tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>{''.join(details)}</body></html>"
+    failures = [o for o in data["outcomes"] if o["outcome"] in ("failed", "infra")]
+    stale = data.get("stale") or []
+    verdict = (
+        '<div class="verdict bad">FAILED</div>'
+        if failures or stale
+        else '<div class="verdict ok">the litellm path matches direct Azure, up to the ledger</div>'
     )
+    stale_html = (
+        "<h2>Stale ledger entries</h2><p>In scope but not observed: LiteLLM no longer diverges there. "
+        + esc(", ".join(stale))
+        + "</p>"
+        if stale
+        else ""
+    )
+    body = verdict + facts(run_facts(data)) + _failures(data) + divergence_matrix(data) + stale_html
+    return page("LiteLLM vs direct Azure OpenAI: parity report", body)

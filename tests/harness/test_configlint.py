@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.doctor.configlint import ConfigError, lint, load_config
+from harness.doctor.configlint import lint
+from harness.paths.litellm_config import ConfigError, load_config
 
 from .support import SEED
 
