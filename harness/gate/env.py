@@ -121,11 +121,15 @@ def ensure_env(
     """The interpreter to run the suite with for `requested` (`current` or a release), built if needed."""
     import time
 
+    from harness.gate.supply import check_venv, refuse_if_denied
+
     version = validate_version(requested)
     if version == CURRENT:
         from harness.paths.proxy import litellm_version
 
+        check_venv(Path(sys.executable))
         return LiteLLMEnv(requested, litellm_version(), Path(sys.executable), cached=True)
+    refuse_if_denied(version)  # before pip ever sees it
     cache = cache_dir or default_cache_dir()
     tag = f"py{sys.version_info.major}{sys.version_info.minor}"
     venv = cache / f"litellm-{version}-{tag}"
@@ -137,6 +141,7 @@ def ensure_env(
         if marker.exists():
             try:
                 if json.loads(marker.read_text())["fingerprint"] == fingerprint:
+                    check_venv(python)
                     return LiteLLMEnv(requested, version, python, cached=True)
             except (ValueError, KeyError, OSError):
                 pass
@@ -150,6 +155,7 @@ def ensure_env(
                     f"harness gate: litellm {version} installed, but it has no `proxy` extra on this index, so "
                     "its proxy cannot run; pick another release (`pip index versions litellm` lists them)"
                 )
+            check_venv(python)
         except GateEnvError:
             shutil.rmtree(venv, ignore_errors=True)
             raise
