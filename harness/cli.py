@@ -113,7 +113,11 @@ def _gate(args: argparse.Namespace) -> int:
         return 2
     print(render_text(result.comparison))
     print("\ngate report: " + ", ".join(str(p) for p in result.outputs))
-    return 1 if result.comparison.failed else 0
+    return EXIT[result.comparison.verdict]
+
+
+#: the gate's exit codes: 0 PASS, 1 FAIL, 2 the gate could not run, 3 INCOMPLETE (never a PASS)
+EXIT = {"pass": 0, "fail": 1, "incomplete": 3}
 
 
 def build_parser() -> argparse.ArgumentParser:

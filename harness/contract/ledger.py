@@ -20,10 +20,10 @@ import yaml
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-from harness.contract.compare import SHAPE_VALUE_KEYS, Level, Mismatch
+from harness.contract.compare import SHAPE_VALUE_KEYS, Level, Mismatch, plain
 
 REQUIRED = ("id", "what", "paths", "litellm", "reason", "impact", "link")
-OPTIONAL = ("kinds", "cases", "except_cases", "observations", "workaround")
+OPTIONAL = ("kinds", "cases", "except_cases", "observations", "workaround", "pin")
 _KINDS = {"missing", "extra", "type", "value", "length"}
 _OBSERVATIONS = {"response", "stream", "error", "sequence"}
 _INDEX = re.compile(r"\[\d+\]")
@@ -32,6 +32,38 @@ _CALL = re.compile(r"^calls\[(\d+)\]\.(.+)$")
 
 class LedgerError(ValueError):
     """The ledger file cannot be used; the message names the file, the entry and the fix."""
+
+
+@dataclass(frozen=True)
+class Pin:
+    """What the proxy must send at a path an entry covers: one of `values`, or a match of `pattern`.
+
+    A ledger entry accepts that LiteLLM differs from Azure at its paths; a pin says *how*, where an
+    application branches on the value (`error.code` is "400", not "BadRequest"). A covered mismatch
+    whose litellm value breaks the pin is not covered: the contract fails on it.
+    """
+
+    path: str
+    values: tuple[Any, ...] = ()
+    pattern: str = ""
+
+    def violated_by(self, value: Any) -> str | None:
+        if self.values and value not in self.values:
+            return f"pinned by the ledger to one of {list(self.values)}"
+        if self.pattern and not (isinstance(value, str) and re.search(self.pattern, value)):
+            return f"pinned by the ledger to match {self.pattern!r}"
+        return None
+
+
+@dataclass(frozen=True)
+class PinnedMismatch(Mismatch):
+    """A mismatch a ledger entry covers, except that the litellm value breaks the entry's pin."""
+
+    entry: str = ""
+    why: str = ""
+
+    def describe(self) -> str:
+        return f"{super().describe()}\n    ledger entry {self.entry!r} covers this path, but the value is {self.why}"
 
 
 def _glob(pattern: str) -> re.Pattern[str]:
@@ -55,6 +87,19 @@ class Entry:
     _case_res: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
     except_cases: tuple[str, ...] = ()
     _except_res: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
+    pins: tuple[Pin, ...] = ()
+
+    def pin_violation(self, mismatch: Mismatch) -> str | None:
+        """Why the litellm value at a covered path breaks a pin, or None."""
+        normalized = _INDEX.sub("[*]", mismatch.path)
+        value = plain(mismatch.litellm)
+        for pin in self.pins:
+            rule = _glob(pin.path)
+            if (rule.match(normalized) or rule.match(mismatch.path)) and value != "(absent)":
+                why = pin.violated_by(value)
+                if why is not None:
+                    return why
+        return None
 
     def in_scope(self, case: str, observation: str, version: str) -> bool:
         return (
@@ -103,6 +148,26 @@ def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
     return tuple(items)
 
 
+def _pins(raw: Any, where: str) -> tuple[Pin, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise LedgerError(f"{where}: 'pin' must map paths to {{values: [...]}} or {{pattern: '...'}}")
+    pins = []
+    for path, rule in raw.items():
+        if not isinstance(rule, dict) or not (set(rule) <= {"values", "pattern"}) or not rule:
+            raise LedgerError(f"{where}: pin {path!r}: expected {{values: [...]}} or {{pattern: '...'}}, got {rule!r}")
+        pattern = str(rule.get("pattern", ""))
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise LedgerError(
+                f"{where}: pin {path!r}: pattern {pattern!r} is not a regular expression ({exc})"
+            ) from None
+        pins.append(Pin(str(path), tuple(rule.get("values") or ()), pattern))
+    return tuple(pins)
+
+
 def _entry(raw: Any, where: str) -> Entry:
     if not isinstance(raw, dict):
         raise LedgerError(f"{where}: expected a mapping, got {type(raw).__name__}")
@@ -146,6 +211,7 @@ def _entry(raw: Any, where: str) -> Entry:
         cases=cases,
         observations=observations,
         workaround=str(raw.get("workaround", "")),
+        pins=_pins(raw.get("pin"), where),
         _path_res=tuple(_glob(p) for p in paths),
         _case_res=tuple(_glob(c) for c in cases),
         except_cases=except_cases,
@@ -175,31 +241,35 @@ class Ledger:
         unledgered: list[Mismatch] = []
         covered: dict[str, list[Mismatch]] = {}
         for mismatch in mismatches:
-            entry = self._cover(mismatch, case, observation, version, calls)
+            entry, inner = self._cover(mismatch, case, observation, version, calls)
+            why = entry.pin_violation(inner) if entry is not None else None
             if entry is None:
                 unledgered.append(mismatch)
+            elif why is not None:
+                unledgered.append(PinnedMismatch(**vars(mismatch), entry=entry.id, why=why))
             else:
                 covered.setdefault(entry.id, []).append(mismatch)
         return unledgered, covered
 
     def _cover(
         self, mismatch: Mismatch, case: str, observation: str, version: str, calls: Sequence[str]
-    ) -> Entry | None:
+    ) -> tuple[Entry | None, Mismatch]:
+        """The entry covering `mismatch`, and the mismatch as that entry sees it (a call's own path)."""
         for entry in self.entries:
             if entry.in_scope(case, observation, version) and entry.covers(mismatch):
-                return entry
+                return entry, mismatch
         inner = _CALL.match(mismatch.path)
         if observation != "sequence" or inner is None or int(inner.group(1)) >= len(calls):
-            return None
+            return None, mismatch
         call = replace(mismatch, path=inner.group(2))
         kind = calls[int(inner.group(1))]
-        return next((e for e in self.entries if e.in_scope(case, kind, version) and e.covers(call)), None)
+        return next((e for e in self.entries if e.in_scope(case, kind, version) and e.covers(call)), None), call
 
     def uncovered_anywhere(self, mismatches: Iterable[Mismatch], observation: str, version: str) -> list[Mismatch]:
         """Mismatches no entry covers, for a request that belongs to no case (differential fuzzing):
         an entry counts wherever its observation kind and LiteLLM version apply."""
         scoped = [e for e in self.entries if observation in e.observations and Version(version) in e.litellm]
-        return [m for m in mismatches if not any(e.covers(m) for e in scoped)]
+        return [m for m in mismatches if not any(e.covers(m) and e.pin_violation(m) is None for e in scoped)]
 
     def scoped_ids(
         self,

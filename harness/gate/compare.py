@@ -11,9 +11,14 @@ Input: the two `parity-report.json` files (see `harness.contract.results.RunResu
 - **gone divergences**: the reverse;
 - **upstream requests**: what LiteLLM sent Azure, field by field, where it changed;
 - **headers**: response header names the proxy added or dropped, with the cases where it did;
+- **what the application sees, version against version**: the two versions' litellm-path
+  observations of each case compared with each other at `exact`; every field whose value, type or
+  presence changed, whether or not the ledger covers it (a ledgered divergence can still change
+  its value: `error.code` from "400" to "BadRequest");
 - **performance**: proxy cold start and the median per-request overhead of the proxy path.
 
-The gate fails when anything broke or a new divergence is not covered by the ledger.
+The gate fails when anything broke or a new divergence is not covered by the ledger. It is
+INCOMPLETE, never PASS, when a case could not be compared under both versions.
 """
 
 from __future__ import annotations
@@ -58,8 +63,14 @@ class GateComparison:
     performance: dict[str, dict[str, float | None]] = field(default_factory=dict)
     totals: dict[str, dict[str, int]] = field(default_factory=dict)
     environments: dict[str, dict[str, str]] = field(default_factory=dict)
-    #: cases compared under one version only (case -> which): their divergences are not diffed
+    #: cases compared under one version only (case -> which): they make the verdict INCOMPLETE
     compared_once: dict[str, str] = field(default_factory=dict)
+    #: litellm-path observation changes between the versions, field by field
+    app_changes: list[dict[str, Any]] = field(default_factory=list)
+    #: per case, which upstream served each version (replay, or the emulator after a replay miss)
+    served_by: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: items whose outcome differed between the versions and flipped when rerun: not broke, not fixed
+    flaky: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def unledgered_new(self) -> list[Divergence]:
@@ -69,11 +80,18 @@ class GateComparison:
     def failed(self) -> bool:
         return bool(self.broke or self.unledgered_new)
 
+    @property
+    def verdict(self) -> str:
+        """`fail` beats `incomplete` beats `pass`: a gate that could not look is never a PASS."""
+        if self.failed:
+            return "fail"
+        return "incomplete" if self.compared_once else "pass"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "baseline": self.baseline,
             "candidate": self.candidate,
-            "verdict": "fail" if self.failed else "pass",
+            "verdict": self.verdict,
             "broke": self.broke,
             "fixed": self.fixed,
             "ledger_entries_no_longer_hit": self.entries_gone,
@@ -86,6 +104,9 @@ class GateComparison:
             "totals": self.totals,
             "environments": self.environments,
             "compared_once": self.compared_once,
+            "application_changes": self.app_changes,
+            "served_by": self.served_by,
+            "flaky": self.flaky,
         }
 
 
@@ -109,6 +130,19 @@ def divergences(run: Mapping[str, Any]) -> dict[tuple[str, str, str], Divergence
 
 def _is_miss(outcome: Mapping[str, Any]) -> bool:
     return outcome.get("outcome") == "failed" and _MISS in (outcome.get("message") or "")
+
+
+#: the failure texts of a replay that cannot serve what this version sends (harness.replay.recording)
+_REPLAY_MISSES = (_MISS, "were never requested", "harness: no cassette")
+
+
+def replay_missed_cases(run: Mapping[str, Any]) -> set[str]:
+    """Cases whose replay could not serve this version: its requests differ from the recording."""
+    return {
+        o.get("case") or o["nodeid"]
+        for o in run.get("outcomes", [])
+        if o.get("outcome") == "failed" and any(m in (o.get("message") or "") for m in _REPLAY_MISSES)
+    }
 
 
 def _miss_change(nodeid: str, side: str, message: str, other_replayed: bool) -> dict[str, Any]:
@@ -232,6 +266,18 @@ def compare_runs(baseline: Mapping[str, Any], candidate: Mapping[str, Any]) -> G
                         ],
                     }
                 )
+        seen_a, seen_b = old_cmp[case].get("litellm"), new_cmp[case].get("litellm")
+        if seen_a and seen_b:
+            result.app_changes += [
+                {
+                    "case": case,
+                    "path": m.path,
+                    "kind": m.kind,
+                    "baseline": plain(m.direct),
+                    "candidate": plain(m.litellm),
+                }
+                for m in diff(seen_a, seen_b, Level.EXACT)
+            ]
         names_a = set((old_cmp[case].get("header_names") or {}).get("litellm") or [])
         names_b = set((new_cmp[case].get("header_names") or {}).get("litellm") or [])
         if names_a and names_b:

@@ -1,8 +1,7 @@
-"""The upgrade gate's comparison, for a terminal and as one self-contained HTML page."""
+"""The upgrade gate's comparison for a terminal (the HTML page is `harness.report.gate`)."""
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from typing import Any
@@ -37,7 +36,7 @@ def _short(value: Any, limit: int = 70) -> str:
 
 def render_text(c: GateComparison) -> str:
     b, k = c.baseline, c.candidate
-    lines = [f"LiteLLM upgrade gate: {b} -> {k}: {'FAIL' if c.failed else 'PASS'}", ""]
+    lines = [f"LiteLLM upgrade gate: {b} -> {k}: {c.verdict.upper()}", ""]
     tb, tk = c.totals.get("baseline", {}), c.totals.get("candidate", {})
     lines.append(
         f"items: baseline {tb.get('passed', 0)} passed / {tb.get('failed', 0)} failed; "
@@ -67,7 +66,20 @@ def render_text(c: GateComparison) -> str:
         lines.append(f"  {path}  [{entry}]  in {_cases(cases)}")
     if c.compared_once:
         once = sorted(c.compared_once)
-        lines.append(f"compared under one version only, so not diffed ({len(once)}): {_cases(once, 6)}")
+        lines.append(f"NOT COMPARED under both versions ({len(once)}): {_cases(once, 6)}")
+    emulated = sorted(case for case, by in c.served_by.items() if "emulator" in by.values())
+    if emulated:
+        lines.append(
+            f"served by the emulator under both versions after a replay miss ({len(emulated)}): {_cases(emulated, 6)}"
+        )
+    lines.append("")
+    lines.append(f"what the application sees, {b} against {k} ({len(c.app_changes)} fields in "
+                 f"{len({ch['case'] for ch in c.app_changes})} cases)")  # fmt: skip
+    for ch in c.app_changes[:_LIMIT]:
+        lines.append(f"  {ch['path']}: {_short(ch['baseline'], 40)} -> {_short(ch['candidate'], 40)}  in {ch['case']}")
+    if c.flaky:
+        lines.append(f"flaky: the outcome changed when rerun, so neither broke nor fixed ({len(c.flaky)})")
+        lines += [f"  {f['nodeid']}: first {f['first']}, rerun {f['rerun']}" for f in c.flaky]
     lines.append("")
     lines.append(f"upstream requests that changed: what LiteLLM sends Azure ({len(c.request_changes)} cases)")
     fields: dict[str, list[str]] = {}
@@ -103,7 +115,9 @@ def render_text(c: GateComparison) -> str:
             + ", ".join(f"{n} {eb.get(n, '-')} -> {ek.get(n, '-')}" for n in differing)
         )
     lines.append("")
-    if c.failed:
+    if c.verdict == "incomplete":
+        lines.append(f"verdict: INCOMPLETE: {len(c.compared_once)} case(s) could not be compared under both versions")
+    elif c.failed:
         why = []
         if c.broke:
             why.append(f"{len(c.broke)} item(s) broke")
@@ -113,109 +127,3 @@ def render_text(c: GateComparison) -> str:
     else:
         lines.append(f"verdict: PASS: nothing broke, and every new divergence is in the ledger for {k}")
     return "\n".join(lines)
-
-
-def _rows(headers: list[str], rows: list[list[str]]) -> str:
-    if not rows:
-        return "<p class=none>none</p>"
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def render_html(c: GateComparison) -> str:
-    b, k = html.escape(c.baseline), html.escape(c.candidate)
-    verdict = "FAIL" if c.failed else "PASS"
-    sections = [
-        (
-            f"Broke ({len(c.broke)})",
-            _rows(["item", "message"], [[r["nodeid"], (r.get("message") or "")[:600]] for r in c.broke]),
-        ),
-        (
-            f"Fixed ({len(c.fixed)})",
-            _rows(["item", "baseline", "candidate"], [[r["nodeid"], r["baseline"], r["candidate"]] for r in c.fixed]),
-        ),
-        ("Ledger entries no longer hit", _rows(["entry"], [[e] for e in c.entries_gone])),
-        (
-            f"New divergences ({len(c.new_divergences)})",
-            _rows(
-                ["case", "path", "ledger"],
-                [[d.case, d.path, d.ledger or "NOT IN THE LEDGER"] for d in c.new_divergences],
-            ),
-        ),
-        (
-            f"Divergences gone ({len(c.gone_divergences)})",
-            _rows(
-                ["case", "path", "ledger (baseline)"], [[d.case, d.path, d.ledger or "-"] for d in c.gone_divergences]
-            ),
-        ),
-        (
-            f"Upstream requests that changed ({len(c.request_changes)} cases)",
-            _rows(
-                ["case", "field", "baseline", "candidate"],
-                [
-                    [ch["case"], m["path"], _short(m["baseline"], 200), _short(m["candidate"], 200)]
-                    for ch in c.request_changes
-                    for m in ch["changes"]
-                ],
-            ),
-        ),
-        (
-            "Response headers",
-            _rows(
-                ["header", "change", "cases"],
-                [[h, "added", _cases(v, 6)] for h, v in c.headers_added.items()]
-                + [[h, "removed", _cases(v, 6)] for h, v in c.headers_removed.items()],
-            ),
-        ),
-        (
-            "Performance",
-            _rows(
-                ["figure", c.baseline, c.candidate],
-                [
-                    [
-                        key,
-                        _fmt_s(c.performance.get("baseline", {}).get(key)),
-                        _fmt_s(c.performance.get("candidate", {}).get(key)),
-                    ]
-                    for key in (
-                        "proxy_cold_start_s",
-                        "median_litellm_request_s",
-                        "median_direct_request_s",
-                        "median_proxy_overhead_s",
-                        "suite_wall_s",
-                    )
-                ],
-            ),
-        ),
-        (
-            "Environments",
-            _rows(
-                ["package", c.baseline, c.candidate],
-                [
-                    [n, c.environments.get("baseline", {}).get(n, "-"), c.environments.get("candidate", {}).get(n, "-")]
-                    for n in sorted(
-                        c.environments.get("baseline", {}).keys() | c.environments.get("candidate", {}).keys()
-                    )
-                ],
-            ),
-        ),
-    ]
-    body = "".join(f"<h2>{html.escape(title)}</h2>{content}" for title, content in sections)
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>LiteLLM upgrade gate {b} to {k}</title>
-<style>
-body {{ font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; }}
-table {{ border-collapse: collapse; margin: .5em 0 1.5em; }}
-td, th {{ border: 1px solid #ccc; padding: .25em .5em; text-align: left; vertical-align: top; font-size: 13px; }}
-td {{ font-family: ui-monospace, monospace; white-space: pre-wrap; max-width: 60em; }}
-.verdict {{ display: inline-block; padding: .2em .6em; border-radius: 4px; color: #fff;
-  background: {"#b00020" if c.failed else "#1b7f3b"}; }}
-.none {{ color: #777; }}
-</style></head><body>
-<h1>LiteLLM upgrade gate: {b} &rarr; {k} <span class="verdict" id="verdict">{verdict}</span></h1>
-<p>The same offline contract suite, the same cassettes, under each version. The gate fails when an item
-that passed under {b} fails under {k}, or when {k} diverges from Azure somewhere the ledger does not cover.</p>
-{body}
-</body></html>
-"""

@@ -14,16 +14,17 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.gate.compare import GateComparison, compare_runs
+from harness.gate.compare import GateComparison, compare_runs, replay_missed_cases
 from harness.gate.env import GateEnvError, LiteLLMEnv, ensure_env
-from harness.gate.report import render_html, render_text
+from harness.gate.report import render_text
 from harness.paths.proxy import stop
 from harness.replay.atomic import write_text_atomic
+from harness.report.gate import render_html
 
 SUITE_DEADLINE_S = 3600.0
 ROLES = ("baseline", "candidate")
@@ -135,8 +136,15 @@ def run_gate(
         run = run_suite(env, repo, out, pytest_args=[*pytest_args, *extra], deadline_s=deadline_s)
         log(f"harness gate:   done in {run.wall_s:.0f} s (pytest exit {run.exit_code}); log {run.log}")
         runs.append(run)
-    data = [json.loads(run.report.read_text()) for run in runs]
+    replayed = [json.loads(run.report.read_text()) for run in runs]
+    data, served_by = _emulate_missed(envs, replayed, repo, report_dir, pytest_args,
+                                      (baseline_args, candidate_args), deadline_s, log)  # fmt: skip
     comparison = compare_runs(data[0], data[1])
+    # what a replay miss says about the requests themselves (the emulator reran those cases)
+    comparison.request_changes += [c for c in compare_runs(*replayed).request_changes if "source" in c]
+    comparison.served_by = served_by
+    _rerun_differing(comparison, envs, data, repo, report_dir, pytest_args, (baseline_args, candidate_args),
+                     deadline_s, log)  # fmt: skip
     comparison.baseline, comparison.candidate = envs[0].version, envs[1].version
     comparison.environments = {role: packages(env.python) for role, env in zip(ROLES, envs, strict=True)}
     for role, run in zip(ROLES, runs, strict=True):
@@ -145,10 +153,118 @@ def run_gate(
     return GateResult(comparison, (runs[0], runs[1]), outputs)
 
 
+def options_only(args: Sequence[str]) -> list[str]:
+    """The user's pytest options without what selects items (paths, `-k`, `-m`): a rerun selects by node id."""
+    out: list[str] = []
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in ("-k", "-m"):
+            skip = True
+        elif arg.startswith("-") and not arg.startswith(("-k=", "-m=")):
+            out.append(arg)
+    return out
+
+
+def _nodeids(runs: Sequence[Mapping[str, Any]], cases: set[str]) -> list[str]:
+    return sorted(
+        {o["nodeid"] for run in runs for o in run.get("outcomes", []) if (o.get("case") or o["nodeid"]) in cases}
+    )
+
+
+def _emulate_missed(
+    envs: Sequence[LiteLLMEnv],
+    replayed: list[dict[str, Any]],
+    repo: Path,
+    report_dir: Path,
+    pytest_args: Sequence[str],
+    extras: Sequence[Sequence[str]],
+    deadline_s: float,
+    log: Any,
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, str]]]:
+    """Cases a version's requests miss in the cassettes run again, for both versions, against the emulator,
+    which answers any request deterministically; their results replace the replayed ones."""
+    missed = replay_missed_cases(replayed[0]) | replay_missed_cases(replayed[1])
+    compared = [{c["case"] for c in run.get("comparisons", [])} for run in replayed]
+    missed |= compared[0] ^ compared[1]
+    served = {case: {role: "replay" for role in ROLES} for case in compared[0] | compared[1]}
+    if not missed:
+        return replayed, served
+    select = _nodeids(replayed, missed)
+    log(f"harness gate: {len(missed)} case(s) miss the cassettes under one version; both run them on the emulator")
+    merged = []
+    for role, env, extra, run in zip(ROLES, envs, extras, replayed, strict=True):
+        out = report_dir / "gate-runs" / f"{role}-{env.version}-emulator"
+        args = [*select, "--upstream", "emulator", *options_only(pytest_args), *extra]
+        emulated = json.loads(run_suite(env, repo, out, pytest_args=args, deadline_s=deadline_s).report.read_text())
+        merged.append(_merge(run, emulated, missed))
+    for case in missed:
+        served[case] = {role: "emulator" for role in ROLES}
+    return merged, served
+
+
+def _merge(replayed: dict[str, Any], emulated: Mapping[str, Any], cases: set[str]) -> dict[str, Any]:
+    keep = lambda item: (item.get("case") or item.get("nodeid")) not in cases  # noqa: E731
+    out = dict(replayed)
+    out["outcomes"] = [o for o in replayed["outcomes"] if keep(o)] + list(emulated.get("outcomes", []))
+    out["comparisons"] = [c for c in replayed["comparisons"] if keep(c)] + list(emulated.get("comparisons", []))
+    out["divergences"] = {**replayed.get("divergences", {}), **emulated.get("divergences", {})}
+    return out
+
+
+def _rerun_differing(
+    comparison: GateComparison,
+    envs: Sequence[LiteLLMEnv],
+    data: Sequence[Mapping[str, Any]],
+    repo: Path,
+    report_dir: Path,
+    pytest_args: Sequence[str],
+    extras: Sequence[Sequence[str]],
+    deadline_s: float,
+    log: Any,
+) -> None:
+    """An item whose outcome differs between the versions runs once more under each before it is
+    reported: a flake under the baseline must not show up as "fixed" (nor one under the candidate as
+    "broke"). When a rerun changes the answer, the item is reported as flaky instead."""
+    differing = sorted({row["nodeid"] for row in comparison.broke + comparison.fixed})
+    if not differing:
+        return
+    log(f"harness gate: {len(differing)} item(s) differ between the versions; each runs once more under both")
+    first = [{o["nodeid"]: o["outcome"] for o in run["outcomes"]} for run in data]
+    again: list[dict[str, str]] = []
+    for role, env, extra in zip(ROLES, envs, extras, strict=True):
+        emulated = [n for n in differing if comparison.served_by.get(_case_of(data, n), {}).get(role) == "emulator"]
+        outcomes: dict[str, str] = {}
+        for label, select, more in (("replay", [n for n in differing if n not in emulated], []),
+                                    ("emulator", emulated, ["--upstream", "emulator"])):  # fmt: skip
+            if not select:
+                continue
+            out = report_dir / "gate-runs" / f"{role}-{env.version}-rerun-{label}"
+            args = [*select, *more, *options_only(pytest_args), *extra]
+            rerun = json.loads(run_suite(env, repo, out, pytest_args=args, deadline_s=deadline_s).report.read_text())
+            outcomes.update({o["nodeid"]: o["outcome"] for o in rerun["outcomes"]})
+        again.append(outcomes)
+    flaky = {
+        n for n in differing if any(again[i].get(n, first[i].get(n)) != first[i].get(n) for i in range(len(ROLES)))
+    }
+    comparison.flaky = [
+        {"nodeid": n, "first": " / ".join(first[i].get(n, "-") for i in range(2)),
+         "rerun": " / ".join(again[i].get(n, "-") for i in range(2))}
+        for n in sorted(flaky)
+    ]  # fmt: skip
+    comparison.broke = [row for row in comparison.broke if row["nodeid"] not in flaky]
+    comparison.fixed = [row for row in comparison.fixed if row["nodeid"] not in flaky]
+
+
+def _case_of(data: Sequence[Mapping[str, Any]], nodeid: str) -> str:
+    return next((o.get("case") or nodeid for run in data for o in run["outcomes"] if o["nodeid"] == nodeid), nodeid)
+
+
 def write_reports(comparison: GateComparison, report_dir: Path) -> tuple[Path, ...]:
     report_dir.mkdir(parents=True, exist_ok=True)
     json_path, html_path, text_path = (report_dir / f"gate-report.{ext}" for ext in ("json", "html", "txt"))
     write_text_atomic(json_path, json.dumps(comparison.as_dict(), indent=1, default=str))
-    write_text_atomic(html_path, render_html(comparison))
+    write_text_atomic(html_path, render_html(comparison.as_dict()))
     write_text_atomic(text_path, render_text(comparison) + "\n")
     return json_path, html_path, text_path

@@ -45,6 +45,7 @@ table.matrix{border-collapse:separate;border-spacing:0;font-size:12px}
 .matrix tr.group td{background:#eef1f4;font-weight:600;position:sticky;left:0}
 .matrix td.hit{background:#fff8c5;text-align:center}.matrix td.hit.fail{background:#ffd7d5}
 .matrix td.out{background:#ffd7d5}
+.matrix td.hit.before{background:#ddf4ff}.matrix td.hit.after{background:#ffebe9}
 .hidden{display:none}
 .small{color:#57606a;font-size:12px}
 """
@@ -97,6 +98,8 @@ class Row:
     group: str
     hits: Mapping[str, Sequence[str]]  # case -> the mismatch paths the entry covered there
     failing: set[str] = field(default_factory=set)
+    #: two runs side by side (the gate): case -> "before" | "after" | "both", drawn apart
+    marks: Mapping[str, str] = field(default_factory=dict)
 
 
 def facts(items: Iterable[tuple[str, str]]) -> str:
@@ -132,9 +135,11 @@ def matrix(rows: Sequence[Row], columns: Sequence[Column], groups: Sequence[str]
             cells = []
             for c, a in zip(ordered, attrs, strict=True):
                 if c.case in r.hits:
-                    cls = "hit fail" if c.case in r.failing else "hit"
-                    title = esc(f"{c.case}: " + ", ".join(r.hits[c.case]))
-                    cells.append(f'<td class="{cls}" {a} title="{title}">&#9679;</td>')
+                    mark = r.marks.get(c.case, "")
+                    cls = "hit fail" if c.case in r.failing else f"hit {mark}".strip()
+                    title = esc(f"{c.case}: " + ", ".join(r.hits[c.case]) + (f" ({mark})" if mark else ""))
+                    glyph = {"before": "&#9675;", "after": "&#9650;"}.get(mark, "&#9679;")
+                    cells.append(f'<td class="{cls}" {a} title="{title}">{glyph}</td>')
                 else:
                     cells.append(f"<td {a}></td>")
             link = f' <a href="{esc(r.link)}">link</a>' if r.link else ""
