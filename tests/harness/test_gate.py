@@ -21,7 +21,8 @@ from harness.gate.env import (
     project_requirements,
     validate_version,
 )
-from harness.gate.report import render_html, render_text
+from harness.gate.report import render_text
+from harness.report.gate import render_html
 
 from .support import ROOT
 
@@ -156,7 +157,41 @@ def test_the_comparison_names_what_changed() -> None:
     assert c.headers_added == {"x-new": ["x/a"]} and c.headers_removed == {"server": ["x/a"]}
     text = render_text(c)
     assert "FAIL" in text and "t[a-litellm]" in text and "NOT IN THE LEDGER" in text
-    assert 'id="verdict">FAIL<' in render_html(c)
+    assert 'id="verdict">FAIL<' in render_html(c.as_dict())
+
+
+def test_a_value_change_inside_a_ledgered_divergence_is_reported() -> None:
+    """Both versions diverge from Azure at `error.code`, covered by the same entry; the candidate
+    sends another value there. The divergence sets are equal, the application-visible change is not."""
+
+    def run_with(code: str, version: str) -> dict:
+        case = comparison("errors/x", {"error-code-becomes-status": ["error.code"]}, [], {}, ["h"])
+        case["litellm"] = {"kind": "error", "status": 400, "error": {"code": code, "type": "invalid_request_error"}}
+        return parity_run(version, {"t[x-litellm]": "passed"}, [case], ["error-code-becomes-status"])
+
+    c = compare_runs(run_with("400", "1.0.0"), run_with("BadRequest", "2.0.0"))
+    assert not c.new_divergences and not c.gone_divergences
+    assert c.app_changes == [
+        {"case": "errors/x", "path": "error.code", "kind": "value", "baseline": "400", "candidate": "BadRequest"}
+    ]
+    text = render_text(c)
+    assert (
+        'error.code: "400" -> "BadRequest"  in errors/x' in text or "error.code: 400 -> BadRequest  in errors/x" in text
+    )
+    assert "BadRequest" in render_html(c.as_dict())
+
+
+def test_a_case_compared_under_one_version_only_is_incomplete_never_pass() -> None:
+    old = parity_run("1.0.0", {"t[a-litellm]": "passed"}, [comparison("x/a", {}, [], {}, ["h"])], [])
+    new = parity_run("2.0.0", {"t[a-litellm]": "failed"}, [], [])
+    new["outcomes"][0]["message"] = "harness: LiteLLM sent Azure a request that matches nothing in ..."
+    c = compare_runs(old, new)
+    assert c.compared_once == {"x/a": "baseline only"}
+    assert c.verdict == "fail"  # it also broke
+    new["outcomes"][0]["outcome"] = "passed"
+    c = compare_runs(old, new)
+    assert c.verdict == "incomplete" and "verdict: INCOMPLETE" in render_text(c)
+    assert 'id="verdict">INCOMPLETE<' in render_html(c.as_dict())
 
 
 def test_no_change_passes() -> None:

@@ -109,3 +109,50 @@ def test_broken_ledgers_name_file_entry_and_fix(tmp_path: Path, text: str, messa
 def test_missing_ledger_file(tmp_path: Path):
     with pytest.raises(LedgerError, match="cannot read the divergence ledger"):
         load_ledger(tmp_path / "nope.yaml")
+
+
+PINNED = """
+  - id: code-is-status
+    what: error.code is the status
+    paths: ["error.code"]
+    kinds: [value, type]
+    litellm: ">=1.0"
+    reason: the proxy's envelope
+    impact: branching on code
+    link: https://example.invalid/2
+    pin:
+      "error.code": {pattern: "^[0-9]{3}$"}
+  - id: cooled
+    what: the router answers
+    paths: ["calls[1].*"]
+    observations: [sequence]
+    litellm: ">=1.0"
+    reason: cooldown
+    impact: 429s
+    link: https://example.invalid/3
+    pin:
+      "calls[*].status": {values: [429]}
+"""
+
+
+def test_a_pin_catches_a_value_change_inside_a_covered_path(tmp_path: Path):
+    ledger = load_ledger(write(tmp_path, "divergences:" + PINNED))
+    ok = Mismatch("error.code", "value", "DeploymentNotFound", "404", Level.EXACT)
+    changed = Mismatch("error.code", "value", "DeploymentNotFound", "NotFound", Level.EXACT)
+    unledgered, covered = ledger.split([ok, changed], "errors/x", "error", "1.108.7")
+    assert covered == {"code-is-status": [ok]}
+    assert [m.path for m in unledgered] == ["error.code"]
+    assert "ledger entry 'code-is-status' covers this path, but the value is pinned by the ledger to match" in (
+        unledgered[0].describe()
+    )
+    # in a sequence, the pin applies to the call's own path too
+    cooled = Mismatch("calls[1].status", "value", 401, 429, Level.EXACT)
+    other = Mismatch("calls[1].status", "value", 401, 503, Level.EXACT)
+    unledgered, covered = ledger.split([cooled, other], "cooldown/x", "sequence", "1.108.7", calls=["error"] * 3)
+    assert covered == {"cooled": [cooled]} and unledgered[0].litellm == 503
+
+
+def test_a_malformed_pin_is_one_line_naming_the_entry(tmp_path: Path):
+    bad = PINNED.replace('{pattern: "^[0-9]{3}$"}', '{pattern: "(["}')
+    with pytest.raises(LedgerError, match=r"divergences\[0\]: pin 'error.code': pattern '\(\[' is not a regular"):
+        load_ledger(write(tmp_path, "divergences:" + bad))
