@@ -95,6 +95,11 @@ def _gate(args: argparse.Namespace) -> int:
     pytest_args = pytest_args or ["tests/contract"]
     if args.gate_examples is not None:
         pytest_args = [*pytest_args, f"--gate-examples={args.gate_examples}"]
+    if args.bisect:
+        return _bisect(args, repo, pytest_args)
+    if not (args.baseline and args.candidate):
+        print("harness gate: give --baseline and --candidate (or --bisect --good X --bad Y)", file=sys.stderr)
+        return 2
     try:
         result = run_gate(
             args.baseline,
@@ -114,6 +119,43 @@ def _gate(args: argparse.Namespace) -> int:
     print(render_text(result.comparison))
     print("\ngate report: " + ", ".join(str(p) for p in result.outputs))
     return EXIT[result.comparison.verdict]
+
+
+def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str]) -> int:
+    from harness.gate.bisect import Uninstallable
+    from harness.gate.bisect_report import render_text, write_reports
+    from harness.gate.bisect_run import run_bisect
+    from harness.gate.env import GateEnvError
+    from harness.gate.ledger_ranges import update_ranges
+    from harness.gate.run import GateError
+
+    if not (args.good and args.bad):
+        print("harness gate: --bisect needs --good X (older, without the changes) and --bad Y", file=sys.stderr)
+        return 2
+    try:
+        result = run_bisect(
+            args.good,
+            args.bad,
+            repo=repo,
+            report_dir=Path(args.report_dir),
+            cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+            pytest_args=pytest_args,
+            deadline_s=args.timeout,
+            log=lambda line: print(line, file=sys.stderr, flush=True),
+        )
+    except (GateError, GateEnvError, Uninstallable) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    outputs = write_reports(result, Path(args.report_dir))
+    print(render_text(result))
+    if args.update_ledger:
+        ledger = repo / "tests" / "contract" / "divergences.yaml"
+        changed = update_ranges(ledger, result.found)
+        print(f"\nledger ranges updated in {ledger} ({len(changed)}):")
+        for c in changed:
+            print(f"  {c.entry}: {c.before!r} -> {c.after!r}  ({c.why})")
+    print("\nbisect report: " + ", ".join(str(p) for p in outputs))
+    return 0
 
 
 #: the gate's exit codes: 0 PASS, 1 FAIL, 2 the gate could not run, 3 INCOMPLETE (never a PASS)
@@ -159,12 +201,25 @@ def build_parser() -> argparse.ArgumentParser:
         "gate",
         help="run the offline contract under two LiteLLM versions and report what changes",
         description="Each version (an exact release, or `current` for this environment's) gets a cached venv; "
-        "the offline suite runs in each against the same cassettes. Exit 1 when something broke or a new "
-        "divergence is not in the ledger, 2 when the gate could not run. Arguments after `--` go to pytest "
-        "(default: tests/contract).",
+        "the offline suite runs in each against the same cassettes (and on the emulator, for both, where a "
+        "version's requests miss them). Exit 0 PASS, 1 FAIL (something broke, or a new divergence is not in the "
+        "ledger), 2 when the gate could not run, 3 INCOMPLETE (a case could not be compared under both). "
+        "Arguments after `--` go to pytest (default: tests/contract).",
     )
-    gate.add_argument("--baseline", required=True, metavar="VERSION", help="e.g. 1.80.17, or current")
-    gate.add_argument("--candidate", required=True, metavar="VERSION", help="e.g. 1.108.7, or current")
+    gate.add_argument("--baseline", metavar="VERSION", help="e.g. 1.80.17, or current")
+    gate.add_argument("--candidate", metavar="VERSION", help="e.g. 1.108.7, or current")
+    gate.add_argument(
+        "--bisect",
+        action="store_true",
+        help="find the release that made each change between --good and --bad (releases pip can see)",
+    )
+    gate.add_argument("--good", metavar="VERSION", help="--bisect: the older release, e.g. 1.80.17")
+    gate.add_argument("--bad", metavar="VERSION", help="--bisect: the newer release, e.g. 1.108.7")
+    gate.add_argument(
+        "--update-ledger",
+        action="store_true",
+        help="--bisect: rewrite the litellm ranges of the ledger entries it placed, and list what changed",
+    )
     gate.add_argument("--report-dir", default=".", metavar="DIR", help="where gate-report.{json,html,txt} go")
     gate.add_argument("--cache-dir", metavar="DIR", help="venv cache (default: ~/.cache/azure-litellm-contract/gate)")
     gate.add_argument("--gate-examples", type=int, metavar="N", help="differential fuzzing examples per run")

@@ -50,6 +50,8 @@ class Change:
     kind: str
     text: str
     present: Callable[[RunData], bool | None] = field(compare=False, repr=False)
+    #: the cases (or, for an item's outcome, the node ids) a run must include to tell
+    cases: tuple[str, ...] = ()
 
 
 def _outcome(run: RunData, nodeid: str) -> str | None:
@@ -75,16 +77,20 @@ def changes_between(comparison: GateComparison, good: RunData, bad: RunData) -> 
     out: list[Change] = []
     for row in comparison.broke:
         nodeid = row["nodeid"]
-        out.append(Change(f"broke {nodeid}", "broke", nodeid, lambda r, n=nodeid: _fails(r, n)))
+        out.append(Change(f"broke {nodeid}", "broke", nodeid, lambda r, n=nodeid: _fails(r, n), (nodeid,)))
     for row in comparison.fixed:
         nodeid = row["nodeid"]
-        out.append(Change(f"fixed {nodeid}", "fixed", nodeid, lambda r, n=nodeid: _passes(r, n)))
+        out.append(Change(f"fixed {nodeid}", "fixed", nodeid, lambda r, n=nodeid: _passes(r, n), (nodeid,)))
     for d in comparison.new_divergences:
         text = f"{d.path} in {d.case}" + (f" [{d.ledger}]" if d.ledger else " [not in the ledger]")
-        out.append(Change(f"new {d.case} {d.path}", "new divergence", text, _divergence(d.case, d.path, True)))
+        out.append(
+            Change(f"new {d.case} {d.path}", "new divergence", text, _divergence(d.case, d.path, True), (d.case,))
+        )
     for d in comparison.gone_divergences:
         text = f"{d.path} in {d.case}" + (f" [{d.ledger}]" if d.ledger else "")
-        out.append(Change(f"gone {d.case} {d.path}", "gone divergence", text, _divergence(d.case, d.path, False)))
+        out.append(
+            Change(f"gone {d.case} {d.path}", "gone divergence", text, _divergence(d.case, d.path, False), (d.case,))
+        )
     for change in comparison.request_changes:
         case = change["case"]
         if "source" in change:  # a replay miss: the emulator rerun compares the requests themselves
@@ -92,15 +98,15 @@ def changes_between(comparison: GateComparison, good: RunData, bad: RunData) -> 
         for field_change in change["changes"]:
             path = field_change["path"]
             text = f"{path}: {field_change['baseline']} -> {field_change['candidate']} in {case}"
-            out.append(Change(f"request {case} {path}", "upstream request", text, _request(good, case, path)))
+            out.append(Change(f"request {case} {path}", "upstream request", text, _request(good, case, path), (case,)))
     for name, cases in comparison.headers_added.items():
-        out.append(Change(f"header+ {name}", "header added", name, _header(cases[0], name, True)))
+        out.append(Change(f"header+ {name}", "header added", name, _header(cases[0], name, True), (cases[0],)))
     for name, cases in comparison.headers_removed.items():
-        out.append(Change(f"header- {name}", "header removed", name, _header(cases[0], name, False)))
+        out.append(Change(f"header- {name}", "header removed", name, _header(cases[0], name, False), (cases[0],)))
     for change in comparison.app_changes:
         case, path = change["case"], change["path"]
         text = f"{path}: {change['baseline']} -> {change['candidate']} in {case}"
-        out.append(Change(f"value {case} {path}", "what the application sees", text, _value(good, case, path)))
+        out.append(Change(f"value {case} {path}", "what the application sees", text, _value(good, case, path), (case,)))
     return out
 
 

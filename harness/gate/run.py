@@ -104,6 +104,8 @@ class GateResult:
     comparison: GateComparison
     runs: tuple[SuiteRun, SuiteRun]
     outputs: tuple[Path, ...]
+    #: each version's parity data as compared (replayed, with the emulator's results for missed cases)
+    data: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
 
 
 def run_gate(
@@ -150,7 +152,7 @@ def run_gate(
     for role, run in zip(ROLES, runs, strict=True):
         comparison.performance.setdefault(role, {})["suite_wall_s"] = run.wall_s
     outputs = write_reports(comparison, report_dir)
-    return GateResult(comparison, (runs[0], runs[1]), outputs)
+    return GateResult(comparison, (runs[0], runs[1]), outputs, (data[0], data[1]))
 
 
 def options_only(args: Sequence[str]) -> list[str]:
@@ -202,6 +204,21 @@ def _emulate_missed(
     for case in missed:
         served[case] = {role: "emulator" for role in ROLES}
     return merged, served
+
+
+def emulate_missed_one(
+    env: LiteLLMEnv, replayed: dict[str, Any], repo: Path, out: Path, deadline_s: float, log: Any
+) -> dict[str, Any]:
+    """One release's run (the bisect): the cases its requests miss in the cassettes, on the emulator."""
+    missed = replay_missed_cases(replayed)
+    if not missed:
+        return replayed
+    log(f"harness gate:   {len(missed)} case(s) miss the cassettes; running them on the emulator")
+    args = [*_nodeids([replayed], missed), "--upstream", "emulator"]
+    emulated = json.loads(
+        run_suite(env, repo, out / "emulator", pytest_args=args, deadline_s=deadline_s).report.read_text()
+    )
+    return _merge(replayed, emulated, missed)
 
 
 def _merge(replayed: dict[str, Any], emulated: Mapping[str, Any], cases: set[str]) -> dict[str, Any]:

@@ -3,12 +3,19 @@ uninstallable release in the middle. Each release's run is made once, however ma
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
-from harness.gate.bisect import Bisector, Uninstallable, changes_between, runs_bound
+from harness.gate.bisect import Bisector, Change, Found, Uninstallable, changes_between, runs_bound
+from harness.gate.bisect_run import list_releases, run_bisect
 from harness.gate.compare import compare_runs
+from harness.gate.env import GateEnvError
+from harness.gate.ledger_ranges import update_ranges
+from harness.gate.run import GateError
+
+from .support import ROOT
 
 RELEASES = [f"1.{i}" for i in range(10)]
 BROKEN_FROM = 5  # t[a-litellm] fails from 1.5 on
@@ -87,3 +94,53 @@ def test_an_uninstallable_release_in_the_middle_is_skipped_with_pips_reason() ->
 def test_an_uninstallable_end_is_an_error() -> None:
     with pytest.raises(Uninstallable, match=r"1\.9 is an end of the range"):
         Bisector(list(RELEASES), Runner(uninstallable=frozenset({"1.9"}))).bisect([])
+
+
+PIP = "litellm (1.110.2)\nAvailable versions: 1.83.0, 1.82.9, 1.82.8, 1.82.7, 1.82.6, 1.82.5rc1, 1.82.5, 1.81.0\n"
+
+
+def test_the_releases_pip_sees_leave_out_pre_releases_and_compromised_ones() -> None:
+    releases, skipped = list_releases("1.81.0", "1.83.0", PIP)
+    assert releases == ["1.81.0", "1.82.5", "1.82.6", "1.82.9", "1.83.0"]
+    reasons = {s.version: s.reason for s in skipped}
+    assert reasons["1.82.5rc1"] == "a pre-release"
+    assert "never installed" in reasons["1.82.7"] and "issues/24512" in reasons["1.82.7"]
+    assert "issues/24518" in reasons["1.82.8"]
+
+
+@pytest.mark.parametrize(
+    ("good", "bad", "error"),
+    [
+        ("1.83.0", "1.81.0", "must be older than"),
+        ("1.81.0", "9.9.9", "--bad 9.9.9 is not a LiteLLM release pip can see"),
+        ("one", "1.83.0", "is not a LiteLLM version"),
+    ],
+)
+def test_a_bad_range_is_one_line_and_builds_nothing(tmp_path, good: str, bad: str, error: str) -> None:
+    with pytest.raises((GateError, GateEnvError), match=re.escape(error)):
+        run_bisect(good, bad, repo=ROOT, report_dir=tmp_path, cache_dir=tmp_path / "cache", pip_output=PIP)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_update_ledger_rewrites_only_the_placed_ranges(tmp_path) -> None:
+    ledger = tmp_path / "divergences.yaml"
+    ledger.write_text(
+        "divergences:\n"
+        '  - id: alias\n    what: x\n    litellm: ">=1.108.7"  # observed on the pin\n    reason: r\n'
+        '  - id: gone\n    what: y\n    litellm: ">=1.80.17,<1.108.7"\n    reason: r\n'
+        '  - id: other\n    what: z\n    litellm: ">=1.0"\n    reason: r\n'
+    )
+
+    def found(kind: str, entry: str, first: str) -> Found:
+        change = Change(f"{kind} x/a p", kind, f"p in x/a [{entry}]", lambda run: None, ("x/a",))
+        return Found(change, first, "1.0")
+
+    changes = update_ranges(
+        ledger, [found("new divergence", "alias", "1.81.7"), found("gone divergence", "gone", "1.95.2")]
+    )
+    assert [(c.entry, c.before, c.after) for c in changes] == [
+        ("alias", ">=1.108.7", ">=1.81.7"),
+        ("gone", ">=1.80.17,<1.108.7", ">=1.80.17,<1.95.2"),
+    ]
+    text = ledger.read_text()
+    assert 'litellm: ">=1.0"' in text and "what: z" in text  # the rest untouched

@@ -1,0 +1,73 @@
+"""The bisect's answer, for a terminal, as JSON and as a page in the reports' design.
+
+Shaped like `git bisect`'s: per change, the first release that shows it and the last without it,
+what was left out and why, and what it cost (suite runs, time per run, against the promised bound).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from harness.gate.bisect_run import BisectResult
+from harness.replay.atomic import write_text_atomic
+from harness.report.page import esc, facts, page
+
+
+def render_text(r: BisectResult) -> str:
+    data = r.as_dict()
+    runs = data["suite_runs"]
+    lines = [
+        f"LiteLLM bisect: {r.good} -> {r.bad}: {len(r.found)} change(s) placed; {data['installable_releases']} "
+        f"installable releases, {len(runs)} suite runs (bound {data['runs_bound']})",
+        "",
+        f"{'first seen in':<15}{'last without':<14}change",
+    ]
+    for f in sorted(r.found, key=lambda f: (f.first or "", f.change.kind)):
+        note = ""
+        if f.came_and_went:
+            note = f"  (came and went: also seen differently in {', '.join(f.came_and_went)})"
+        if f.undecided:
+            note += f"  (could not tell in {', '.join(f.undecided)})"
+        lines.append(f"{f.first or '-':<15}{f.last_without or '-':<14}{f.change.kind}: {f.change.text}{note}")
+    if r.skipped:
+        lines += ["", f"left out ({len(r.skipped)}):"]
+        lines += [f"  {s.version}: {s.reason}" for s in r.skipped]
+    if runs:
+        lines += ["", "suite runs, in order: " + ", ".join(f"{x['version']} {x['wall_s'] or 0:.0f} s" for x in runs)]
+    return "\n".join(lines)
+
+
+def render_html(r: BisectResult) -> str:
+    data = r.as_dict()
+    rows = "".join(
+        f"<tr><td>{esc(f.first or '-')}</td><td>{esc(f.last_without or '-')}</td><td>{esc(f.change.kind)}</td>"
+        f"<td>{esc(f.change.text)}</td><td>{esc(', '.join(f.came_and_went) or '')}</td></tr>"
+        for f in sorted(r.found, key=lambda f: (f.first or "", f.change.kind))
+    )
+    skipped = "".join(f"<tr><td>{esc(s.version)}</td><td>{esc(s.reason)}</td></tr>" for s in r.skipped)
+    body = (
+        facts(
+            [
+                ("good", r.good),
+                ("bad", r.bad),
+                ("installable releases", str(data["installable_releases"])),
+                ("suite runs", f"{len(data['suite_runs'])} (bound {data['runs_bound']})"),
+            ]
+        )
+        + '<h2>Changes and the release that made them</h2><div class="wrap"><table class="matrix"><thead><tr>'
+        + "<th>first seen in</th><th>last without</th><th>kind</th><th>change</th><th>came and went</th></tr>"
+        + f"</thead><tbody>{rows}</tbody></table></div>"
+        + '<h2>Left out</h2><div class="wrap"><table class="matrix"><thead><tr><th>release</th><th>why</th></tr>'
+        + f"</thead><tbody>{skipped}</tbody></table></div>"
+    )
+    return page(f"LiteLLM bisect: {r.good} -> {r.bad}", body)
+
+
+def write_reports(r: BisectResult, report_dir: Path) -> tuple[Path, ...]:
+    report_dir.mkdir(parents=True, exist_ok=True)
+    paths = tuple(report_dir / f"bisect-report.{ext}" for ext in ("json", "html", "txt"))
+    write_text_atomic(paths[0], json.dumps(r.as_dict(), indent=1, default=str))
+    write_text_atomic(paths[1], render_html(r))
+    write_text_atomic(paths[2], render_text(r) + "\n")
+    return paths

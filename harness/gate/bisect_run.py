@@ -1,0 +1,169 @@
+"""Driving a real bisect: the releases pip can see, one suite run per release, the report, the ledger.
+
+`python -m harness gate --bisect --good X --bad Y [--update-ledger]` runs the gate between X and
+Y (every case compared under both, `harness.gate.run`), turns each change it found into a search
+(`harness.gate.bisect`), and runs the releases in between as the search asks for them: only the
+cases the changes are about, replayed, with the emulator for what a release's requests miss. Venvs
+come from the gate's cache, so a second bisect builds nothing it built before.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from harness.gate.bisect import Bisector, Found, RunData, Skip, Uninstallable, changes_between, runs_bound
+from harness.gate.env import GateEnvError, ensure_env, validate_version
+from harness.gate.run import ROLES, GateError, emulate_missed_one, run_gate, run_suite
+from harness.gate.supply import denylist
+
+_AVAILABLE = re.compile(r"Available versions:\s*(.+)")
+
+
+def list_releases(good: str, bad: str, pip_output: str) -> tuple[list[str], list[Skip]]:
+    """The releases from `good` to `bad` in `pip index versions litellm`'s output, oldest first; pre-releases
+    and denylisted releases left out, each with the reason."""
+    match = _AVAILABLE.search(pip_output)
+    if match is None:
+        raise GateError("harness gate: `pip index versions litellm` listed no versions (is the index reachable?)")
+    versions = []
+    for text in match.group(1).split(","):
+        try:
+            versions.append(Version(text.strip()))
+        except InvalidVersion:
+            continue
+    lo, hi = Version(good), Version(bad)
+    for end, label in ((lo, "--good"), (hi, "--bad")):
+        if end not in versions:
+            raise GateError(f"harness gate: {label} {end} is not a LiteLLM release pip can see")
+    denied = denylist()
+    releases, skipped = [], []
+    for version in sorted(v for v in versions if lo <= v <= hi):
+        if version.is_prerelease or version.is_devrelease:
+            skipped.append(Skip(str(version), "a pre-release"))
+        elif str(version) in denied:
+            skipped.append(Skip(str(version), denied[str(version)].message()))
+        else:
+            releases.append(str(version))
+    return releases, skipped
+
+
+def pip_versions(python: str = sys.executable) -> str:
+    done = subprocess.run(
+        [python, "-m", "pip", "index", "versions", "litellm", "--disable-pip-version-check"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise GateError(f"harness gate: `pip index versions litellm` failed: {reason}")
+    return done.stdout
+
+
+@dataclass
+class BisectResult:
+    good: str
+    bad: str
+    releases: list[str]
+    skipped: list[Skip]
+    found: list[Found]
+    runs_s: dict[str, float] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    gate_verdict: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        firsts = {f.first for f in self.found if f.first}
+        return {
+            "good": self.good,
+            "bad": self.bad,
+            "gate_verdict": self.gate_verdict,
+            "installable_releases": len(self.releases),
+            "skipped": [{"version": s.version, "reason": s.reason} for s in self.skipped],
+            "changes": [f.as_dict() for f in self.found],
+            "suite_runs": [{"version": v, "wall_s": self.runs_s.get(v)} for v in self.order],
+            "runs_bound": runs_bound(len(self.releases), len(firsts)),
+        }
+
+
+def _one_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip() and "is ignored" not in line]
+    useful = [line for line in lines if line.startswith("ERROR") or "No matching" in line or "conflict" in line]
+    return (useful or lines or ["pip could not install it"])[0]
+
+
+def release_runner(
+    repo: Path, out: Path, cases: set[str], nodeids: Sequence[str], cache_dir: Path | None, deadline_s: float, log: Any
+) -> Callable[[str], RunData]:
+    """What the bisector calls per release: the involved cases replayed, missed ones on the emulator."""
+
+    def run_release(version: str) -> RunData:
+        try:
+            env = ensure_env(version, repo=repo, cache_dir=cache_dir)
+        except GateEnvError as exc:
+            log(f"harness gate: skipping litellm {version}: {_one_line(str(exc))}")
+            raise Uninstallable(_one_line(str(exc))) from None
+        log(f"harness gate: running litellm {version} ({len(nodeids)} items) ...")
+        folder = out / version
+        replayed = json.loads(
+            run_suite(env, repo, folder, pytest_args=list(nodeids), deadline_s=deadline_s).report.read_text()
+        )
+        return emulate_missed_one(env, replayed, repo, folder, deadline_s, log)
+
+    return run_release
+
+
+def run_bisect(
+    good: str,
+    bad: str,
+    *,
+    repo: Path,
+    report_dir: Path,
+    cache_dir: Path | None = None,
+    pytest_args: Sequence[str] = ("tests/contract",),
+    deadline_s: float = 3600.0,
+    pip_output: str | None = None,
+    log: Any = print,
+) -> BisectResult:
+    for text in (good, bad):
+        validate_version(text)
+    if Version(good) >= Version(bad):
+        raise GateError(f"harness gate: --good {good} must be older than --bad {bad}")
+    releases, skipped = list_releases(good, bad, pip_output if pip_output is not None else pip_versions())
+    log(f"harness gate: {len(releases)} releases from {good} to {bad} ({len(skipped)} left out)")
+    gate = run_gate(good, bad, repo=repo, report_dir=report_dir, cache_dir=cache_dir, pytest_args=pytest_args,
+                    deadline_s=deadline_s, log=log)  # fmt: skip
+    good_data, bad_data = gate.data
+    changes = changes_between(gate.comparison, good_data, bad_data)
+    cases = {case for change in changes for case in change.cases}
+    nodeids = sorted({o["nodeid"] for run in gate.data for o in run["outcomes"]
+                      if (o.get("case") or o["nodeid"]) in cases or o["nodeid"] in cases})  # fmt: skip
+    cases |= {o.get("case") or o["nodeid"] for run in gate.data for o in run["outcomes"] if o["nodeid"] in nodeids}
+    log(f"harness gate: {len(changes)} change(s) to place, in {len(cases)} case(s)")
+    timed: dict[str, float] = {}
+    runner = release_runner(repo, report_dir / "bisect-runs", cases, nodeids, cache_dir, deadline_s, log)
+
+    def timed_runner(version: str) -> RunData:
+        started = time.monotonic()
+        try:
+            return runner(version)
+        finally:
+            timed[version] = time.monotonic() - started
+
+    bisector = Bisector(list(releases), timed_runner, runs={good: good_data, bad: bad_data}, skipped=list(skipped))
+    found = bisector.bisect(changes)
+    return BisectResult(good, bad, bisector.releases, bisector.skipped, found, timed, bisector.order,
+                        gate.comparison.verdict)  # fmt: skip
+
+
+__all__ = ["ROLES", "BisectResult", "list_releases", "run_bisect"]
