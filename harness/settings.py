@@ -8,6 +8,7 @@ from pathlib import Path
 
 from harness.contract.compare import Level
 from harness.live.settings import LiveSettings
+from harness.paths.team_config import TeamConfig
 
 UPSTREAMS = ("replay", "emulator")
 RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
@@ -35,6 +36,10 @@ class HarnessSettings:
     live: LiveSettings | None = None
     #: `--real-waits`: keep the proxy's retry back-off offline (`harness.replay.waits`)
     real_waits: bool = False
+    #: config mode (`--litellm-config` offline): the team's own proxy config and the alias under test
+    team: TeamConfig | None = None
+    #: `--ledger-update`: write unledgered divergences to the ledger for review, remove stale entries
+    ledger_update: bool = False
 
     @property
     def uses_cassettes(self) -> bool:
@@ -76,6 +81,8 @@ def build_settings(
     cassette_dir: str = str(DEFAULT_CASSETTES),
     live: LiveSettings | None = None,
     real_waits: bool = False,
+    team: TeamConfig | None = None,
+    ledger_update: bool = False,
 ) -> HarnessSettings:
     if live is not None:
         upstream, proxy_url, proxy_key = "azure", live.proxy_url, live.proxy_key
@@ -120,4 +127,6 @@ def build_settings(
         proxy_start_timeout_s=proxy_start_timeout,
         live=live,
         real_waits=real_waits,
+        team=team,
+        ledger_update=ledger_update,
     )

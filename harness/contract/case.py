@@ -63,6 +63,8 @@ class CaseResult:
     requests: Mapping[str, Any] = field(default_factory=dict)
     #: every response header name each path saw (not compared; the upgrade gate diffs them)
     header_names: Mapping[str, list[str]] = field(default_factory=dict)
+    #: the unledgered mismatches as data (path, kind, both values): `--ledger-update` writes entries from them
+    unledgered_detail: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,4 +78,5 @@ class CaseResult:
             "litellm": self.litellm,
             "requests": self.requests,
             "header_names": {k: list(v) for k, v in self.header_names.items()},
+            "unledgered_detail": list(self.unledgered_detail),
         }

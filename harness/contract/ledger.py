@@ -110,6 +110,11 @@ class Entry:
         )
 
     @property
+    def needs_review(self) -> bool:
+        """Written by `--ledger-update` and not yet reviewed: its reason, impact or link still says REVIEW."""
+        return any(str(v).startswith("REVIEW:") for v in (self.what, self.reason, self.impact, self.link))
+
+    @property
     def about_requests(self) -> bool:
         return all(p.startswith("upstream_requests") for p in self.paths)
 

@@ -10,6 +10,7 @@ import pytest
 from harness.contract.ledger import Ledger
 from harness.doctor.preflight import preflight
 from harness.emulator import EmulatorConfig
+from harness.emulator.config import Deployment
 from harness.live.run import (
     LIVE_SETUP,
     azure_upstream,
@@ -18,6 +19,7 @@ from harness.live.run import (
 )
 from harness.paths.matrix import SETUPS, Credentials, render_proxy_config, setup_named
 from harness.paths.proxy import ProxyStartError, RunningProxy, external_proxy_version, litellm_version, run_proxy
+from harness.paths.team_config import emulator_deployments, team_proxy_config
 from harness.plugin.state import STATE
 from harness.replay import waits
 from harness.replay.cassettes import PLACEHOLDERS
@@ -69,9 +71,14 @@ def divergence_ledger(pytestconfig: pytest.Config) -> Ledger:
 
 
 @pytest.fixture(scope="session")
-def emulator_config() -> EmulatorConfig:
-    """The emulated resource behind the contract suite; override to bring your deployment table."""
-    return EmulatorConfig()
+def emulator_config(harness_settings: HarnessSettings) -> EmulatorConfig:
+    """The emulated resource behind the contract suite; override to bring your deployment table. In config
+    mode it also has every deployment the team's config names, as the team's resource does."""
+    config = EmulatorConfig()
+    if harness_settings.team is not None:
+        for name, model in emulator_deployments(harness_settings.team):
+            config.deployments.setdefault(name, Deployment(name, model=model))
+    return config
 
 
 @pytest.fixture(scope="session")
@@ -188,7 +195,12 @@ def litellm_proxy(
             recording=upstream_server is not None,
         )
     else:
-        config, env = render_proxy_config(SETUPS, run_credentials, endpoints, pytestconfig.stash[STATE].lanes)
+        team = harness_settings.team
+        lanes = pytestconfig.stash[STATE].lanes
+        if team is not None:
+            config, env = team_proxy_config(team, run_credentials, endpoints, lanes)
+        else:
+            config, env = render_proxy_config(SETUPS, run_credentials, endpoints, lanes)
     harness_scrubber.add_secrets(env.values())
     if live is None:
         # Offline, anything the proxy tries to reach beyond loopback goes to a closed local port at once.

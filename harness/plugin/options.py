@@ -19,6 +19,7 @@ from harness.live.settings import (
     LiveSettingsError,
 )
 from harness.paths.proxy import litellm_version
+from harness.paths.team_config import TeamConfig, TeamConfigError, load_team_config, team_notes, team_upstream
 from harness.plugin.machine import TempFolderError, check_temp_folder, claim_report
 from harness.plugin.session import ContractSession
 from harness.plugin.state import STATE, RunState
@@ -103,12 +104,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     live.addoption("--azure-endpoint", metavar="URL", help="overrides AZURE_OPENAI_API_BASE")
     live.addoption("--azure-deployment", metavar="NAME", help="overrides AZURE_OPENAI_DEPLOYMENT")
     live.addoption("--azure-api-version", metavar="VERSION", help="overrides AZURE_OPENAI_API_VERSION")
-    live.addoption("--litellm-model", metavar="ALIAS", help="overrides LITELLM_MODEL")
-    live.addoption(
+    group.addoption(
         "--litellm-config",
         metavar="FILE",
-        help="live without a staging proxy: start the local proxy with this config (default: one generated "
-        "from the settings)",
+        help="your proxy's config: offline, the suite runs the real proxy with it against the emulator (config "
+        "mode, docs/config-mode.md); live without a staging proxy, the local proxy uses it",
+    )
+    group.addoption(
+        "--litellm-model",
+        metavar="ALIAS",
+        help="the alias under test in --litellm-config (default: LITELLM_MODEL, or the config's only Azure alias)",
     )
     group.addoption(
         "--gate-examples",
@@ -116,6 +121,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="N",
         help="differential fuzzing: examples per run (default: a modest budget; the upgrade gate raises it)",
+    )
+    group.addoption(
+        "--ledger-update",
+        action="store_true",
+        help="write each unledgered divergence to --ledger as an entry marked for review (reason/impact/link "
+        "'REVIEW: ...'; a marked entry fails later runs until reviewed), and remove stale entries; lists both",
     )
     group.addoption(
         "--real-waits",
@@ -148,9 +159,10 @@ def pytest_configure(config: pytest.Config) -> None:
     except TempFolderError as exc:
         raise pytest.UsageError(str(exc)) from None
     live, live_env, token = _live_settings(config)
+    team, upstream = _team_settings(config, live)
     try:
         settings = build_settings(
-            upstream=config.getoption("--upstream"),
+            upstream=upstream,
             level=config.getoption("--contract-level"),
             proxy_url=config.getoption("--proxy-url"),
             proxy_key=config.getoption("--proxy-key"),
@@ -162,17 +174,26 @@ def pytest_configure(config: pytest.Config) -> None:
             cassette_dir=config.getoption("--cassette-dir"),
             live=live,
             real_waits=config.getoption("--real-waits"),
+            team=team,
+            ledger_update=config.getoption("--ledger-update"),
         )
     except SettingsError as exc:
         raise pytest.UsageError(f"harness: {exc}") from None
     explicit = config.getoption("--ledger") != str(DEFAULT_LEDGER)
-    if not settings.ledger_path.exists() and not explicit:
+    if not settings.ledger_path.exists() and (not explicit or settings.ledger_update):
         ledger = Ledger(path=settings.ledger_path, entries=())
     else:
         try:
             ledger = load_ledger(settings.ledger_path)
         except LedgerError as exc:
             raise pytest.UsageError(f"harness: {exc}") from None
+    unreviewed = [e.id for e in ledger.entries if e.needs_review]
+    if unreviewed and not settings.ledger_update:
+        raise pytest.UsageError(
+            f"harness: {settings.ledger_path}: {len(unreviewed)} entries are still marked for review "
+            f"({', '.join(unreviewed[:5])}{' ...' if len(unreviewed) > 5 else ''}): write their reason, impact and "
+            "link in place of 'REVIEW: ...', then run again. Nothing is accepted unread."
+        )
     report = config.getoption("--parity-report")
     report_path = None if report == "none" else config.rootpath / Path(report)
     report_note = ""
@@ -196,6 +217,23 @@ def pytest_configure(config: pytest.Config) -> None:
         # litellm side can be served the answer the direct side just recorded.
         config.option.dist = "loadgroup"
     config.pluginmanager.register(ContractSession(state), "harness-contract-session")
+
+
+def _team_settings(config: pytest.Config, live: LiveSettings | None) -> tuple[TeamConfig | None, str]:
+    """Config mode: `--litellm-config` without `--live` runs the offline suite with the team's config
+    (never silently the generated one). A bad file or alias is one line, exit 4, before any proxy."""
+    path = config.getoption("--litellm-config")
+    upstream = config.getoption("--upstream")
+    if path is None or live is not None:
+        return None, upstream
+    try:
+        team = load_team_config(Path(path), config.getoption("--litellm-model"))
+        upstream = team_upstream(
+            upstream, config.getoption("record_mode"), config.getoption("--cassette-dir"), str(DEFAULT_CASSETTES)
+        )
+    except TeamConfigError as exc:
+        raise pytest.UsageError(f"harness --litellm-config: {exc}") from None
+    return team, upstream
 
 
 def _live_settings(config: pytest.Config) -> tuple[LiveSettings | None, dict[str, str], str | None]:
@@ -238,6 +276,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     ]
     if s.live is not None:
         lines.append("contract " + s.live.describe())
+    if s.team is not None:
+        lines.append("contract " + s.team.describe())
+        lines += [f"contract config mode: {note}" for note in team_notes(s.team)]
     if state.report_note:
         lines.append("contract parity report: " + state.report_note)
     return lines

@@ -25,8 +25,9 @@ from harness.live.run import (
 )
 from harness.paths.clients import DirectPath, LiteLLMPath
 from harness.paths.fallback import FallbackPath
-from harness.paths.matrix import SETUPS, Credentials
+from harness.paths.matrix import SETUPS, Setup
 from harness.paths.proxy import RunningProxy, litellm_version
+from harness.paths.team_config import Credentials, team_setups
 from harness.plugin.state import ITEM, STATE, area_of, item_owner
 from harness.replay.recording import Capture, CaseRef, ForwardingCapture, LiveCapture
 from harness.replay.scrub import Scrubber
@@ -35,6 +36,13 @@ from harness.replay.upstream import UpstreamTarget, emulator_upstream
 from harness.runner.parts import emulator_part
 from harness.runner.runner import ContractRunner
 from harness.settings import HarnessSettings
+
+
+def run_setups(settings: HarnessSettings) -> tuple[Setup, ...]:
+    """The deployment matrix this run's direct path uses: live, config mode, or the harness's own."""
+    if settings.live is not None:
+        return live_setups(settings.live)
+    return team_setups(settings.team) if settings.team is not None else SETUPS
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +55,7 @@ def contract_runner(
     contract_capture: Capture,
 ) -> ContractRunner:
     live = harness_settings.live
-    setups = live_setups(live) if live is not None else SETUPS
+    setups = run_setups(harness_settings)
     models = {LIVE_SETUP: live.proxy_model} if live is not None else {}
     # The local offline proxy's config is ours: each item gets its own model groups. A staging or
     # --proxy-url proxy has the user's aliases, shared as in production.
@@ -69,6 +77,8 @@ def contract_runner(
         ledger=divergence_ledger,
         level=harness_settings.level,
         litellm_version=version,
+        judge_litellm_by_ledger=harness_settings.team is not None,
+        collect_unledgered=harness_settings.ledger_update,
     )
 
 
@@ -102,7 +112,9 @@ def live_contract_runner(
             target = stack.enter_context(emulator_upstream(upstream_target.emulator_config))
             stack.enter_context(request.config.stash[STATE].watch.watching(*map(emulator_part, target.emulators)))
         paths = dict(contract_runner.paths)
-        paths["direct"] = DirectPath(endpoints=target.endpoints, credentials=run_credentials)
+        paths["direct"] = DirectPath(
+            endpoints=target.endpoints, credentials=run_credentials, setups=run_setups(harness_settings)
+        )
         if "litellm" in paths:
             paths["fallback"] = FallbackPath(litellm=paths["litellm"], direct=paths["direct"])
         yield ContractRunner(
@@ -112,6 +124,8 @@ def live_contract_runner(
             level=contract_runner.level,
             litellm_version=contract_runner.litellm_version,
             before_case=target.reset,
+            judge_litellm_by_ledger=contract_runner.judge_litellm_by_ledger,
+            collect_unledgered=contract_runner.collect_unledgered,
         )
 
 

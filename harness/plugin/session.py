@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from harness.contract.ledger_update import updated_ledger
 from harness.contract.results import NOT_APPLICABLE_LIVE, PROPERTY, TIMING
 from harness.paths.proxy import litellm_version
 from harness.plugin.state import INFRA, ITEM, RunState
@@ -72,7 +73,9 @@ class ContractSession:
         if workeroutput is not None:
             workeroutput["proxy_startups"] = json.dumps(self.state.results.proxy_startups)
             return
-        if self.state.results.stale(self.state.ledger) and session.exitstatus == 0:
+        if self.state.settings.ledger_update:
+            self._update_ledger()
+        elif self.state.results.stale(self.state.ledger) and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         report = self.state.report_path
         if report is not None and self.state.results.areas:
@@ -92,8 +95,29 @@ class ContractSession:
             write_text_atomic(report.with_suffix(".html"), render_html(json.loads(json.dumps(data, default=str))))
             self.state.written = [report, report.with_suffix(".html")]
 
+    def _update_ledger(self) -> None:
+        """`--ledger-update`: the run's unledgered divergences written for review, stale entries removed."""
+        path = self.state.ledger.path
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        stale = self.state.results.stale(self.state.ledger)
+        new_text, self.state.ledger_changes = updated_ledger(
+            text, self.state.results.comparisons, stale, litellm_version()
+        )
+        if new_text != text:
+            write_text_atomic(path, new_text)
+
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         results = self.state.results
+        changes = self.state.ledger_changes
+        if changes is not None:
+            terminalreporter.section("ledger update")
+            where = self.state.ledger.path
+            terminalreporter.write_line(f"{where}: {len(changes.added)} entries added for review, "
+                                        f"{len(changes.removed)} stale entries removed")  # fmt: skip
+            for ident in changes.added:
+                terminalreporter.write_line(f"  + {ident} (REVIEW: fill in reason, impact and link)")
+            for ident in changes.removed:
+                terminalreporter.write_line(f"  - {ident} (stale: no longer observed)")
         if not results.areas:
             return
         terminalreporter.section("contract summary")

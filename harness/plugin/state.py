@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.contract.ledger import Ledger
+from harness.contract.ledger_update import Update
 from harness.contract.results import RunResults
 from harness.paths.lanes import LanePlan
 from harness.runner.parts import Watch
@@ -36,6 +37,8 @@ class RunState:
     lanes: LanePlan = field(default_factory=LanePlan)
     #: the proxy, upstream server and emulator of this process, watched (`harness.runner.parts`)
     watch: Watch = field(default_factory=Watch)
+    #: `--ledger-update`: what was added and removed, for the summary
+    ledger_changes: Update | None = None
 
 
 STATE = pytest.StashKey[RunState]()

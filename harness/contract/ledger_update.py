@@ -1,0 +1,104 @@
+"""`--ledger-update`: a team's ledger bootstrapped from what its run observed, reviewed before it counts.
+
+The snapshot-testing workflow (syrupy's `--snapshot-update`), with one difference: nothing is accepted
+unread. Each unledgered divergence becomes an entry with what was observed, the versions and the
+cases, and `reason`, `impact` and `link` marked `REVIEW:`. A marked entry fails every later run until
+a person replaces the marks. Stale entries (in scope, no longer observed) are removed only here, and
+listed. The file is edited as text, so the entries a team wrote keep their comments and order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+REVIEW = "REVIEW:"
+_INDEX = re.compile(r"\[\d+\]")
+_BLOCK = re.compile(r"^  - id: (\S+)\s*$", re.M)
+
+
+@dataclass
+class Update:
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+
+
+def review_entries(comparisons: Iterable[Mapping[str, Any]], version: str, taken: set[str]) -> list[dict[str, Any]]:
+    """One entry per (path, kind, observation kind), with every case it was seen in and one example."""
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for comparison in comparisons:
+        for m in comparison.get("unledgered_detail") or []:
+            path = _INDEX.sub("[*]", m["path"])
+            group = groups.setdefault((path, m["kind"], comparison["observation"]), {"cases": [], "example": m})
+            if comparison["case"] not in group["cases"]:
+                group["cases"].append(comparison["case"])
+    entries = []
+    for (path, kind, observation), group in sorted(groups.items()):
+        ident = base = f"review-{_slug(path)}-{kind}"
+        n = 2
+        while ident in taken:
+            ident, n = f"{base}-{n}", n + 1
+        taken.add(ident)
+        ex = group["example"]
+        entries.append(
+            {
+                "id": ident,
+                "what": f"{path}: {kind} (direct {_short(ex['direct'])}, litellm {_short(ex['litellm'])})",
+                "paths": [path],
+                "kinds": [kind],
+                "cases": sorted(group["cases"]),
+                "observations": [observation],
+                "litellm": f">={version}",
+                "reason": f"{REVIEW} why does the proxy differ here? (observed on {version})",
+                "impact": f"{REVIEW} what does it change for the application?",
+                "link": f"{REVIEW} an issue, a doc page or the config setting behind it",
+            }
+        )
+    return entries
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _without(text: str, ids: set[str]) -> str:
+    """The ledger text with the entries named in `ids` cut out (each from its `- id:` line to the next)."""
+    starts = [(m.start(), m.group(1)) for m in _BLOCK.finditer(text)]
+    out, cursor = [], 0
+    for i, (start, ident) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
+        if ident in ids:
+            out.append(text[cursor:start])
+            cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+_HEADER = "# This proxy config's divergence ledger; `--ledger-update` writes entries marked REVIEW.\ndivergences:\n"
+
+
+def updated_ledger(
+    text: str, comparisons: Iterable[Mapping[str, Any]], stale: Iterable[str], version: str
+) -> tuple[str, Update]:
+    """The ledger text with the run's unledgered divergences added for review and the stale entries
+    removed (pure: the caller writes it, atomically)."""
+    if not text.strip():
+        text = _HEADER
+    update = Update(removed=sorted(set(stale)))
+    text = _without(text, set(update.removed))
+    taken = set(_BLOCK.findall(text))
+    entries = review_entries(comparisons, version, taken)
+    if entries:
+        dumped = yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=100)
+        text = text.rstrip("\n") + "\n\n" + "".join(f"  {line}\n" if line else "\n" for line in dumped.splitlines())
+        update.added = [e["id"] for e in entries]
+    return text, update

@@ -1,0 +1,347 @@
+"""The team's own `litellm.config.yaml`, offline: `pytest --litellm-config FILE`.
+
+The generated config proves LiteLLM's translation; a team needs its own proxy proven: its retries,
+timeouts, fallbacks, `drop_params`, `api_version` and credentials. So the suite starts the real
+proxy with the team's file, and changes only what cannot work offline:
+
+- every `azure/` entry keeps all its settings; its `api_base` points at the emulator on loopback and
+  its credential at the emulator's (an `api_key` or `azure_ad_token` becomes an `os.environ/`
+  reference the harness fills with the emulator's key or token: never the user's real secret);
+- `router_settings`, `litellm_settings` and `general_settings` are kept, except what needs the
+  network or a database, which is set aside: each such setting is one line at the start of the run;
+- the alias under test (`--litellm-model`, else `LITELLM_MODEL`, else the only Azure alias) is what the
+  direct path is derived from, the way LiteLLM resolves it: the deployment after `azure/` (or its
+  `deployment_id`), the entry's `api_version` (else LiteLLM's default), key or token auth;
+- the harness's own setups (a wrong key, an expired token, an injected fault) become entries under
+  reserved names built from the alias's entry, so the team's settings apply to them too.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from harness.contract.observe import LANE_MARK
+from harness.paths.lanes import LanePlan, lane_alias
+from harness.paths.litellm_config import TOKEN_SOURCES, ConfigError, load_config
+from harness.paths.matrix import DEFAULT_API_VERSION, SETUPS, Credential, Setup, endpoint_for, litellm_entry
+from harness.replay.upstream import Credentials
+
+#: LiteLLM 1.108.7's `litellm.AZURE_DEFAULT_API_VERSION`: what an entry without `api_version` sends
+LITELLM_DEFAULT_API_VERSION = "2025-02-01-preview"
+#: names the harness adds to the team's config; a team entry with one of them is an error
+RESERVED_PREFIX = "harness-"
+CREDENTIAL_KEYS = ("api_key", *TOKEN_SOURCES)
+_SECRETISH = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", re.I)
+#: settings that need something an offline run does not have, by section
+_OFFLINE_NEVER = {
+    "general_settings": ("database_url", "store_model_in_db", "alerting", "alerting_threshold", "proxy_batch_write_at",
+                         "master_key", "database_connection_pool_limit", "disable_spend_logs", "custom_auth"),
+    "router_settings": ("redis_host", "redis_port", "redis_password", "redis_url"),
+    "litellm_settings": ("success_callback", "failure_callback", "service_callback", "cache_params"),
+}  # fmt: skip
+#: callbacks that only log somewhere over the network
+_NETWORK_CALLBACKS = (
+    "langfuse", "datadog", "prometheus", "otel", "opentelemetry", "sentry", "slack", "lunary",
+    "helicone", "langsmith", "s3", "gcs", "arize", "braintrust", "mlflow", "posthog", "logfire",
+)  # fmt: skip
+
+
+class TeamConfigError(ValueError):
+    """A config the suite cannot run with; the message names the file, the entry and the fix."""
+
+
+@dataclass(frozen=True)
+class TeamConfig:
+    path: Path
+    raw: Mapping[str, Any] = field(repr=False)
+    alias: str
+    deployment: str
+    api_version: str
+    auth: str  # key | token
+    set_aside: tuple[str, ...] = ()
+
+    @property
+    def entry(self) -> Mapping[str, Any]:
+        return next(e for e in self.raw["model_list"] if e.get("model_name") == self.alias)
+
+    def describe(self) -> str:
+        return (
+            f"config mode: {self.path.name}, alias {self.alias!r} -> azure deployment {self.deployment!r}, "
+            f"api-version {self.api_version}, {self.auth} auth"
+        )
+
+
+def _azure_aliases(config: Mapping[str, Any]) -> list[str]:
+    """The config's Azure model groups, each once (a group may hold several deployments)."""
+    names = [
+        str(e.get("model_name"))
+        for e in config["model_list"]
+        if isinstance(e, dict) and str((e.get("litellm_params") or {}).get("model", "")).startswith("azure/")
+    ]
+    return list(dict.fromkeys(names))
+
+
+def deployment_of(params: Mapping[str, Any]) -> str:
+    """Where LiteLLM sends the entry's requests: `deployment_id` wins over the name after `azure/`."""
+    return str(params.get("deployment_id") or str(params.get("model", "")).removeprefix("azure/"))
+
+
+def load_team_config(path: Path, alias: str | None, environ: Mapping[str, str] = os.environ) -> TeamConfig:
+    try:
+        raw = load_config(path)
+    except ConfigError as exc:
+        raise TeamConfigError(f"{exc}; pass --litellm-config with your proxy's config file") from None
+    names = [str(e.get("model_name")) for e in raw["model_list"] if isinstance(e, dict)]
+    clash = [n for n in names if n.startswith(RESERVED_PREFIX)]
+    if clash:
+        raise TeamConfigError(
+            f"{path}: model_name {clash[0]!r} uses the prefix {RESERVED_PREFIX!r}, which the suite reserves for the "
+            "entries it adds (a wrong key, an injected fault, ...); rename that entry"
+        )
+    azure = _azure_aliases(raw)
+    wanted = alias or environ.get("LITELLM_MODEL") or (azure[0] if len(azure) == 1 else None)
+    if wanted is None:
+        raise TeamConfigError(
+            f"{path}: {len(azure)} Azure aliases ({', '.join(azure) or 'none'}); choose the one under test with "
+            "--litellm-model ALIAS (or LITELLM_MODEL)"
+        )
+    if wanted not in names:
+        raise TeamConfigError(f"{path}: no model_name {wanted!r}; the config has {', '.join(names)}")
+    if wanted not in azure:
+        entry = next(e for e in raw["model_list"] if e.get("model_name") == wanted)
+        model = (entry.get("litellm_params") or {}).get("model")
+        raise TeamConfigError(
+            f"{path}: entry {wanted!r} is {model!r}, not an Azure deployment (`model: azure/<deployment>`); the suite "
+            "compares the proxy with direct Azure OpenAI"
+        )
+    params = next(e for e in raw["model_list"] if e.get("model_name") == wanted)["litellm_params"]
+    version = params.get("api_version")
+    if isinstance(version, str) and version.startswith("os.environ/"):
+        version = environ.get(version.removeprefix("os.environ/"))
+    auth = "token" if any(params.get(k) for k in TOKEN_SOURCES) and not params.get("api_key") else "key"
+    return TeamConfig(path, raw, wanted, deployment_of(params), str(version or LITELLM_DEFAULT_API_VERSION), auth)
+
+
+def _set_aside_settings(config: dict[str, Any], notes: list[str], honoured: list[str]) -> None:
+    for section, keys in _OFFLINE_NEVER.items():
+        settings = config.get(section)
+        if not isinstance(settings, dict):
+            continue
+        for key in list(settings):
+            value = settings[key]
+            if key in keys:
+                why = "needs the network or a database" if key != "master_key" else "the suite uses its own master key"
+                notes.append(f"{section}.{key}: set aside ({why})")
+                del settings[key]
+            elif key == "callbacks" and isinstance(value, list):
+                kept = [c for c in value if not any(n in str(c).lower() for n in _NETWORK_CALLBACKS)]
+                for dropped in [c for c in value if c not in kept]:
+                    notes.append(f"{section}.callbacks {dropped!r}: set aside (it logs over the network)")
+                settings[key] = kept
+                honoured.extend(f"{section}.callbacks {c!r}" for c in kept)
+            elif key == "cache" and value and (settings.get("cache_params") or {}).get("type", "local") != "local":
+                notes.append(f"{section}.cache: set aside (its cache type needs a server)")
+                del settings[key]
+            else:
+                honoured.append(f"{section}.{key}")
+
+
+_LITERAL_VAR = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+
+
+def is_literal_var(value: Any) -> bool:
+    """`${VAR}` text, which LiteLLM never expands: kept offline, since that is the bug a run must show."""
+    return isinstance(value, str) and bool(_LITERAL_VAR.search(value))
+
+
+def offline_entry(params: Mapping[str, Any], api_base: str, credential: tuple[str, str] | None) -> dict[str, Any]:
+    """A team entry's params for the offline proxy: every setting kept, but the endpoint and the credential
+    point at the emulator. A literal `${VAR}` endpoint or credential stays as LiteLLM would send it."""
+    out = {k: copy.deepcopy(v) for k, v in params.items() if k not in CREDENTIAL_KEYS or is_literal_var(v)}
+    if not is_literal_var(params.get("api_base")):
+        out["api_base"] = api_base
+    if credential is not None and not any(is_literal_var(params.get(k)) for k in CREDENTIAL_KEYS):
+        out[credential[0]] = credential[1]
+    return out
+
+
+def team_setups(team: TeamConfig, setups: tuple[Setup, ...] = SETUPS) -> tuple[Setup, ...]:
+    """The harness's setups for this config: the default deployment and api-version are the alias's,
+    and `good-key` authenticates the way the alias does (key or token)."""
+    out = []
+    for setup in setups:
+        changes: dict[str, Any] = {}
+        if setup.deployment == "chat":
+            changes["deployment"] = team.deployment
+        if setup.api_version == DEFAULT_API_VERSION:
+            changes["api_version"] = team.api_version
+        if setup.name == "good-key" and team.auth == "token":
+            changes["credential"] = Credential.TOKEN
+        out.append(replace(setup, **changes))
+    return tuple(out)
+
+
+def reserved_entry(team: TeamConfig, harness_params: Mapping[str, Any]) -> dict[str, Any]:
+    """A harness setup as an entry of the team's config: the alias's settings, with the setup's
+    deployment, api-version, endpoint and credential (from `harness.paths.matrix.litellm_entry`)."""
+    base = {k: copy.deepcopy(v) for k, v in team.entry["litellm_params"].items()
+            if k not in (*CREDENTIAL_KEYS, "deployment_id", "api_version", "api_base")}  # fmt: skip
+    return {**base, **harness_params}
+
+
+_FALLBACK_KEYS = ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks")
+KEY_VAR, TOKEN_VAR = "HARNESS_TEAM_API_KEY", "HARNESS_TEAM_AD_TOKEN"
+
+
+@dataclass
+class Rendered:
+    config: dict[str, Any]
+    env: dict[str, str] = field(repr=False)
+    set_aside: list[str] = field(default_factory=list)
+    honoured: list[str] = field(default_factory=list)
+
+
+def _resolve_plain_references(params: dict[str, Any], where: str, environ: Mapping[str, str], notes: list[str]) -> None:
+    """`os.environ/X` in a setting that is no credential: the value from the environment when it is set
+    and names no secret; set aside otherwise (LiteLLM would read None, and a secret never crosses)."""
+    for key, value in list(params.items()):
+        if key in CREDENTIAL_KEYS:
+            continue  # the emulator's, set by `offline_entry`
+        if isinstance(value, str) and value.startswith("os.environ/"):
+            name = value.removeprefix("os.environ/")
+            if name in environ and not _SECRETISH.search(name):
+                params[key] = environ[name]
+            else:
+                why = "names a secret" if _SECRETISH.search(name) else "is unset"
+                notes.append(f"{where}.{key}: os.environ/{name} {why}; set aside offline")
+                del params[key]
+
+
+def _team_entries(team: TeamConfig, api_base: str, environ: Mapping[str, str], out: Rendered) -> list[dict[str, Any]]:
+    entries = []
+    for entry in team.raw["model_list"]:
+        params = dict(entry.get("litellm_params") or {})
+        name = str(entry.get("model_name"))
+        if not str(params.get("model", "")).startswith("azure/"):
+            out.set_aside.append(f"model_list {name!r} ({params.get('model')}): set aside (not Azure; offline there is "
+                                 "only the emulated Azure resource)")  # fmt: skip
+            continue
+        token = any(params.get(k) for k in TOKEN_SOURCES) and not params.get("api_key")
+        credential = ("azure_ad_token", f"os.environ/{TOKEN_VAR}") if token else ("api_key", f"os.environ/{KEY_VAR}")
+        offline = offline_entry(params, api_base, credential)
+        _resolve_plain_references(offline, f"model_list {name!r}", environ, out.set_aside)
+        entries.append({**copy.deepcopy(entry), "litellm_params": offline})
+    return entries
+
+
+def replicate_fallbacks(config: dict[str, Any], renames: Mapping[str, list[str]]) -> None:
+    """A lane of an alias gets the alias's fallbacks: `{alias: [..]}` is repeated for each lane alias."""
+    for section in ("router_settings", "litellm_settings"):
+        settings = config.get(section)
+        if not isinstance(settings, dict):
+            continue
+        for key in _FALLBACK_KEYS:
+            rules = settings.get(key)
+            if not isinstance(rules, list):
+                continue
+            extra = [
+                {lane: copy.deepcopy(targets)}
+                for rule in rules
+                if isinstance(rule, dict)
+                for alias, targets in rule.items()
+                for lane in renames.get(alias, [])
+            ]
+            settings[key] = rules + extra
+
+
+def render_team_config(
+    team: TeamConfig,
+    reserved: Mapping[str, dict[str, Any]],
+    lanes: Mapping[str, str],
+    api_base: str,
+    creds_key: str,
+    creds_token: str,
+    environ: Mapping[str, str] = os.environ,
+) -> Rendered:
+    """The proxy config for config mode. `reserved` are the harness's own setups as entries (built from
+    the alias's); `lanes` maps each lane alias to the setup it copies (`good-key` is the team's alias)."""
+    out = Rendered({}, {KEY_VAR: creds_key, TOKEN_VAR: creds_token})
+    config = copy.deepcopy(dict(team.raw))
+    _set_aside_settings(config, out.set_aside, out.honoured)
+    entries = _team_entries(team, api_base, environ, out)
+    # The alias's group keeps all its deployments in every lane of it (load balancing, and the retries
+    # and cooldowns across them, are the team's); a harness setup is one deployment built from it.
+    group = [e for e in entries if e["model_name"] == team.alias]
+    by_setup = {"good-key": [e["litellm_params"] for e in group], **{s: [e] for s, e in reserved.items()}}
+    renames: dict[str, list[str]] = {}
+    for lane, setup in sorted(lanes.items()):
+        entries += [{"model_name": lane, "litellm_params": copy.deepcopy(p)} for p in by_setup[setup]]
+        renames.setdefault(team.alias, []).append(lane)  # every lane answers for the alias under test
+    replicate_fallbacks(config, renames)
+    config["model_list"] = entries
+    config.setdefault("general_settings", {})["master_key"] = "os.environ/LITELLM_MASTER_KEY"
+    out.config = config
+    out.honoured = [
+        f"model_list {e['model_name']!r}" for e in entries if LANE_MARK not in e["model_name"]
+    ] + out.honoured
+    return out
+
+
+def team_upstream(upstream: str, record_mode: str, cassette_dir: str, default_dir: str) -> str:
+    """Where Azure sits in config mode: the team's settings change the requests, so the shipped cassettes
+    would miss. The emulator answers by default; `--record --cassette-dir DIR` records this config's own
+    cassettes from it, and `--cassette-dir DIR` alone replays them."""
+    own_dir = cassette_dir != default_dir
+    if record_mode != "none":
+        if not own_dir:
+            raise TeamConfigError(
+                "--litellm-config with --record: pass --cassette-dir DIR, so this config's cassettes do not replace "
+                "the shipped ones"
+            )
+        return "emulator" if upstream == "replay" else upstream
+    return "replay" if own_dir else "emulator"
+
+
+def emulator_deployments(team: TeamConfig) -> list[tuple[str, str]]:
+    """(deployment, model version) for every Azure entry of the config: the emulated resource must have
+    them, as the team's real resource does. `model_info.base_model` names the model where it is given."""
+    out = {}
+    for entry in team.raw["model_list"]:
+        params = entry.get("litellm_params") or {}
+        if str(params.get("model", "")).startswith("azure/"):
+            base = str((entry.get("model_info") or {}).get("base_model") or "").removeprefix("azure/")
+            out.setdefault(deployment_of(params), base or "gpt-4o-2024-08-06")
+    return sorted(out.items())
+
+
+def team_notes(team: TeamConfig) -> list[str]:
+    """What the run keeps and sets aside of the team's config, one line each, for the run's header."""
+    rendered = render_team_config(team, {}, {}, "http://emulator.invalid", "key", "token")
+    return [*rendered.set_aside, "honoured: " + ", ".join(rendered.honoured)]
+
+
+def team_proxy_config(
+    team: TeamConfig, creds: Credentials, endpoints: Mapping[str, str], plan: LanePlan
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The whole offline config for config mode, and the environment that carries the emulator's secrets."""
+    reserved: dict[str, dict[str, Any]] = {}
+    env: dict[str, str] = {}
+    setups = team_setups(team)
+    for setup in setups:
+        if setup.name == "good-key":
+            continue
+        entry, entry_env = litellm_entry(setup, creds, endpoint_for(setup, endpoints))
+        reserved[setup.name] = reserved_entry(team, entry["litellm_params"])
+        env.update(entry_env)
+    lanes = {lane_alias(owner, setup): setup for owner, setup in plan.lanes}
+    good = next(s for s in setups if s.name == "good-key")
+    rendered = render_team_config(
+        team, reserved, lanes, endpoint_for(good, endpoints), creds.api_key, creds.mint_token("valid")
+    )
+    return rendered.config, {**env, **rendered.env}
