@@ -21,6 +21,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from harness.contract.compare import SHAPE_VALUE_KEYS, Level, Mismatch, plain
+from harness.contract.pins import Pin, PinnedMismatch, parse_pins
 
 REQUIRED = ("id", "what", "paths", "litellm", "reason", "impact", "link")
 OPTIONAL = ("kinds", "cases", "except_cases", "observations", "workaround", "pin")
@@ -32,38 +33,6 @@ _CALL = re.compile(r"^calls\[(\d+)\]\.(.+)$")
 
 class LedgerError(ValueError):
     """The ledger file cannot be used; the message names the file, the entry and the fix."""
-
-
-@dataclass(frozen=True)
-class Pin:
-    """What the proxy must send at a path an entry covers: one of `values`, or a match of `pattern`.
-
-    A ledger entry accepts that LiteLLM differs from Azure at its paths; a pin says *how*, where an
-    application branches on the value (`error.code` is "400", not "BadRequest"). A covered mismatch
-    whose litellm value breaks the pin is not covered: the contract fails on it.
-    """
-
-    path: str
-    values: tuple[Any, ...] = ()
-    pattern: str = ""
-
-    def violated_by(self, value: Any) -> str | None:
-        if self.values and value not in self.values:
-            return f"pinned by the ledger to one of {list(self.values)}"
-        if self.pattern and not (isinstance(value, str) and re.search(self.pattern, value)):
-            return f"pinned by the ledger to match {self.pattern!r}"
-        return None
-
-
-@dataclass(frozen=True)
-class PinnedMismatch(Mismatch):
-    """A mismatch a ledger entry covers, except that the litellm value breaks the entry's pin."""
-
-    entry: str = ""
-    why: str = ""
-
-    def describe(self) -> str:
-        return f"{super().describe()}\n    ledger entry {self.entry!r} covers this path, but the value is {self.why}"
 
 
 def _glob(pattern: str) -> re.Pattern[str]:
@@ -153,26 +122,6 @@ def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
     return tuple(items)
 
 
-def _pins(raw: Any, where: str) -> tuple[Pin, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, dict):
-        raise LedgerError(f"{where}: 'pin' must map paths to {{values: [...]}} or {{pattern: '...'}}")
-    pins = []
-    for path, rule in raw.items():
-        if not isinstance(rule, dict) or not (set(rule) <= {"values", "pattern"}) or not rule:
-            raise LedgerError(f"{where}: pin {path!r}: expected {{values: [...]}} or {{pattern: '...'}}, got {rule!r}")
-        pattern = str(rule.get("pattern", ""))
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise LedgerError(
-                f"{where}: pin {path!r}: pattern {pattern!r} is not a regular expression ({exc})"
-            ) from None
-        pins.append(Pin(str(path), tuple(rule.get("values") or ()), pattern))
-    return tuple(pins)
-
-
 def _entry(raw: Any, where: str) -> Entry:
     if not isinstance(raw, dict):
         raise LedgerError(f"{where}: expected a mapping, got {type(raw).__name__}")
@@ -216,7 +165,7 @@ def _entry(raw: Any, where: str) -> Entry:
         cases=cases,
         observations=observations,
         workaround=str(raw.get("workaround", "")),
-        pins=_pins(raw.get("pin"), where),
+        pins=parse_pins(raw.get("pin"), where, LedgerError),
         _path_res=tuple(_glob(p) for p in paths),
         _case_res=tuple(_glob(c) for c in cases),
         except_cases=except_cases,

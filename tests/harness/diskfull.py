@@ -37,4 +37,4 @@ def _fdopen(fd: int, *args: Any, **kwargs: Any) -> _FillsUp:
     return _FillsUp(os.fdopen(fd, *args, **kwargs))
 
 
-harness.atomic.os = types.SimpleNamespace(**{**vars(os), "fdopen": _fdopen})  # type: ignore[assignment]
+harness.replay.atomic.os = types.SimpleNamespace(**{**vars(os), "fdopen": _fdopen})  # type: ignore[assignment]
