@@ -16,12 +16,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from harness.contract.compare import SHAPE_VALUE_KEYS, Level, Mismatch, plain
-from harness.contract.pins import Pin, PinnedMismatch, parse_pins
+from harness.contract.pins import Pin, PinnedMismatch
 
 REQUIRED = ("id", "what", "paths", "litellm", "reason", "impact", "link")
 OPTIONAL = ("kinds", "cases", "except_cases", "observations", "workaround", "pin")
@@ -115,64 +114,6 @@ class Entry:
         }
 
 
-def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not items or not all(isinstance(v, str) and v for v in items):
-        raise LedgerError(f"{where}: '{key}' must be a non-empty string or list of strings")
-    return tuple(items)
-
-
-def _entry(raw: Any, where: str) -> Entry:
-    if not isinstance(raw, dict):
-        raise LedgerError(f"{where}: expected a mapping, got {type(raw).__name__}")
-    unknown = sorted(set(raw) - set(REQUIRED) - set(OPTIONAL))
-    if unknown:
-        raise LedgerError(f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(REQUIRED + OPTIONAL)}")
-    for key in REQUIRED:
-        if key == "paths":
-            continue
-        if not isinstance(raw.get(key), str) or not raw[key].strip():
-            raise LedgerError(
-                f"{where}: '{key}' is required (a non-empty string); every divergence needs "
-                "what, why, for which LiteLLM versions, the user impact and a link"
-            )
-    paths = _strings(raw.get("paths"), where, "paths")
-    try:
-        spec = SpecifierSet(raw["litellm"])
-    except InvalidSpecifier:
-        raise LedgerError(f"{where}: 'litellm' {raw['litellm']!r} is not a version range like '>=1.60,<2'") from None
-    kinds = frozenset(_strings(raw["kinds"], where, "kinds")) if "kinds" in raw else frozenset(_KINDS)
-    if kinds - _KINDS:
-        raise LedgerError(f"{where}: 'kinds' must be among {sorted(_KINDS)}, got {sorted(kinds - _KINDS)}")
-    observations = (
-        frozenset(_strings(raw["observations"], where, "observations"))
-        if "observations" in raw
-        else frozenset(_OBSERVATIONS)
-    )
-    if observations - _OBSERVATIONS:
-        raise LedgerError(f"{where}: 'observations' must be among {sorted(_OBSERVATIONS)}")
-    cases = _strings(raw.get("cases", "*"), where, "cases")
-    except_cases = _strings(raw["except_cases"], where, "except_cases") if "except_cases" in raw else ()
-    return Entry(
-        id=raw["id"],
-        what=raw["what"],
-        paths=paths,
-        litellm=spec,
-        reason=raw["reason"],
-        impact=raw["impact"],
-        link=raw["link"],
-        kinds=kinds,
-        cases=cases,
-        observations=observations,
-        workaround=str(raw.get("workaround", "")),
-        pins=parse_pins(raw.get("pin"), where, LedgerError),
-        _path_res=tuple(_glob(p) for p in paths),
-        _case_res=tuple(_glob(c) for c in cases),
-        except_cases=except_cases,
-        _except_res=tuple(_glob(c) for c in except_cases),
-    )
-
-
 @dataclass(frozen=True)
 class Ledger:
     path: Path
@@ -249,31 +190,3 @@ class Ledger:
 
     def get(self, entry_id: str) -> Entry:
         return next(e for e in self.entries if e.id == entry_id)
-
-
-def load_ledger(path: Path) -> Ledger:
-    """Parse and validate the ledger; every problem is one `LedgerError` line naming the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise LedgerError(f"{path}: cannot read the divergence ledger ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise LedgerError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
-    if data is None:
-        data = {"divergences": []}
-    if not isinstance(data, dict) or set(data) - {"divergences"}:
-        raise LedgerError(f"{path}: expected a mapping with one key, 'divergences' (a list)")
-    raw_entries = data.get("divergences") or []
-    if not isinstance(raw_entries, list):
-        raise LedgerError(f"{path}: 'divergences' must be a list")
-    entries: list[Entry] = []
-    for index, raw in enumerate(raw_entries):
-        entry = _entry(raw, f"{path}: divergences[{index}]")
-        if any(e.id == entry.id for e in entries):
-            raise LedgerError(f"{path}: divergences[{index}]: duplicate id {entry.id!r}")
-        entries.append(entry)
-    return Ledger(path=path, entries=tuple(entries))

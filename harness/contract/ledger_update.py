@@ -86,15 +86,41 @@ def _without(text: str, ids: set[str]) -> str:
 _HEADER = "# This proxy config's divergence ledger; `--ledger-update` writes entries marked REVIEW.\ndivergences:\n"
 
 
+def _disable(text: str, stale: Mapping[str, list[str]]) -> str:
+    """Inherited entries (`extends:`) that went stale are switched off here, for the cases where they did
+    not occur (the file they come from is not this config's to edit)."""
+    if not stale:
+        return text
+    lines = "".join(
+        f"  {i}: [{', '.join(sorted(cases))}]  # stale for this config (--ledger-update)\n"
+        for i, cases in sorted(stale.items())
+    )
+    if re.search(r"^disable:\s*$", text, re.M):
+        return re.sub(r"^disable:\s*\n", lambda m: m.group(0) + lines, text, count=1, flags=re.M)
+    return re.sub(r"^divergences:", "disable:\n" + lines + "divergences:", text, count=1, flags=re.M)
+
+
 def updated_ledger(
-    text: str, comparisons: Iterable[Mapping[str, Any]], stale: Iterable[str], version: str
+    text: str, comparisons: Iterable[Mapping[str, Any]], stale: Mapping[str, list[str]], version: str
 ) -> tuple[str, Update]:
     """The ledger text with the run's unledgered divergences added for review and the stale entries
-    removed (pure: the caller writes it, atomically)."""
+    removed: this file's own ones cut out, inherited ones disabled for the cases where they went stale
+    (pure: the caller writes it, atomically). `stale` maps entry ids to those cases."""
     if not text.strip():
         text = _HEADER
-    update = Update(removed=sorted(set(stale)))
-    text = _without(text, set(update.removed))
+    comparisons = list(comparisons)
+    update = Update(removed=sorted(stale))
+    own = set(_BLOCK.findall(text))
+    # An inherited entry whose pin this config breaks (a fallback answers where the router's 429 was
+    # pinned) does not hold for that case: it is switched off there, like a stale one.
+    off = {i: list(c) for i, c in stale.items() if i not in own}
+    for comparison in comparisons:
+        for m in comparison.get("unledgered_detail") or []:
+            entry = m.get("pinned_by")
+            if entry and entry not in own and comparison["case"] not in off.setdefault(entry, []):
+                off[entry].append(comparison["case"])
+    text = _without(text, set(stale) & own)
+    text = _disable(text, {i: c for i, c in off.items() if c})
     taken = set(_BLOCK.findall(text))
     entries = review_entries(comparisons, version, taken)
     if entries:

@@ -14,7 +14,9 @@ from harness.contract.ledger import Ledger
 
 PROPERTY = "contract_result"
 TIMING = "contract_timing"
-NOT_APPLICABLE_LIVE = "not applicable live"  # the skip-reason prefix the summary counts
+NOT_APPLICABLE_LIVE = "not applicable live"  # the skip-reason prefixes the summary counts as n/a
+NOT_APPLICABLE_CONFIG = "not applicable to this config"
+NOT_APPLICABLE = (NOT_APPLICABLE_LIVE, NOT_APPLICABLE_CONFIG)
 
 
 @dataclass
@@ -36,8 +38,9 @@ class RunResults:
     comparisons: list[dict[str, Any]] = field(default_factory=list)
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     proxy_startups: dict[str, float] = field(default_factory=dict)
-    #: live: why each not-applicable item could not run, by reason
+    #: live or config mode: why each not-applicable item could not run, by reason
     not_applicable: Counter[str] = field(default_factory=Counter)
+    na_label: str = NOT_APPLICABLE_LIVE
 
     def add(
         self,
@@ -56,9 +59,11 @@ class RunResults:
         if outcome == "passed":
             tally.passed += 1
             tally.diverged += diverged
-        elif outcome == "skipped" and reason.startswith(NOT_APPLICABLE_LIVE):
+        elif outcome == "skipped" and reason.startswith(NOT_APPLICABLE):
+            prefix = next(p for p in NOT_APPLICABLE if reason.startswith(p))
             tally.not_applicable += 1
-            self.not_applicable[reason.removeprefix(NOT_APPLICABLE_LIVE).lstrip(": ")] += 1
+            self.na_label = prefix
+            self.not_applicable[reason.removeprefix(prefix).lstrip(": ")] += 1
         elif outcome == "skipped":
             tally.skipped += 1
         elif outcome == "infra":
@@ -101,13 +106,14 @@ class RunResults:
         skips = any(t.skipped for paths in self.areas.values() for t in paths.values())
         infra = any(t.infra for paths in self.areas.values() for t in paths.values())
         head = f"{'area':<12}{'path':<10}{'passed':>8}{'ledgered':>10}{'failed':>8}"
-        head += (f"{'n/a live':>10}" if na else "") + (f"{'skipped':>9}" if skips else "")
+        column = "n/a live" if self.na_label == NOT_APPLICABLE_LIVE else "n/a config"
+        head += (f"{column:>11}" if na else "") + (f"{'skipped':>9}" if skips else "")
         lines = [head + (f"{'infra':>7}" if infra else "")]
         for area in sorted(self.areas):
             for path in sorted(self.areas[area]):
                 t = self.areas[area][path]
                 line = f"{area:<12}{path:<10}{t.passed:>8}{t.diverged:>10}{t.failed:>8}"
-                line += (f"{t.not_applicable:>10}" if na else "") + (f"{t.skipped:>9}" if skips else "")
+                line += (f"{t.not_applicable:>11}" if na else "") + (f"{t.skipped:>9}" if skips else "")
                 lines.append(line + (f"{t.infra:>7}" if infra else ""))
         if infra:
             lines.append("")
@@ -117,7 +123,7 @@ class RunResults:
             )
         if na:
             lines.append("")
-            lines.append(f"not applicable live ({sum(self.not_applicable.values())} items; they ran nowhere):")
+            lines.append(f"{self.na_label} ({sum(self.not_applicable.values())} items; they ran nowhere):")
             lines += [f"  {n} x {reason}" for reason, n in self.not_applicable.most_common()]
         if self.hits:
             lines.append("")

@@ -240,24 +240,37 @@ def _team_entries(team: TeamConfig, api_base: str, environ: Mapping[str, str], o
     return entries
 
 
-def replicate_fallbacks(config: dict[str, Any], renames: Mapping[str, list[str]]) -> None:
-    """A lane of an alias gets the alias's fallbacks: `{alias: [..]}` is repeated for each lane alias."""
+def _fallback_rules(config: Mapping[str, Any]) -> list[tuple[str, str, int, str, list[Any]]]:
+    """(section, key, index, alias, targets) for every fallback rule of the config."""
+    found = []
     for section in ("router_settings", "litellm_settings"):
         settings = config.get(section)
-        if not isinstance(settings, dict):
+        for key in _FALLBACK_KEYS if isinstance(settings, dict) else ():
+            for index, rule in enumerate(settings.get(key) or []):
+                for alias, targets in rule.items() if isinstance(rule, dict) else ():
+                    found.append((section, key, index, str(alias), list(targets or [])))
+    return found
+
+
+def lane_fallbacks(config: dict[str, Any], alias: str, lanes: list[str], entries: list[dict[str, Any]]) -> None:
+    """Each lane of the alias falls back like the alias does, to lane copies of the fallback groups, so
+    a fallback group's cooldowns and failure counts stay in the item that caused them too."""
+    groups = {e["model_name"]: e for e in entries}
+    for section, key, _, source, targets in _fallback_rules(config):
+        if source != alias:
             continue
-        for key in _FALLBACK_KEYS:
-            rules = settings.get(key)
-            if not isinstance(rules, list):
-                continue
-            extra = [
-                {lane: copy.deepcopy(targets)}
-                for rule in rules
-                if isinstance(rule, dict)
-                for alias, targets in rule.items()
-                for lane in renames.get(alias, [])
-            ]
-            settings[key] = rules + extra
+        rules = config[section][key]
+        for lane in lanes:
+            suffix = lane[len(alias) :] if lane.startswith(alias) else lane[lane.index(LANE_MARK) :]
+            copies = []
+            for target in targets:
+                copy_name = f"{target}{suffix}"
+                members = [e for name, e in groups.items() if name == target]
+                for member in [e for e in entries if e["model_name"] == target]:
+                    if not any(e["model_name"] == copy_name for e in entries):
+                        entries.append({**copy.deepcopy(member), "model_name": copy_name})
+                copies.append(copy_name if members else target)
+            rules.append({lane: copies})
 
 
 def render_team_config(
@@ -279,11 +292,9 @@ def render_team_config(
     # and cooldowns across them, are the team's); a harness setup is one deployment built from it.
     group = [e for e in entries if e["model_name"] == team.alias]
     by_setup = {"good-key": [e["litellm_params"] for e in group], **{s: [e] for s, e in reserved.items()}}
-    renames: dict[str, list[str]] = {}
     for lane, setup in sorted(lanes.items()):
         entries += [{"model_name": lane, "litellm_params": copy.deepcopy(p)} for p in by_setup[setup]]
-        renames.setdefault(team.alias, []).append(lane)  # every lane answers for the alias under test
-    replicate_fallbacks(config, renames)
+    lane_fallbacks(config, team.alias, sorted(lanes), entries)  # every lane answers for the alias under test
     config["model_list"] = entries
     config.setdefault("general_settings", {})["master_key"] = "os.environ/LITELLM_MASTER_KEY"
     out.config = config

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from harness.contract.results import NOT_APPLICABLE_LIVE
+from harness.contract.results import NOT_APPLICABLE_CONFIG, NOT_APPLICABLE_LIVE
 from harness.paths.lanes import LanePlan
 from harness.plugin.state import INFRA, STATE, lane_claims
 from harness.runner.parts import PartDown
@@ -24,12 +24,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    live = config.stash[STATE].settings.live is not None
+    settings = config.stash[STATE].settings
+    live, team = settings.live is not None, settings.team is not None
     for item in items:
         marker = item.get_closest_marker("offline_only")
         if live and marker is not None:
             reason = marker.args[0] if marker.args else marker.kwargs.get("reason", "offline only")
             item.add_marker(pytest.mark.skip(reason=f"{NOT_APPLICABLE_LIVE}: {reason}"))
+        marker = item.get_closest_marker("generated_config_only")
+        if team and marker is not None:
+            reason = marker.args[0] if marker.args else "needs the harness's own proxy config"
+            item.add_marker(pytest.mark.skip(reason=f"{NOT_APPLICABLE_CONFIG}: {reason}"))
         params = getattr(item, "callspec", None)
         if params is not None and "contract_path" in params.params:
             item.add_marker(pytest.mark.contract)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.contract.ledger import Ledger, LedgerError, load_ledger
+from harness.contract.ledger import Ledger, LedgerError
+from harness.contract.ledger_file import load_ledger
 from harness.live.run import settings_for_run
 from harness.live.settings import (
     AUTH_MODES,
@@ -148,6 +149,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow_upstream: the case waits on a deliberately slow upstream")
     config.addinivalue_line(
         "markers", "offline_only(reason): the test needs what only the emulator or the local proxy stages"
+    )
+    config.addinivalue_line(
+        "markers",
+        "generated_config_only(reason): the test pins the harness's generated proxy config; in config mode "
+        "(--litellm-config) it is not applicable",
     )
     config.addinivalue_line(
         "markers",

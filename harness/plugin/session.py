@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from harness.contract.ledger_update import updated_ledger
-from harness.contract.results import NOT_APPLICABLE_LIVE, PROPERTY, TIMING
+from harness.contract.results import NOT_APPLICABLE, PROPERTY, TIMING
 from harness.paths.proxy import litellm_version
 from harness.plugin.state import INFRA, ITEM, RunState
 from harness.replay.atomic import write_text_atomic
@@ -45,7 +45,7 @@ class ContractSession:
         item = props.get(ITEM)
         reason = skip_reason(report)
         infra = props.get(INFRA)
-        if item is None and (reason.startswith(NOT_APPLICABLE_LIVE) or infra):  # stopped before any fixture
+        if item is None and (reason.startswith(NOT_APPLICABLE) or infra):  # stopped before any fixture
             item = {"area": report.nodeid.split("::")[0].rsplit("/", 1)[-1].removeprefix("test_").removesuffix(".py")}
             item["path"] = "direct" if report.nodeid.endswith("-direct]") else "litellm"
         if item is None or not (report.when == "call" or (report.when == "setup" and not report.passed)):
@@ -99,7 +99,8 @@ class ContractSession:
         """`--ledger-update`: the run's unledgered divergences written for review, stale entries removed."""
         path = self.state.ledger.path
         text = path.read_text(encoding="utf-8") if path.exists() else ""
-        stale = self.state.results.stale(self.state.ledger)
+        missing = self.state.results.stale_cases()
+        stale = {i: missing[i] for i in self.state.results.stale(self.state.ledger)}
         new_text, self.state.ledger_changes = updated_ledger(
             text, self.state.results.comparisons, stale, litellm_version()
         )

@@ -106,7 +106,13 @@ class ContractRunner:
                     covered={k: [m.path for m in v] for k, v in covered.items()},
                     unledgered=[m.describe() for m in unledgered],
                     unledgered_detail=[
-                        {"path": m.path, "kind": m.kind, "direct": plain(m.direct), "litellm": plain(m.litellm)}
+                        {
+                            "path": m.path,
+                            "kind": m.kind,
+                            "direct": plain(m.direct),
+                            "litellm": plain(m.litellm),
+                            "pinned_by": getattr(m, "entry", ""),
+                        }
                         for m in unledgered
                     ],
                     direct=direct.tree(),

@@ -121,6 +121,9 @@ def test_auth(case: Case, contract) -> None:
 
 @pytest.mark.offline_only("needs a wrong-audience token minted by the emulator, and the local proxy's log")
 @pytest.mark.proxy_lane("auth/wrong-audience-token#proxy-log", "wrong-audience-token")
+@pytest.mark.generated_config_only(
+    "reads the generated setup's 401 in the proxy log; a team's fallbacks may answer instead"
+)
 def test_the_seeds_audience_401_reaches_the_proxy_log(contract_runner, litellm_proxy) -> None:
     """The seed's exact 401 text appears in the proxy's log, where an operator looks first. The case's
     own cassette, in a model group of this test's own: the case's litellm item may have just put its

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from harness.contract.compare import Level, Mismatch
-from harness.contract.ledger import LedgerError, load_ledger
+from harness.contract.ledger import LedgerError
+from harness.contract.ledger_file import load_ledger
 from harness.contract.results import RunResults
 
 ENTRY = """
