@@ -86,17 +86,29 @@ def _without(text: str, ids: set[str]) -> str:
 _HEADER = "# This proxy config's divergence ledger; `--ledger-update` writes entries marked REVIEW.\ndivergences:\n"
 
 
+_DISABLE_BLOCK = re.compile(r"^disable:[ \t]*\n((?:[ \t]+\S.*\n)*)", re.M)
+_DISABLE_LINE = re.compile(r"^\s+([^\s:]+):\s*\[([^\]]*)\]")
+
+
 def _disable(text: str, stale: Mapping[str, list[str]]) -> str:
     """Inherited entries (`extends:`) that went stale are switched off here, for the cases where they did
-    not occur (the file they come from is not this config's to edit)."""
+    not occur (the file they come from is not this config's to edit); merged with what is already off."""
     if not stale:
         return text
+    current: dict[str, set[str]] = {}
+    block = _DISABLE_BLOCK.search(text)
+    if block:
+        for line in block.group(1).splitlines():
+            if m := _DISABLE_LINE.match(line):
+                current.setdefault(m.group(1), set()).update(c.strip() for c in m.group(2).split(",") if c.strip())
+    for ident, cases in stale.items():
+        current.setdefault(ident, set()).update(cases)
     lines = "".join(
-        f"  {i}: [{', '.join(sorted(cases))}]  # stale for this config (--ledger-update)\n"
-        for i, cases in sorted(stale.items())
+        f"  {i}: [{', '.join(sorted(cases))}]  # not observed with this config (--ledger-update)\n"
+        for i, cases in sorted(current.items())
     )
-    if re.search(r"^disable:\s*$", text, re.M):
-        return re.sub(r"^disable:\s*\n", lambda m: m.group(0) + lines, text, count=1, flags=re.M)
+    if block:
+        return text[: block.start()] + "disable:\n" + lines + text[block.end() :]
     return re.sub(r"^divergences:", "disable:\n" + lines + "divergences:", text, count=1, flags=re.M)
 
 

@@ -176,3 +176,23 @@ def _lint_entry(name: str, params: Mapping[str, Any], env: Mapping[str, str]) ->
     if not any(f.where.startswith(name) and f.status == "fail" for f in out):
         out.append(Finding("ok", "config", name, f"azure/{deployment} looks consistent"))
     return out
+
+
+#: settings config mode supplies offline (the emulator's endpoint and credentials): an unset
+#: reference there is not what made a run fail
+_SUPPLIED_OFFLINE = ("api_base", "api_key", "azure_ad_token")
+
+
+def explain(config: Mapping[str, Any], alias: str, env: Mapping[str, str]) -> list[str]:
+    """The lint's findings about one alias, as the lines a failing config-mode case appends: the setting,
+    the cause, the fix, and the doctor check that explains it."""
+    lines = []
+    for f in lint(config, env):
+        if f.status == "ok" or not f.where.startswith(f"{alias}."):
+            continue
+        if f.check == "env reference" and f.where.rsplit(".", 1)[-1] in _SUPPLIED_OFFLINE:
+            continue
+        lines.append(
+            f"config setting {f.where}: {f.cause}. Fix: {f.fix} (`python -m harness doctor`, check {f.check!r})"
+        )
+    return lines

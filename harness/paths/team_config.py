@@ -234,6 +234,12 @@ def _team_entries(team: TeamConfig, api_base: str, environ: Mapping[str, str], o
             continue
         token = any(params.get(k) for k in TOKEN_SOURCES) and not params.get("api_key")
         credential = ("azure_ad_token", f"os.environ/{TOKEN_VAR}") if token else ("api_key", f"os.environ/{KEY_VAR}")
+        if all(params.get(k) for k in ("tenant_id", "client_id", "client_secret")) and not params.get("api_key"):
+            out.set_aside.append(
+                f"model_list {name!r}: tenant_id/client_id/client_secret set aside: the client-credentials flow "
+                "cannot run offline (LiteLLM builds ClientSecretCredential without disable_instance_discovery, so "
+                "MSAL asks login.microsoftonline.com first); the emulator's Entra token is sent as azure_ad_token"
+            )
         offline = offline_entry(params, api_base, credential)
         _resolve_plain_references(offline, f"model_list {name!r}", environ, out.set_aside)
         entries.append({**copy.deepcopy(entry), "litellm_params": offline})

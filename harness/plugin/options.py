@@ -13,6 +13,7 @@ import pytest
 
 from harness.contract.ledger import Ledger, LedgerError
 from harness.contract.ledger_file import load_ledger
+from harness.doctor.configlint import explain
 from harness.live.run import settings_for_run
 from harness.live.settings import (
     AUTH_MODES,
@@ -215,6 +216,8 @@ def pytest_configure(config: pytest.Config) -> None:
         live_env=live_env,
         live_token=token,
     )
+    if settings.team is not None:
+        state.config_hints = explain(settings.team.raw, settings.team.alias, os.environ)
     seed = getattr(config.option, "randomly_seed", None)
     state.watch.rerun = "pytest" + (f" -p randomly -p no:cacheprovider --randomly-seed={seed}" if seed else "")
     config.stash[STATE] = state

@@ -186,7 +186,9 @@ class BoundContract:
             return runner.run(case, ref, self.path, self._record)
         except AssertionError as exc:
             # A failure message quotes observations; a secret echoed by an upstream must not reach the terminal.
-            exc.args = (self.scrubber.text(str(exc)),)
+            hints = self.item.config.stash[STATE].config_hints if self.path == "litellm" else []
+            why = "\n  what your config does here:\n    " + "\n    ".join(hints) if hints else ""
+            exc.args = (self.scrubber.text(str(exc) + why),)
             raise
         finally:
             total = time.perf_counter() - started

@@ -37,6 +37,8 @@ class RunState:
     lanes: LanePlan = field(default_factory=LanePlan)
     #: the proxy, upstream server and emulator of this process, watched (`harness.runner.parts`)
     watch: Watch = field(default_factory=Watch)
+    #: config mode: what the doctor's lint says about the alias under test, appended to a failing case
+    config_hints: list[str] = field(default_factory=list)
     #: `--ledger-update`: what was added and removed, for the summary
     ledger_changes: Update | None = None
 
