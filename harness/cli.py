@@ -95,6 +95,14 @@ def _gate(args: argparse.Namespace) -> int:
     pytest_args = pytest_args or ["tests/contract"]
     if args.gate_examples is not None:
         pytest_args = [*pytest_args, f"--gate-examples={args.gate_examples}"]
+    for option, value in (("--litellm-config", args.litellm_config), ("--litellm-model", args.litellm_model),
+                          ("--ledger", args.ledger)):  # fmt: skip
+        if value:  # the team's own config and ledger, under both versions (config mode)
+            pytest_args = (
+                [*pytest_args, option, str(Path(value).resolve())]
+                if option != "--litellm-model"
+                else [*pytest_args, option, value]
+            )
     if args.bisect:
         return _bisect(args, repo, pytest_args)
     if not (args.baseline and args.candidate):
@@ -223,6 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--report-dir", default=".", metavar="DIR", help="where gate-report.{json,html,txt} go")
     gate.add_argument("--cache-dir", metavar="DIR", help="venv cache (default: ~/.cache/azure-litellm-contract/gate)")
     gate.add_argument("--gate-examples", type=int, metavar="N", help="differential fuzzing examples per run")
+    gate.add_argument(
+        "--litellm-config", metavar="FILE", help="compare the versions on your proxy config (config mode)"
+    )
+    gate.add_argument("--litellm-model", metavar="ALIAS", help="the alias under test in --litellm-config")
+    gate.add_argument("--ledger", metavar="FILE", help="your config's divergence ledger")
     gate.add_argument("--timeout", type=float, default=3600.0, metavar="S", help="deadline per suite run")
     gate.add_argument("--repo", default=".", help="the project checkout to run (default: .)")
     gate.add_argument(

@@ -172,7 +172,44 @@ def _live_local_proxy(folder: Path, stack: ExitStack) -> Made:
     return argv, env
 
 
+PLANTED_KEY = "5f1e0c4b9a7d4e2f8c6b1a3d9e0f7c21"  # a real-looking Azure key the user's shell holds
+PLANTED_HOST = "planted-resource.openai.azure.com"
+
+
+def _config_mode(example: str, *args: str, env: Mapping[str, str] | None = None) -> Spec:
+    def make(folder: Path, stack: ExitStack) -> Made:
+        argv = _pytest(
+            *args, "--litellm-config", f"examples/{example}/litellm.config.yaml",
+            "--ledger", f"examples/{example}/divergences.yaml", "--parity-report", str(folder / "parity-report.json"),
+        )  # fmt: skip
+        return argv, dict(env or {})
+
+    return Spec(make)
+
+
+def _planted(folder: Path, stack: ExitStack) -> Made:
+    """Config mode recording cassettes, with a real-looking key and host in the environment."""
+    argv = _pytest(
+        "tests/contract/test_chat.py", "tests/contract/test_errors.py", "-k", "basic or rate-limited",
+        "--litellm-config", "examples/production-like/litellm.config.yaml", "--litellm-model", "gpt-4o",
+        "--ledger", "examples/production-like/divergences.yaml", "--record",
+        "--cassette-dir", str(folder / "cassettes"), "--parity-report", str(folder / "parity-report.json"),
+        "--basetemp", str(folder / "tmp"),
+    )  # fmt: skip
+    return argv, {"AZURE_OPENAI_API_KEY": PLANTED_KEY, "AZURE_OPENAI_API_BASE": f"https://{PLANTED_HOST}"}
+
+
 RUNS: dict[str, Spec] = {
+    "config-seed": _config_mode("seed-broken", "tests/contract/test_chat.py", "-k", "basic"),
+    "config-production": _config_mode(
+        "production-like",
+        "tests/contract/test_errors.py",
+        "tests/contract/test_cooldown.py",
+        "--litellm-model",
+        "gpt-4o",
+    ),
+    "config-service-principal": _config_mode("service-principal", "tests/contract/test_errors.py"),
+    "config-planted-secret": Spec(_planted),
     "live-record": Spec(_live_record, then=(_live_record_replayed,)),
     "live-local-proxy": Spec(_live_local_proxy),
     "gate-planted": Spec(_gate_planted),
