@@ -95,14 +95,13 @@ def _gate(args: argparse.Namespace) -> int:
     pytest_args = pytest_args or ["tests/contract"]
     if args.gate_examples is not None:
         pytest_args = [*pytest_args, f"--gate-examples={args.gate_examples}"]
-    for option, value in (("--litellm-config", args.litellm_config), ("--litellm-model", args.litellm_model),
-                          ("--ledger", args.ledger)):  # fmt: skip
-        if value:  # the team's own config and ledger, under both versions (config mode)
-            pytest_args = (
-                [*pytest_args, option, str(Path(value).resolve())]
-                if option != "--litellm-model"
-                else [*pytest_args, option, value]
-            )
+    # the team's own config and ledger, under both versions (config mode)
+    if args.litellm_config:
+        pytest_args += ["--litellm-config", str(Path(args.litellm_config).resolve())]
+    if args.litellm_model:
+        pytest_args += ["--litellm-model", args.litellm_model]
+    if args.ledger:
+        pytest_args += ["--ledger", str(Path(args.ledger).resolve())]
     if args.bisect:
         return _bisect(args, repo, pytest_args)
     if not (args.baseline and args.candidate):

@@ -19,7 +19,8 @@ from harness.live.run import (
 )
 from harness.paths.matrix import SETUPS, Credentials, render_proxy_config, setup_named
 from harness.paths.proxy import ProxyStartError, RunningProxy, external_proxy_version, litellm_version, run_proxy
-from harness.paths.team_config import emulator_deployments, team_proxy_config
+from harness.paths.team_config import emulator_deployments
+from harness.paths.team_render import team_proxy_config
 from harness.plugin.state import STATE
 from harness.replay import waits
 from harness.replay.cassettes import PLACEHOLDERS

@@ -21,7 +21,8 @@ from harness.live.settings import (
     LiveSettingsError,
 )
 from harness.paths.proxy import litellm_version
-from harness.paths.team_config import TeamConfig, TeamConfigError, load_team_config, team_notes, team_upstream
+from harness.paths.team_config import TeamConfig, TeamConfigError, load_team_config, team_upstream
+from harness.paths.team_render import team_notes
 from harness.plugin.machine import TempFolderError, check_temp_folder, claim_report
 from harness.plugin.session import ContractSession
 from harness.plugin.state import STATE, RunState

@@ -14,13 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.paths.team_config import (
-    KEY_VAR,
-    TeamConfigError,
-    load_team_config,
-    render_team_config,
-    team_upstream,
-)
+from harness.paths.team_config import TeamConfigError, load_team_config, team_upstream
+from harness.paths.team_render import KEY_VAR, render_team_config
 
 from .background import PLANTED_HOST, PLANTED_KEY
 from .support import ROOT, clean_env, run
