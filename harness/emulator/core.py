@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from harness.emulator import auth, chat, errors, routes, versions
+from harness.emulator import auth, chat, embeddings, errors, routes, versions
 from harness.emulator.call import Call
 from harness.emulator.config import EmulatorConfig
 from harness.emulator.ratelimit import RateLimiter
@@ -95,7 +95,7 @@ class Emulator:
             return errors.public_access_disabled()
         api_version = self._api_version(route, request)
         record["api_version"] = api_version
-        denied = auth.authenticate(request.headers, self.config)
+        denied = auth.authenticate(request.headers, self.config, v1=route.v1)
         if denied is not None:
             return denied
         started = time.perf_counter()
@@ -152,6 +152,8 @@ class Emulator:
             return errors.invalid_param(f"{body!r} is not of type 'object'", None, "invalid_type")
         record["stream"] = bool(body.get("stream"))
         call = Call(body, deployment, api_version, request_id, self.limiter, self._session)
+        if route.operation == routes.EMBEDDINGS:
+            return embeddings.create(call)
         return chat.create(call)
 
     def _parse_body(self, request: EmuRequest) -> Any:
