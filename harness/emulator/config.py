@@ -78,6 +78,8 @@ class EmulatorConfig:
     region: str = "swedencentral"
     public_network_access: bool = True
     max_body_bytes: int = 8 * 1024 * 1024
+    #: stored Responses kept for GET and `previous_response_id`; the oldest go first
+    max_stored_responses: int = 4096
 
     @property
     def api_key(self) -> str:

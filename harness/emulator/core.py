@@ -16,10 +16,11 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from harness.emulator import auth, chat, embeddings, errors, routes, versions
+from harness.emulator import auth, chat, embeddings, errors, responses, routes, versions
 from harness.emulator.call import Call
 from harness.emulator.config import EmulatorConfig
 from harness.emulator.ratelimit import RateLimiter
+from harness.emulator.response_store import ResponseStore
 from harness.emulator.validate import Rejected
 from harness.emulator.wire import EmuRequest, EmuResponse
 
@@ -46,19 +47,21 @@ class JournalEntry:
 
 
 class Emulator:
-    """One emulated resource. Thread-safe; state is the quota window and the journal."""
+    """One emulated resource. Thread-safe; state is the quota window, the journal and stored responses."""
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
         self.limiter = RateLimiter()
         self.journal: deque[JournalEntry] = deque(maxlen=10_000)
+        self.responses = ResponseStore(self.config.max_stored_responses)
         self._lock = threading.Lock()
         self._session = str(uuid.uuid4())[:8]
 
     def reset(self) -> None:
-        """Forget quota use and the journal; the session-scoped server is reset per test."""
+        """Forget quota use, the journal and stored responses; the session-scoped server is reset per test."""
         self.limiter.reset()
         self.journal.clear()
+        self.responses.clear()
 
     def handle(self, request: EmuRequest) -> EmuResponse:
         """Answer one request; every answer carries Azure's request-id headers."""
@@ -133,12 +136,19 @@ class Emulator:
         self, route: routes.Route, request: EmuRequest, api_version: str, request_id: str, record: dict[str, Any]
     ) -> EmuResponse:
         """The backend's part: the body, the deployment, then the operation itself."""
+        if route.operation == routes.RESPONSE:
+            assert route.response_id is not None
+            if request.method == "DELETE":
+                return responses.delete(self.responses, route.response_id)
+            return responses.retrieve(self.responses, route.response_id)
         body = self._parse_body(request)
         record["body"] = body if isinstance(body, dict) else None
         deployment_name = route.deployment
         if deployment_name is None:
             deployment_name = body.get("model") if isinstance(body, dict) else None
             if not isinstance(deployment_name, str):
+                if route.operation == routes.RESPONSES:
+                    return errors.missed_model_deployment()
                 return errors.invalid_param(
                     "Missing required parameter: 'model'.", "model", "missing_required_parameter"
                 )
@@ -154,6 +164,8 @@ class Emulator:
         call = Call(body, deployment, api_version, request_id, self.limiter, self._session)
         if route.operation == routes.EMBEDDINGS:
             return embeddings.create(call)
+        if route.operation == routes.RESPONSES:
+            return responses.create(call, self.responses)
         return chat.create(call)
 
     def _parse_body(self, request: EmuRequest) -> Any:
