@@ -3,7 +3,7 @@
 No model is loaded. A text becomes a set of features (its words and character trigrams; a token
 array gives its tokens and token pairs). Each block of 64 dimensions holds one codeword from a fixed,
 seeded codebook, picked by a MinHash of the features: two texts choose the same codeword in a block
-with probability equal to the Jaccard overlap of their feature sets, so cosine similarity follows
+with probability close to the Jaccard overlap of their feature sets, so cosine similarity follows
 textual overlap. Every codeword has the same norm, so the vector is L2-normalized by construction.
 
 Why blocks of precomputed codewords rather than a projection: the JSON text (and float32 bytes) of
@@ -17,7 +17,6 @@ Values are float32 and printed in the shortest form that reads back as the same 
 
 from __future__ import annotations
 
-import array
 import base64
 import hashlib
 import itertools
@@ -25,13 +24,14 @@ import math
 import random
 import re
 import struct
-import sys
 from collections.abc import Sequence
 from functools import lru_cache
 
 BLOCK = 64
 CODEWORDS = 512
 _MASK = CODEWORDS - 1
+_EMPTY = 1 << 64
+_SPREAD = 0x9E3779B1  # an odd constant: borrowed blocks get distinct codewords per distance
 _WORD = re.compile(r"\w+", re.UNICODE)
 _NATIVE = {"text-embedding-3-large": 3072}
 _REPORTED = {"text-embedding-ada-002": "ada"}
@@ -65,22 +65,35 @@ def _features(item: Input) -> list[str]:
 
 
 @lru_cache(maxsize=65_536)
-def _hashes(model: str, feature: str) -> array.array[int]:
-    """One 32-bit hash per block of the model's full vector, for one feature."""
-    blocks = native_dimensions(model) // BLOCK
-    digest = hashlib.shake_128(f"{model}\x00{feature}".encode()).digest(4 * blocks)
-    values = array.array("I", digest)
-    if sys.byteorder != "little":
-        values.byteswap()
-    return values
+def _hash(model: str, feature: str) -> int:
+    """A 64-bit hash of one feature, seeded by the model so each model has its own vectors."""
+    return int.from_bytes(hashlib.blake2b(f"{model}\x00{feature}".encode(), digest_size=8).digest(), "little")
 
 
 @lru_cache(maxsize=4_096)
 def codeword_indices(model: str, item: Input) -> tuple[int, ...]:
-    """Per block, the codeword of the feature with the smallest hash (MinHash)."""
-    rows = [_hashes(model, f) for f in _features(item)]
-    lows = rows[0] if len(rows) == 1 else map(min, *rows)
-    return tuple(value & _MASK for value in lows)
+    """Per block, a codeword chosen by one-permutation MinHash over the features.
+
+    Each feature hashes once: the hash names a block and a rank, and each block keeps its
+    lowest-ranked feature. A block no feature fell in borrows from the next filled block, shifted by
+    the distance (densification), so two texts agree on a block about as often as their feature sets
+    overlap, at one hash per feature rather than one per feature and block.
+    """
+    blocks = native_dimensions(model) // BLOCK
+    best = [_EMPTY] * blocks
+    for feature in _features(item):
+        rank, block = divmod(_hash(model, feature), blocks)
+        if rank < best[block]:
+            best[block] = rank
+    out = [0] * blocks
+    source = 2 * blocks  # set on the first pass: there is always at least one feature
+    for i in range(2 * blocks - 1, -1, -1):  # right to left, twice round, so borrowing wraps
+        if best[i % blocks] != _EMPTY:
+            source = i
+        if i < blocks:
+            borrowed = best[source % blocks] + (source - i) * _SPREAD
+            out[i] = borrowed & _MASK
+    return tuple(out)
 
 
 def _to_f32(value: float) -> float:
