@@ -119,8 +119,8 @@ class Emulator:
         """The api-version that gates features, or Azure's answer to a missing or unknown one."""
         api_version = request.query.get("api-version")
         if route.v1:
-            if api_version in versions.SUPPORTED_API_VERSIONS or not versions.v1_accepts(api_version):
-                # The v1 paths take `v1` or `preview`; a dated version is refused at the gateway.
+            if not versions.v1_accepts(api_version):
+                # The v1 paths take `v1` or `preview` (or none); a dated version is refused like an unknown one.
                 raise Rejected(errors.api_version_not_supported())
             return versions.V1_EQUIVALENT
         if not api_version:

@@ -6,11 +6,12 @@ import asyncio
 import base64
 import math
 import struct
+from pathlib import Path
 
 import openai
 import pytest
 
-from harness.emulator import RunningEmulator, errors
+from harness.emulator import EmulatorConfigError, RunningEmulator, errors, load_deployments
 
 PATH = "/openai/deployments/{}/embeddings"
 SIMILAR = ("The quick brown fox jumps over the lazy dog", "The quick brown fox jumped over the lazy dog")
@@ -260,3 +261,12 @@ def test_async_client(azure_emulator: RunningEmulator):
             return len(response.data[0].embedding)
 
     assert asyncio.run(call()) == 512
+
+
+def test_deployment_kind_in_a_table(tmp_path: Path):
+    path = tmp_path / "deployments.yaml"
+    path.write_text("deployments:\n  - name: vec\n    model: text-embedding-3-small\n    kind: embeddings\n")
+    assert load_deployments(path)["vec"].kind == "embeddings"
+    path.write_text("deployments:\n  - name: vec\n    kind: vision\n")
+    with pytest.raises(EmulatorConfigError, match=r"deployments\[0\]\.kind: expected one of chat, embeddings"):
+        load_deployments(path)

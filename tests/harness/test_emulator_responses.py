@@ -345,6 +345,9 @@ def test_stream_cut_mid_event_stream(raw, sdk):
             pass
     slow = sse(create(raw, input="[[fault:chunk-delay=0.01]] slow", stream=True))
     assert slow[-1]["type"] == "response.completed"
+    malformed = create(raw, input="[[fault:malformed-sse]] break", stream=True).text.split("\n\n")
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(malformed[2].split("\n")[1][len("data: ") :])
 
 
 def test_async_client_and_stream(azure_emulator: RunningEmulator):
