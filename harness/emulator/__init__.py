@@ -1,4 +1,5 @@
-"""A faithful, deterministic Azure OpenAI data-plane emulator (chat completions).
+"""A faithful, deterministic Azure OpenAI data-plane emulator: chat completions, embeddings and the
+Responses API, on the deployment paths and the `/openai/v1/` paths.
 
 Usable in-process (`Emulator.handle`, `EmulatorTransport`) or on loopback (`run_emulator`,
 `python -m harness emulator`). See docs/emulator.md.

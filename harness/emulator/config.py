@@ -16,6 +16,11 @@ from typing import Any
 
 import yaml
 
+#: What a deployment's model can do. Azure routes an operation to a deployment whatever its model and
+#: then refuses the pairs that do not fit (a chat model asked for embeddings, and the reverse) with a
+#: 400 `OperationNotSupported`; the kind is what the emulator checks for that answer.
+KINDS = ("chat", "embeddings")
+
 
 class EmulatorConfigError(ValueError):
     """A deployments file or setting that the emulator cannot use; the message is one line."""
@@ -23,10 +28,15 @@ class EmulatorConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Deployment:
-    """One Azure deployment. `faults` are applied to every request, like a fault marker."""
+    """One Azure deployment. `faults` are applied to every request, like a fault marker.
+
+    `kind` is `chat` (chat completions and the Responses API) or `embeddings`. For an embeddings
+    deployment `context_window` is the longest single input, in tokens.
+    """
 
     name: str
     model: str = "gpt-4o-2024-08-06"
+    kind: str = "chat"
     context_window: int = 128_000
     max_output_tokens: int = 16_384
     rpm: int = 100_000
@@ -51,6 +61,9 @@ DEFAULT_DEPLOYMENTS: tuple[Deployment, ...] = (
     Deployment(name="fault-500", faults=("500",)),
     Deployment(name="fault-503", faults=("503",)),
     Deployment(name="fault-429", faults=("429",)),
+    Deployment(name="embeddings", model="text-embedding-3-small", kind="embeddings", context_window=8_192),
+    Deployment(name="embeddings-large", model="text-embedding-3-large", kind="embeddings", context_window=8_192),
+    Deployment(name="ada", model="text-embedding-ada-002", kind="embeddings", context_window=8_192),
 )
 
 
@@ -65,6 +78,8 @@ class EmulatorConfig:
     region: str = "swedencentral"
     public_network_access: bool = True
     max_body_bytes: int = 8 * 1024 * 1024
+    #: stored Responses kept for GET and `previous_response_id`; the oldest go first
+    max_stored_responses: int = 4096
 
     @property
     def api_key(self) -> str:
@@ -104,6 +119,8 @@ def deployment_from_mapping(raw: Any, where: str) -> Deployment:
         else:
             if not isinstance(value, str):
                 raise EmulatorConfigError(f"{where}.{key}: expected a string, got {value!r}")
+            if key == "kind" and value not in KINDS:
+                raise EmulatorConfigError(f"{where}.kind: expected one of {', '.join(KINDS)}, got {value!r}")
             values[key] = value
     return Deployment(**values)
 

@@ -10,19 +10,26 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from harness.emulator import auth, completion, errors, faults, filtering, render, text, versions
-from harness.emulator.config import Deployment, EmulatorConfig
+from harness.emulator import auth, chat, embeddings, errors, responses, routes, versions
+from harness.emulator.call import Call
+from harness.emulator.config import EmulatorConfig
 from harness.emulator.ratelimit import RateLimiter
-from harness.emulator.validate import Rejected, validate
-from harness.emulator.wire import EmuRequest, EmuResponse, json_response
+from harness.emulator.response_store import ResponseStore
+from harness.emulator.validate import Rejected
+from harness.emulator.wire import EmuRequest, EmuResponse
 
-_DEPLOYMENT_ROUTE = re.compile(r"^/openai/deployments/([^/]+)/chat/completions/?$")
-_V1_ROUTE = re.compile(r"^/openai/v1/chat/completions/?$")
+_MODEL_VERSION = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{4})$")
+
+
+def base_model(model: str) -> str:
+    """The model name without its version (`gpt-4o-2024-08-06` -> `gpt-4o`), as Azure's messages name it."""
+    return _MODEL_VERSION.sub("", model)
 
 
 @dataclass(frozen=True)
@@ -40,19 +47,21 @@ class JournalEntry:
 
 
 class Emulator:
-    """One emulated resource. Thread-safe; state is the quota window and the journal."""
+    """One emulated resource. Thread-safe; state is the quota window, the journal and stored responses."""
 
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
         self.limiter = RateLimiter()
         self.journal: deque[JournalEntry] = deque(maxlen=10_000)
+        self.responses = ResponseStore(self.config.max_stored_responses)
         self._lock = threading.Lock()
         self._session = str(uuid.uuid4())[:8]
 
     def reset(self) -> None:
-        """Forget quota use and the journal; the session-scoped server is reset per test."""
+        """Forget quota use, the journal and stored responses; the session-scoped server is reset per test."""
         self.limiter.reset()
         self.journal.clear()
+        self.responses.clear()
 
     def handle(self, request: EmuRequest) -> EmuResponse:
         """Answer one request; every answer carries Azure's request-id headers."""
@@ -81,46 +90,83 @@ class Emulator:
         self.journal.append(JournalEntry(status=response.status, **record))
         return response
 
-    def _route(self, request: EmuRequest) -> tuple[str | None, bool]:
-        match = _DEPLOYMENT_ROUTE.match(request.path)
-        if match:
-            return match.group(1), False
-        if _V1_ROUTE.match(request.path):
-            return None, True
-        raise Rejected(errors.resource_not_found())
-
     def _handle(self, request: EmuRequest, request_id: str, record: dict[str, Any]) -> EmuResponse:
-        deployment_name, v1 = self._route(request)
-        if request.method != "POST":
+        route = routes.match(request.path)
+        if request.method not in route.methods:
             return errors.method_not_allowed()
         if not self.config.public_network_access and not request.private_listener:
             return errors.public_access_disabled()
-        api_version = request.query.get("api-version")
-        if v1:
-            api_version = api_version if api_version in versions.SUPPORTED_API_VERSIONS else versions.V1_EQUIVALENT
-        elif not api_version:
-            return errors.resource_not_found()
-        elif not versions.is_supported(api_version):
-            return errors.api_version_not_supported()
+        api_version = self._api_version(route, request)
         record["api_version"] = api_version
-        denied = auth.authenticate(request.headers, self.config)
+        denied = auth.authenticate(request.headers, self.config, v1=route.v1)
         if denied is not None:
             return denied
+        started = time.perf_counter()
+        try:
+            response = self._operate(route, request, api_version, request_id, record)
+        except Rejected as rejected:
+            response = rejected.response
+        if route.v1:
+            # The v1 surface's backend stamps these on what it answers (recorded on v1 chat).
+            elapsed_ms = max(1, int((time.perf_counter() - started) * 1000))
+            response.headers.extend(
+                [("api-supported-versions", "1"), ("x-envoy-upstream-service-time", str(elapsed_ms))]
+            )
+        return response
+
+    @staticmethod
+    def _api_version(route: routes.Route, request: EmuRequest) -> str:
+        """The api-version that gates features, or Azure's answer to a missing or unknown one."""
+        api_version = request.query.get("api-version")
+        if route.v1:
+            if not versions.v1_accepts(api_version):
+                # The v1 paths take `v1` or `preview` (or none); a dated version is refused like an unknown one.
+                raise Rejected(errors.api_version_not_supported())
+            return versions.V1_EQUIVALENT
+        if not api_version:
+            raise Rejected(errors.resource_not_found())
+        if not versions.is_supported(api_version):
+            raise Rejected(errors.api_version_not_supported())
+        if route.operation in (routes.RESPONSES, routes.RESPONSE) and not versions.serves_responses(api_version):
+            backend_path = "/v1" + request.path.removeprefix("/openai")
+            raise Rejected(errors.invalid_url(request.method, backend_path))
+        return api_version
+
+    def _operate(
+        self, route: routes.Route, request: EmuRequest, api_version: str, request_id: str, record: dict[str, Any]
+    ) -> EmuResponse:
+        """The backend's part: the body, the deployment, then the operation itself."""
+        if route.operation == routes.RESPONSE:
+            assert route.response_id is not None
+            if request.method == "DELETE":
+                return responses.delete(self.responses, route.response_id)
+            return responses.retrieve(self.responses, route.response_id)
         body = self._parse_body(request)
         record["body"] = body if isinstance(body, dict) else None
-        if v1:
+        deployment_name = route.deployment
+        if deployment_name is None:
             deployment_name = body.get("model") if isinstance(body, dict) else None
             if not isinstance(deployment_name, str):
+                if route.operation == routes.RESPONSES:
+                    return errors.missed_model_deployment()
                 return errors.invalid_param(
                     "Missing required parameter: 'model'.", "model", "missing_required_parameter"
                 )
         record["deployment"] = deployment_name
-        deployment = self.config.deployments.get(str(deployment_name))
+        deployment = self.config.deployments.get(deployment_name)
         if deployment is None:
             return errors.deployment_not_found()
-        validate(body, deployment, api_version)
+        if deployment.kind != routes.KIND_OF[route.operation]:
+            return errors.operation_not_supported(routes.OPERATION_NAME[route.operation], base_model(deployment.model))
+        if not isinstance(body, dict):
+            return errors.invalid_param(f"{body!r} is not of type 'object'", None, "invalid_type")
         record["stream"] = bool(body.get("stream"))
-        return self._chat(body, deployment, api_version, request_id)
+        call = Call(body, deployment, api_version, request_id, self.limiter, self._session)
+        if route.operation == routes.EMBEDDINGS:
+            return embeddings.create(call)
+        if route.operation == routes.RESPONSES:
+            return responses.create(call, self.responses)
+        return chat.create(call)
 
     def _parse_body(self, request: EmuRequest) -> Any:
         if len(request.body) > self.config.max_body_bytes:
@@ -132,60 +178,3 @@ class Emulator:
             return json.loads(request.body)
         except (ValueError, UnicodeDecodeError):
             raise Rejected(errors.unparsable_json()) from None
-
-    def _faults(self, body: dict[str, Any], deployment: Deployment) -> faults.Faults:
-        specs = [faults.split_spec(s) for s in deployment.faults]
-        user = [m for m in body["messages"] if m.get("role") == "user"]
-        if user:
-            specs += faults.from_text(text.message_text(user[-1]))
-        try:
-            return faults.parse(specs)
-        except faults.FaultError as exc:
-            raise Rejected(errors.invalid_param(f"emulator: {exc}", "messages")) from None
-
-    def _chat(self, body: dict[str, Any], deployment: Deployment, api_version: str, request_id: str) -> EmuResponse:
-        injected = self._faults(body, deployment)
-        prompt_tokens = text.prompt_tokens(body)
-        max_out = body.get("max_completion_tokens") or body.get("max_tokens") or 0
-        if prompt_tokens + max_out > deployment.context_window:
-            return errors.context_length_exceeded(
-                deployment.context_window, prompt_tokens + max_out, prompt_tokens, max_out
-            )
-        if injected.status in (500, 503):
-            return self._delayed(errors.server_error(injected.status, request_id), injected)
-        decision = (
-            self.limiter.forced(deployment)
-            if injected.status == 429
-            else self.limiter.check(deployment, prompt_tokens + (max_out or 16))
-        )
-        if not decision.allowed:
-            return errors.rate_limited(api_version, int(decision.retry_after_s + 0.999), decision.headers(deployment))
-        if injected.filter_prompt:
-            return errors.prompt_filtered(filtering.category_results(injected.filter_prompt))
-        answer = completion.complete(body, deployment, injected)
-        response_id = "chatcmpl-" + uuid.uuid4().hex[:29]
-        created = render.now()
-        headers = [
-            ("azureml-model-session", f"d{text.seed_for(deployment.name) % 1000:03d}-{self._session}"),
-            ("x-ms-rai-invoked", "true"),
-            ("x-ms-deployment-name", deployment.name),
-            *decision.headers(deployment),
-        ]
-        if body.get("stream"):
-            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            events = render.stream_events(answer, api_version, response_id, created, include_usage)
-            frames, cut = render.frames(events, injected)
-            return EmuResponse(
-                status=200,
-                headers=[("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache"), *headers],
-                frames=frames,
-                cut=cut,
-                first_byte_delay=injected.delay,
-            )
-        response = json_response(200, render.body(answer, api_version, response_id, created), headers)
-        return self._delayed(response, injected)
-
-    @staticmethod
-    def _delayed(response: EmuResponse, injected: faults.Faults) -> EmuResponse:
-        response.first_byte_delay = injected.delay
-        return response

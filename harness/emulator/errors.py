@@ -144,9 +144,12 @@ def prompt_filtered(filter_result: dict[str, Any]) -> EmuResponse:
     )
 
 
-def rate_limited(api_version: str, retry_after_s: int, headers: list[tuple[str, str]]) -> EmuResponse:
+def rate_limited(
+    api_version: str, retry_after_s: int, headers: list[tuple[str, str]], operation: str = "ChatCompletions_Create"
+) -> EmuResponse:
+    """The 429 of the quota gate; the message names the operation (`Embeddings_Create`, ...)."""
     message = (
-        f"Requests to the ChatCompletions_Create Operation under Azure OpenAI API version {api_version} "
+        f"Requests to the {operation} Operation under Azure OpenAI API version {api_version} "
         "have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after "
         f"{retry_after_s} seconds. Please go here: https://aka.ms/oai/quotaincrease if you would like to "
         "further increase the default rate limit."
@@ -162,3 +165,89 @@ def server_error(status: int, request_id: str) -> EmuResponse:
             type_="server_error",
         )
     return openai_error(500, SERVER_ERROR.format(rid=request_id), type_="server_error")
+
+
+OPERATION_NOT_SUPPORTED = (
+    "The {operation} operation does not work with the specified model, {model}. Please choose different "
+    "model and try again. You can learn more about which models can be used with each operation here: "
+    "https://go.microsoft.com/fwlink/?linkid=2197993."
+)
+
+
+def operation_not_supported(operation: str, model: str) -> EmuResponse:
+    """A chat model asked for embeddings, or the reverse: the gateway's 400, quoted in public bug
+    reports (`OperationNotSupported`, the base model name without its version date)."""
+    return azure_error(400, "OperationNotSupported", OPERATION_NOT_SUPPORTED.format(operation=operation, model=model))
+
+
+def invalid_url(method: str, backend_path: str) -> EmuResponse:
+    """The model service's 404 for a path its api-version does not serve (seen for /responses with
+    an api-version older than 2025-03-01-preview)."""
+    return openai_error(404, f"Invalid URL ({method} {backend_path})")
+
+
+def missed_model_deployment() -> EmuResponse:
+    """The recorded 400 for a Responses request without `model`: no content type, a bare message."""
+    return EmuResponse(status=400, body=b'{"error":{"message":"Missed model deployment"}}')
+
+
+def unknown_parameter(name: str) -> EmuResponse:
+    """The Responses API's answer to a parameter it does not know (recorded on Azure, e.g. LiteLLM
+    #28553: `stream_options.include_usage`)."""
+    return openai_error(400, f"Unknown parameter: '{name}'.", param=name, code="unknown_parameter")
+
+
+def moved_parameter(name: str, moved_to: str) -> EmuResponse:
+    """A Chat Completions parameter sent to the Responses API (recorded for `messages`)."""
+    return openai_error(
+        400,
+        f"Unsupported parameter: '{name}'. In the Responses API, this parameter has moved to '{moved_to}'. "
+        "Try again with the new parameter. See the API documentation for more information: "
+        "https://platform.openai.com/docs/api-reference/responses/create.",
+        code="unsupported_parameter",
+    )
+
+
+def previous_response_not_found(response_id: str) -> EmuResponse:
+    """Azure answers 400 (not 404) for an unknown `previous_response_id` (recorded in 2026)."""
+    return openai_error(
+        400,
+        f"Previous response with id '{response_id}' not found.",
+        param="previous_response_id",
+        code="previous_response_not_found",
+    )
+
+
+def response_not_found(response_id: str) -> EmuResponse:
+    return openai_error(404, f"Response with id '{response_id}' not found.")
+
+
+#: The embeddings model service marks its 400s with these headers (recorded for a bad `input`).
+MODEL_ERROR_HEADERS = [("ms-azureml-model-error-reason", "model_error"), ("ms-azureml-model-error-statuscode", "400")]
+
+
+def embeddings_error(message: str) -> EmuResponse:
+    """A 400 from the embeddings model: the four-field envelope with null param and code."""
+    response = openai_error(400, message)
+    response.headers.extend(MODEL_ERROR_HEADERS)
+    return response
+
+
+EMBEDDINGS_INPUT_INVALID = (
+    "'$.input' is invalid. Please check the API reference: https://platform.openai.com/docs/api-reference."
+)
+
+
+def embeddings_context_exceeded(window: int, tokens: int) -> EmuResponse:
+    return embeddings_error(
+        f"This model's maximum context length is {window} tokens, however you requested {tokens} tokens "
+        f"({tokens} in your prompt; 0 for the completion). Please reduce your prompt; or completion length."
+    )
+
+
+def too_many_inputs(limit: int) -> EmuResponse:
+    return embeddings_error(
+        f"Too many inputs. The max number of inputs is {limit}.  We hope to increase the number of inputs per "
+        "request soon. Please contact us through an Azure support request at: "
+        "https://go.microsoft.com/fwlink/?linkid=2213926 for further questions."
+    )

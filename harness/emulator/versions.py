@@ -34,6 +34,14 @@ SUPPORTED_API_VERSIONS: frozenset[str] = frozenset(
 #: The `/openai/v1/` route has no api-version; it behaves like the newest one.
 V1_EQUIVALENT = "2025-04-01-preview"
 
+#: The `api-version` values the v1 paths accept (the OpenAI.v1 REST spec: `v1`, the default, and
+#: `preview`). A dated version there is refused like an unknown one.
+V1_API_VERSIONS: frozenset[str] = frozenset({"v1", "preview"})
+
+#: The first dated api-version that serves `/openai/responses`. Public reports show
+#: 2025-03-01-preview answering there; older versions get the backend's "Invalid URL" 404.
+RESPONSES_SINCE = "2025-03-01"
+
 # Feature -> first api-version (by date) that has it.
 _FEATURE_SINCE: dict[str, str] = {
     "tools": "2023-12-01",
@@ -52,6 +60,16 @@ _FEATURE_SINCE: dict[str, str] = {
 
 def is_supported(api_version: str) -> bool:
     return api_version in SUPPORTED_API_VERSIONS
+
+
+def v1_accepts(api_version: str | None) -> bool:
+    """Whether a v1 path takes this `api-version` query value (absent counts as `v1`)."""
+    return api_version is None or api_version in V1_API_VERSIONS
+
+
+def serves_responses(api_version: str) -> bool:
+    """Whether a (supported) dated api-version has the Responses API."""
+    return api_version[:10] >= RESPONSES_SINCE
 
 
 def has_feature(api_version: str, feature: str) -> bool:
