@@ -27,12 +27,12 @@ from harness.paths.clients import DirectPath, LiteLLMPath
 from harness.paths.fallback import FallbackPath
 from harness.paths.matrix import SETUPS, Setup
 from harness.paths.proxy import RunningProxy, litellm_version
-from harness.paths.team_config import Credentials, team_setups
+from harness.paths.team_config import team_setups
 from harness.plugin.state import ITEM, STATE, area_of, item_owner
 from harness.replay.recording import Capture, CaseRef, ForwardingCapture, LiveCapture
 from harness.replay.scrub import Scrubber
 from harness.replay.server import UpstreamServer
-from harness.replay.upstream import UpstreamTarget, emulator_upstream
+from harness.replay.upstream import Credentials, UpstreamTarget, emulator_upstream
 from harness.runner.parts import emulator_part
 from harness.runner.runner import ContractRunner
 from harness.settings import HarnessSettings
