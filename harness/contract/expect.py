@@ -233,3 +233,12 @@ def calls(*expected: Expectation) -> Expectation:
                 raise AssertionError(f"call {i} of {len(expected)}: {exc}") from None
 
     return check
+
+
+# The expectations of the APIs beyond chat, part of this module's public surface.
+from harness.contract.expect_apis import closer as closer  # noqa: E402
+from harness.contract.expect_apis import embeddings as embeddings  # noqa: E402
+from harness.contract.expect_apis import event_stream as event_stream  # noqa: E402
+from harness.contract.expect_apis import event_stream_broken as event_stream_broken  # noqa: E402
+from harness.contract.expect_apis import function_call as function_call  # noqa: E402
+from harness.contract.expect_apis import response_status as response_status  # noqa: E402

@@ -25,7 +25,7 @@ from harness.contract.pins import Pin, PinnedMismatch
 REQUIRED = ("id", "what", "paths", "litellm", "reason", "impact", "link")
 OPTIONAL = ("kinds", "cases", "except_cases", "observations", "workaround", "pin")
 _KINDS = {"missing", "extra", "type", "value", "length"}
-_OBSERVATIONS = {"response", "stream", "error", "sequence"}
+_OBSERVATIONS = {"response", "stream", "error", "sequence", "events"}
 _INDEX = re.compile(r"\[\d+\]")
 _CALL = re.compile(r"^calls\[(\d+)\]\.(.+)$")
 

@@ -11,14 +11,21 @@ application that serializes a response sees exactly that, so a dropped key is a 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
+import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from harness.contract.stream import assemble, chunk_kind, collapse, key_paths
 
-VOLATILE_KEYS = frozenset({"id", "created", "system_fingerprint"})
+#: per-response values: ids (chat completion, response, output item, call), times, fingerprints; the
+#: Responses API's late-2025 `obfuscation` padding is random per event
+VOLATILE_KEYS = frozenset(
+    {"id", "created", "created_at", "system_fingerprint", "item_id", "call_id", "previous_response_id", "obfuscation"}
+)
 SIGNIFICANT_HEADERS = (
     "apim-request-id",
     "x-request-id",
@@ -48,7 +55,7 @@ _MASK = re.compile(r"^<masked:[a-z]+>$")
 LANE_MARK = "@lane-"
 LANE_SUFFIX = re.compile(re.escape(LANE_MARK) + r"[A-Za-z0-9_-]+")
 
-Kind = Literal["response", "stream", "error", "sequence"]
+Kind = Literal["response", "stream", "error", "sequence", "events"]
 
 
 def mask_value(value: Any) -> Any:
@@ -87,6 +94,8 @@ class ResponseObservation:
     #: every response header's name, lower-cased: not part of the contract (values and most names
     #: differ by design), but the upgrade gate reports names one LiteLLM version adds or drops
     header_names: tuple[str, ...] = field(default=(), compare=False)
+    #: an embeddings answer's vectors as the SDK gave them (the body holds their digests)
+    vectors: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     def tree(self) -> dict[str, Any]:
         return {"kind": self.kind, "status": self.status, "body": self.body, "headers": self.headers}
@@ -167,12 +176,43 @@ class SequenceObservation:
 
 
 Observation = ResponseObservation | StreamObservation | FailureObservation | SequenceObservation
+# (and `harness.contract.events.EventStreamObservation`, a Responses stream, which builds on this module)
 
 
 def observe_response(status: int, body: Mapping[str, Any], headers: Mapping[str, str]) -> ResponseObservation:
+    vectors = tuple(item.get("embedding") for item in body.get("data") or [] if isinstance(item, Mapping))
     return ResponseObservation(
-        status=status, body=mask(dict(body)), headers=significant_headers(headers), header_names=header_names(headers)
+        status=status,
+        body=mask(summarize_embeddings(dict(body))),
+        headers=significant_headers(headers),
+        header_names=header_names(headers),
+        vectors=vectors,
     )
+
+
+def summarize_embeddings(body: dict[str, Any]) -> dict[str, Any]:
+    """An embeddings body with each vector as its length and digest: thousands of floats say nothing a
+    digest does not, and a list (floats) and a string (base64) stay apart by shape. Digests are of the
+    little-endian float32 bytes, so the same vector digests alike however it was encoded."""
+    data = body.get("data")
+    if body.get("object") != "list" or not isinstance(data, list):
+        return body
+    out = []
+    for item in data:
+        if isinstance(item, Mapping) and "embedding" in item:
+            item = {**item, "embedding": _digest(item["embedding"])}
+        out.append(item)
+    return {**body, "data": out}
+
+
+def _digest(vector: Any) -> Any:
+    if isinstance(vector, str):
+        raw = base64.b64decode(vector)
+        return {"base64_floats": len(raw) // 4, "sha256": hashlib.sha256(raw).hexdigest()[:16]}
+    if isinstance(vector, list) and all(isinstance(v, int | float) for v in vector):
+        raw = struct.pack(f"<{len(vector)}f", *vector)
+        return {"floats": len(vector), "sha256": hashlib.sha256(raw).hexdigest()[:16]}
+    return vector
 
 
 def header_names(headers: Mapping[str, str]) -> tuple[str, ...]:

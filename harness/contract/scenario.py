@@ -14,9 +14,18 @@ from typing import Any
 DEFAULT_TIMEOUT_S = 60.0
 
 
+APIS = ("chat", "embeddings", "responses")
+
+
 @dataclass(frozen=True)
 class Scenario:
-    """One call: the `chat.completions.create` arguments (without `model`) and how to make it."""
+    """One call: the create arguments (without `model`) of an API, and how to make it.
+
+    `api` is `chat` (`chat.completions.create`), `embeddings` (`embeddings.create`) or `responses`
+    (`responses.create`). For the Responses API, `then` names operations on the created response, made
+    in order by the same client: `retrieve`, `delete`, or `continue` (a second create with
+    `previous_response_id`, its input in `extra["next_input"]`); the observation is then the sequence.
+    """
 
     params: Mapping[str, Any]
     stream: bool = False
@@ -28,3 +37,5 @@ class Scenario:
     extra: Mapping[str, Any] = field(default_factory=dict)
     #: the same call made this many times in a row by one client (router state: cooldowns)
     repeat: int = 1
+    api: str = "chat"
+    then: tuple[str, ...] = ()

@@ -48,9 +48,11 @@ class DirectPath:
 
     def observe(self, scenario: Scenario, owner: str = "") -> Observation:
         kwargs, deployment = self._kwargs(scenario)
-        return run_scenario(
-            lambda: openai.AzureOpenAI(**kwargs), lambda: openai.AsyncAzureOpenAI(**kwargs), deployment, scenario
-        )
+        if setup_named(scenario.setup, self.setups).v1:
+            make, make_async = openai.OpenAI, openai.AsyncOpenAI
+        else:
+            make, make_async = openai.AzureOpenAI, openai.AsyncAzureOpenAI  # type: ignore[assignment]
+        return run_scenario(lambda: make(**kwargs), lambda: make_async(**kwargs), deployment, scenario)
 
 
 @dataclass

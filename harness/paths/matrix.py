@@ -21,6 +21,9 @@ from harness.paths.lanes import LanePlan
 from harness.replay.upstream import Credentials
 
 DEFAULT_API_VERSION = "2024-10-21"
+#: the Responses API needs a 2025 preview on the versioned path
+RESPONSES_API_VERSION = "2025-04-01-preview"
+V1_API_VERSIONS = ("v1", "latest", "preview")
 
 
 class Credential(StrEnum):
@@ -43,6 +46,11 @@ class Setup:
     credential: Credential = Credential.KEY
     api_version: str = DEFAULT_API_VERSION
     endpoint: str = "public"  # a name in the upstream's endpoint map, e.g. "private-endpoint"
+
+    @property
+    def v1(self) -> bool:
+        """Azure's GA `/openai/v1/` API (no dated api-version): LiteLLM switches to it for these values."""
+        return self.api_version in V1_API_VERSIONS
 
     @property
     def env_prefix(self) -> str:
@@ -69,6 +77,19 @@ SETUPS: tuple[Setup, ...] = (
     Setup("missing-api-version", api_version=""),
     Setup("private-endpoint", endpoint="private-endpoint"),
     Setup("private-resource-public-listener", endpoint="private-resource-public"),
+    # embeddings deployments
+    Setup("embeddings", deployment="embeddings"),
+    Setup("embeddings-ada", deployment="ada"),
+    Setup("embeddings-wrong-key", deployment="embeddings", credential=Credential.WRONG_KEY),
+    # the Responses API, on the versioned path
+    Setup("responses", api_version=RESPONSES_API_VERSION),
+    Setup("responses-wrong-key", api_version=RESPONSES_API_VERSION, credential=Credential.WRONG_KEY),
+    Setup("responses-unknown-deployment", deployment="no-such-deployment", api_version=RESPONSES_API_VERSION),
+    # Azure's /openai/v1/ API: the direct client is openai.OpenAI(base_url=<resource>/openai/v1/)
+    Setup("v1", api_version="v1"),
+    Setup("v1-wrong-key", api_version="v1", credential=Credential.WRONG_KEY),
+    Setup("v1-unknown-deployment", deployment="no-such-deployment", api_version="v1"),
+    Setup("v1-embeddings", deployment="embeddings", api_version="v1"),
 )
 
 
@@ -99,12 +120,15 @@ def _secret(setup: Setup, creds: Credentials) -> tuple[str, str | None]:
 
 
 def direct_kwargs(setup: Setup, creds: Credentials, endpoint: str) -> dict[str, Any]:
-    """Keyword arguments for `openai.AzureOpenAI` on the direct path.
+    """Keyword arguments for `openai.AzureOpenAI` on the direct path (for a v1 setup, `openai.OpenAI`
+    on `<resource>/openai/v1/`, the client Azure documents for it, which sends the credential as a bearer).
 
     The seed's `${VAR}` only breaks the proxy: the application itself reads the variable, so the
     direct twin uses the real key.
     """
     kind, value = _secret(setup, creds)
+    if setup.v1:
+        return {"base_url": endpoint.rstrip("/") + "/openai/v1/", "api_key": value or ""}
     kwargs: dict[str, Any] = {"azure_endpoint": endpoint, "api_version": setup.api_version}
     if value is None:
         # The SDK refuses to build a client without a credential; an empty key sends `api-key: `.

@@ -22,6 +22,7 @@ from harness.contract.observe import (
     observe_stream,
 )
 from harness.contract.scenario import Scenario
+from harness.paths.apis import async_api_call, sync_api_call
 
 
 def _content_chunks(chunks: list[dict[str, Any]]) -> int:
@@ -36,6 +37,8 @@ def _harness_cause(exc: openai.OpenAIError) -> BaseException | None:
 
 
 def _sync_call(client: openai.OpenAI, model: str, scenario: Scenario) -> Observation:
+    if scenario.api != "chat":
+        return sync_api_call(client, model, scenario, _harness_cause)
     return observe_sync(lambda **kw: client.chat.completions.with_raw_response.create(model=model, **kw), scenario)
 
 
@@ -67,6 +70,8 @@ def observe_sync(create_raw: Callable[..., Any], scenario: Scenario) -> Observat
 
 
 async def _async_call(client: openai.AsyncOpenAI, model: str, scenario: Scenario) -> Observation:
+    if scenario.api != "chat":
+        return await async_api_call(client, model, scenario, _harness_cause)
     kwargs = dict(scenario.params, model=model)
     try:
         if not scenario.stream:

@@ -37,8 +37,9 @@ _SENSITIVE_EXACT = frozenset(
 _SENSITIVE_PART = re.compile(r"key|token|secret|passw|auth|cookie|signature|credential", re.IGNORECASE)
 # Names that contain a sensitive word but carry no secret (token *counts* are data, not credentials).
 _NOT_SECRET = re.compile(
-    r"^(x-ratelimit-(limit|remaining|reset)-tokens|(prompt|completion|total|reasoning|cached|audio|"
-    r"accepted_prediction|rejected_prediction)_tokens(_details)?|max_tokens|max_completion_tokens|"
+    r"^(x-ratelimit-(limit|remaining|reset)-tokens|(prompt|completion|total|reasoning|cached|audio|input|output|"
+    r"text|image|video|accepted_prediction|rejected_prediction)_tokens(_details)?|max_tokens|max_completion_tokens|"
+    r"max_output_tokens|cached_tokens_details|"
     r"top_logprobs|logprobs|tokens|token_count|x-ratelimit-remaining-tokens|x-ratelimit-limit-tokens)$",
     re.IGNORECASE,
 )

@@ -1,0 +1,135 @@
+"""The calls of the APIs beyond chat, through the openai SDK: embeddings and the Responses API.
+
+Each returns what the application saw, as an observation: a response (bodies as the SDK's `to_dict()`
+gives them), an event stream (the Responses API's typed events, in order), or a failure. A Responses
+scenario with `then` makes the follow-up calls on the created response (retrieve, delete, continue the
+conversation) with the same client, and the observation is the sequence.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+import openai
+
+from harness.contract.events import observe_events
+from harness.contract.observe import Observation, SequenceObservation, observe_failure, observe_response
+from harness.contract.scenario import Scenario
+
+_STREAM_ERRORS = (openai.OpenAIError, httpx.HTTPError, ValueError)
+
+
+def _raw(make: Callable[[], Any], harness_cause: Callable[[openai.OpenAIError], BaseException | None]) -> Observation:
+    try:
+        raw = make()
+    except openai.OpenAIError as exc:
+        if (cause := harness_cause(exc)) is not None:
+            raise cause from None
+        return observe_failure(exc)
+    parsed = raw.parse()
+    body = parsed.to_dict() if hasattr(parsed, "to_dict") else {"value": parsed}
+    return observe_response(raw.status_code, body, raw.headers)
+
+
+def sync_api_call(
+    client: openai.OpenAI, model: str, scenario: Scenario, harness_cause: Callable[[openai.OpenAIError], Any]
+) -> Observation:
+    params = dict(scenario.params)
+    if scenario.api == "embeddings":
+        return _raw(lambda: client.embeddings.with_raw_response.create(model=model, **params), harness_cause)
+    if scenario.stream:
+        return _sync_events(client, model, params, harness_cause)
+    calls: list[Observation] = []
+    created = client.responses.with_raw_response.create
+    first, first_id = _created(lambda: created(model=model, **params), harness_cause)
+    calls.append(first)
+    for step in scenario.then:
+        if first_id is None:
+            break
+        if step == "retrieve":
+            calls.append(_raw(lambda: client.responses.with_raw_response.retrieve(first_id), harness_cause))
+        elif step == "delete":
+            calls.append(_raw(lambda: client.responses.with_raw_response.delete(first_id), harness_cause))
+        elif step == "continue":
+            follow = {"input": scenario.extra["next_input"], "previous_response_id": first_id}
+            calls.append(_raw(lambda follow=follow: created(model=model, **follow), harness_cause))
+    return calls[0] if len(calls) == 1 else SequenceObservation(calls=tuple(calls))
+
+
+def _created(
+    make: Callable[[], Any], harness_cause: Callable[[openai.OpenAIError], Any]
+) -> tuple[Observation, str | None]:
+    """The create call's observation, and the id the application would use next (before masking)."""
+    try:
+        raw = make()
+    except openai.OpenAIError as exc:
+        if (cause := harness_cause(exc)) is not None:
+            raise cause from None
+        return observe_failure(exc), None
+    body = raw.parse().to_dict()
+    return observe_response(raw.status_code, body, raw.headers), body.get("id")
+
+
+def _sync_events(
+    client: openai.OpenAI, model: str, params: dict[str, Any], harness_cause: Callable[[openai.OpenAIError], Any]
+) -> Observation:
+    try:
+        raw = client.responses.with_raw_response.create(model=model, stream=True, **params)
+    except openai.OpenAIError as exc:
+        if (cause := harness_cause(exc)) is not None:
+            raise cause from None
+        return observe_failure(exc)
+    events: list[dict[str, Any]] = []
+    error: BaseException | None = None
+    stream = raw.parse()
+    try:
+        for event in stream:
+            events.append(event.to_dict())
+    except _STREAM_ERRORS as exc:
+        error = exc
+    finally:
+        stream.close()
+    return observe_events(raw.status_code, events, raw.headers, error)
+
+
+async def async_api_call(
+    client: openai.AsyncOpenAI, model: str, scenario: Scenario, harness_cause: Callable[[openai.OpenAIError], Any]
+) -> Observation:
+    params = dict(scenario.params)
+
+    async def raw(make: Callable[[], Awaitable[Any]]) -> Observation:
+        try:
+            response = await make()
+        except openai.OpenAIError as exc:
+            if (cause := harness_cause(exc)) is not None:
+                raise cause from None
+            return observe_failure(exc)
+        parsed = response.parse()
+        body = await parsed if inspect.isawaitable(parsed) else parsed
+        return observe_response(response.status_code, body.to_dict(), response.headers)
+
+    if scenario.api == "embeddings":
+        return await raw(lambda: client.embeddings.with_raw_response.create(model=model, **params))
+    if not scenario.stream:
+        return await raw(lambda: client.responses.with_raw_response.create(model=model, **params))
+    try:
+        response = await client.responses.with_raw_response.create(model=model, stream=True, **params)
+    except openai.OpenAIError as exc:
+        if (cause := harness_cause(exc)) is not None:
+            raise cause from None
+        return observe_failure(exc)
+    events: list[dict[str, Any]] = []
+    error: BaseException | None = None
+    parsed = response.parse()  # the Responses stream's parse() is not awaitable, chat's is
+    stream = await parsed if inspect.isawaitable(parsed) else parsed
+    try:
+        async for event in stream:
+            events.append(event.to_dict())
+    except _STREAM_ERRORS as exc:
+        error = exc
+    finally:
+        await stream.close()
+    return observe_events(response.status_code, events, response.headers, error)
