@@ -88,7 +88,7 @@ def test_an_entry_out_of_scope_is_not_stale(tmp_path: Path):
     ("text", "message"),
     [
         ("divergences: [\n", "not valid YAML at line"),
-        ("entries: []\n", "expected a mapping with one key, 'divergences'"),
+        ("entries: []\n", "expected a mapping with 'divergences' (a list)"),
         ("divergences:" + ENTRY.replace("    reason: the proxy rewrites it\n", ""), "'reason' is required"),
         (
             "divergences:" + ENTRY.replace("    impact: logs see the alias\n", "    impact: logs\n    colour: red\n"),
