@@ -22,6 +22,13 @@ from harness.contract.scenario import Scenario
 _STREAM_ERRORS = (openai.OpenAIError, httpx.HTTPError, ValueError)
 
 
+def _as_dict(model: Any) -> dict[str, Any]:
+    """The body as the application reads it. Warnings off: with `encoding_format="base64"` the SDK's
+    `embedding` field (typed `list[float]`) holds the base64 string Azure sent, which is what the
+    application gets, and pydantic's serializer warning about it is noise, not a finding."""
+    return model.to_dict(warnings=False)
+
+
 def _raw(make: Callable[[], Any], harness_cause: Callable[[openai.OpenAIError], BaseException | None]) -> Observation:
     try:
         raw = make()
@@ -30,7 +37,7 @@ def _raw(make: Callable[[], Any], harness_cause: Callable[[openai.OpenAIError], 
             raise cause from None
         return observe_failure(exc)
     parsed = raw.parse()
-    body = parsed.to_dict() if hasattr(parsed, "to_dict") else {"value": parsed}
+    body = _as_dict(parsed) if hasattr(parsed, "to_dict") else {"value": parsed}
     return observe_response(raw.status_code, body, raw.headers)
 
 
@@ -109,7 +116,7 @@ async def async_api_call(
             return observe_failure(exc)
         parsed = response.parse()
         body = await parsed if inspect.isawaitable(parsed) else parsed
-        return observe_response(response.status_code, body.to_dict(), response.headers)
+        return observe_response(response.status_code, _as_dict(body), response.headers)
 
     if scenario.api == "embeddings":
         return await raw(lambda: client.embeddings.with_raw_response.create(model=model, **params))

@@ -7,7 +7,7 @@ What "the same behaviour" means here:
 - a batch keeps its order and indices; `dimensions` shortens a `-3-` model's vectors; `base64` is
   little-endian float32;
 - errors with the same SDK exception and status: a bad input, an unknown deployment, a wrong key, an
-  input too long, and embeddings asked of a chat deployment;
+  input too long, and embeddings asked of a chat deployment (the reverse is in test_errors.py);
 - what each path sent Azure (the proxy asks for base64 and decodes it itself).
 Vectors are deterministic: each path also checks that similar texts embed closer than unrelated ones.
 """

@@ -120,6 +120,13 @@ CASES = [
         "the application sees the stream break.",
     ),
     Case(
+        "chat-of-an-embeddings-deployment",
+        Scenario({"messages": user("An embeddings model cannot chat.")}, setup="embeddings"),
+        expect.failure("BadRequestError", 400),
+        doc="A chat completion asked of an embeddings deployment: Azure's 400 OperationNotSupported "
+        "(the reverse of embeddings/embeddings-of-a-chat-deployment).",
+    ),
+    Case(
         "proxy-unreachable",
         Scenario({"messages": user("Is the proxy up?")}, extra={"proxy_url": "http://127.0.0.1:9"}),
         compare=False,
