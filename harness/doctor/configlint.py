@@ -5,7 +5,8 @@ Each finding names the model entry and setting, the cause in one line, and the f
 - `os.environ/VAR` naming a variable that is not set (it becomes None, and LiteLLM falls back to
   `AZURE_OPENAI_API_KEY` / `AZURE_API_KEY` from its own environment);
 - `deployment_id` that differs from the name after `azure/` (the request goes to deployment_id);
-- a deployment name that differs from `AZURE_OPENAI_DEPLOYMENT`, and an `api_version` that differs
+- a deployment name that differs from `AZURE_OPENAI_DEPLOYMENT` (the embeddings alias's: from
+  `AZURE_OPENAI_EMBEDDINGS_DEPLOYMENT`), and an `api_version` that differs
   from `AZURE_OPENAI_API_VERSION` or predates 2024-09-01-preview (streaming through the proxy
   then fails: LiteLLM adds `stream_options`);
 - a key and a token source both configured: LiteLLM sends `Authorization: Bearer` (the
@@ -64,6 +65,17 @@ def lint(config: Mapping[str, Any], env: Mapping[str, str]) -> list[Finding]:
     return findings
 
 
+def _deployment_setting(name: str, deployment: str, env: Mapping[str, str]) -> str | None:
+    """The setting naming the deployment this entry should reach: the embeddings alias's is
+    AZURE_OPENAI_EMBEDDINGS_DEPLOYMENT; the chat alias's (LITELLM_MODEL, or any entry when that is not
+    set) is AZURE_OPENAI_DEPLOYMENT. Other entries of a many-model config are not the application's."""
+    if name == env.get("LITELLM_EMBEDDINGS_MODEL"):
+        return "AZURE_OPENAI_EMBEDDINGS_DEPLOYMENT"
+    if deployment == env.get("AZURE_OPENAI_EMBEDDINGS_DEPLOYMENT"):
+        return None
+    return "AZURE_OPENAI_DEPLOYMENT" if name == env.get("LITELLM_MODEL", name) else None
+
+
 def _lint_entry(name: str, params: Mapping[str, Any], env: Mapping[str, str]) -> list[Finding]:
     out: list[Finding] = []
     model = str(params.get("model", ""))
@@ -105,14 +117,15 @@ def _lint_entry(name: str, params: Mapping[str, Any], env: Mapping[str, str]) ->
                 f"remove deployment_id, or use model: azure/{deployment_id}",
             )
         )
-    wanted = env.get("AZURE_OPENAI_DEPLOYMENT")
-    if wanted and wanted not in (deployment, deployment_id):
+    setting = _deployment_setting(name, deployment, env)
+    wanted = env.get(setting) if setting else None
+    if setting and wanted and wanted not in (deployment, deployment_id):
         out.append(
             Finding(
                 "warn",
                 "deployment",
                 f"{name}.model",
-                f"'azure/{deployment}' differs from AZURE_OPENAI_DEPLOYMENT='{wanted}'",
+                f"'azure/{deployment}' differs from {setting}='{wanted}'",
                 f"use model: azure/{wanted} if both should reach the same deployment",
             )
         )

@@ -57,6 +57,13 @@ def classify_azure_error(status: int | None, text: str) -> Diagnosis:
             "the deployment does not exist on this resource (404 DeploymentNotFound)",
             "use the deployment's name as the portal shows it, after azure/ (and remove deployment_id)",
         )
+    if "operationnotsupported" in lowered or "does not work with the specified model" in lowered:
+        return Diagnosis(
+            "operation",
+            "the deployment's model does not do this operation (400 OperationNotSupported): embeddings asked of "
+            "a chat model, or chat of an embeddings model",
+            "point the setting at a deployment of the right kind (a text-embedding-* model for embeddings)",
+        )
     if "api version not supported" in lowered or ("api version" in lowered and status == 400):
         return Diagnosis(
             "api-version", "Azure does not support this api-version", "use api_version 2024-10-21 or later"

@@ -1,11 +1,15 @@
 """Live mode: the real Azure resource as the upstream, and what the contract can and cannot ask of it.
 
-Live there is one deployment, one credential and one api-version: the user's. So only the
-`good-key` setup exists, rendered from the live settings on both paths, and the local proxy (when
-no staging proxy is given) gets a config generated from the same settings, or the user's own
-`litellm.config.yaml`. Cases that need what only the emulator can stage (a wrong or expired
-credential, another deployment, an injected fault) are *not applicable* live: they are reported
-with the reason, never passed.
+Live there is one chat deployment, one credential and one api-version: the user's. So the setups
+that exist live are the ones those settings can render on both paths: `good-key`; `responses` (the
+same deployment at the Responses API's api-version); `v1` (the same deployment on Azure's
+`/openai/v1/` API); and, with `AZURE_OPENAI_EMBEDDINGS_DEPLOYMENT`, `embeddings` and
+`v1-embeddings`. The local proxy (when no staging proxy is given) gets a config generated from the
+same settings, one alias per setup, or the user's own `litellm.config.yaml`, whose aliases are
+`LITELLM_MODEL` and `LITELLM_EMBEDDINGS_MODEL`. Cases that need what only the emulator can stage (a
+wrong or expired credential, another deployment, an injected fault), or an API the resource does not
+offer (`harness.live.capabilities`), are *not applicable* live: reported with the reason, never
+passed.
 """
 
 from __future__ import annotations
@@ -19,7 +23,14 @@ from urllib.parse import urlsplit
 from harness.contract.case import Case
 from harness.live.settings import LiveSettings, LiveSettingsError, entra_token, load_live_settings, merged_env
 from harness.paths.litellm_config import load_config, referenced_env_vars
-from harness.paths.matrix import DEFAULT_API_VERSION, Credential, Credentials, Setup, litellm_entry
+from harness.paths.matrix import (
+    DEFAULT_API_VERSION,
+    Credential,
+    Credentials,
+    Setup,
+    litellm_entry,
+    setup_named,
+)
 from harness.replay.cassettes import PLACEHOLDERS
 from harness.replay.upstream import UpstreamTarget
 
@@ -44,15 +55,30 @@ _SETUP_REASONS = {
     "missing-api-version": "needs a proxy deployment without an api-version",
     "private-endpoint": "needs the emulator's private-endpoint listener",
     "private-resource-public-listener": "needs a resource with public access disabled",
+    "embeddings-ada": "needs a text-embedding-ada-002 deployment beside AZURE_OPENAI_EMBEDDINGS_DEPLOYMENT",
+    "embeddings-wrong-key": "needs a deliberately wrong key on both paths; live there is one proxy config",
+    "responses-wrong-key": "needs a deliberately wrong key on both paths; live there is one proxy config",
+    "v1-wrong-key": "needs a deliberately wrong key on both paths; live there is one proxy config",
+    "responses-unknown-deployment": "needs a second, missing deployment in the proxy's config",
+    "v1-unknown-deployment": "needs a second, missing deployment in the proxy's config",
 }
+#: the setups live settings render, besides `good-key`, and the API each needs from the resource
+LIVE_API_SETUPS = {"responses": "responses", "v1": "v1", "embeddings": "embeddings", "v1-embeddings": "embeddings"}
 
 
-def not_applicable_live(case: Case) -> str | None:
-    """Why `case` cannot run against a real resource, or None when it can."""
+def not_applicable_live(case: Case, unavailable: Mapping[str, str] | None = None) -> str | None:
+    """Why `case` cannot run against a real resource, or None when it can. `unavailable` maps an
+    API (`responses`, `v1`, `embeddings`) to why this resource or these settings cannot serve it."""
     if case.offline_only:
         return case.offline_only
     scenario = case.scenario
-    if scenario.setup != LIVE_SETUP:
+    apis = {LIVE_API_SETUPS.get(scenario.setup), "responses" if scenario.api == "responses" else None}
+    if scenario.setup in LIVE_API_SETUPS and "v1" in scenario.setup:
+        apis.add("v1")
+    for api in sorted(a for a in apis if a):
+        if reason := (unavailable or {}).get(api):
+            return reason
+    if scenario.setup != LIVE_SETUP and scenario.setup not in LIVE_API_SETUPS:
         return _SETUP_REASONS.get(scenario.setup, f"needs the '{scenario.setup}' setup, which only the emulator stages")
     for message in scenario.params.get("messages") or []:
         content = message.get("content") if isinstance(message, Mapping) else None
@@ -82,9 +108,37 @@ def settings_for_run(
 
 
 def live_setups(live: LiveSettings) -> tuple[Setup, ...]:
-    """The one setup that exists live: the user's deployment, api-version and credential."""
+    """The setups that exist live: the user's deployments and credential, at the user's api-version
+    (`good-key`, `embeddings`), the Responses API's, or on `/openai/v1/` (the offline setups'
+    api-versions, so that a live recording replays)."""
     credential = Credential.TOKEN if live.auth == "entra" else Credential.KEY
-    return (Setup(LIVE_SETUP, deployment=live.deployment, credential=credential, api_version=live.api_version),)
+    chat = {"deployment": live.deployment, "credential": credential}
+    setups = [
+        Setup(LIVE_SETUP, api_version=live.api_version, **chat),
+        Setup("responses", api_version=setup_named("responses").api_version, **chat),
+        Setup("v1", api_version=setup_named("v1").api_version, **chat),
+    ]
+    if live.embeddings_deployment:
+        embeddings = {"deployment": live.embeddings_deployment, "credential": credential}
+        setups.append(Setup("embeddings", api_version=live.api_version, **embeddings))
+        setups.append(Setup("v1-embeddings", api_version=setup_named("v1-embeddings").api_version, **embeddings))
+    return tuple(setups)
+
+
+def live_proxy_models(live: LiveSettings) -> dict[str, str]:
+    """The proxy alias each live setup calls. A staging proxy or the user's config has the user's
+    aliases: `LITELLM_MODEL` for chat, Responses and v1 (whatever api-version its entry has is
+    what the application gets through it), `LITELLM_EMBEDDINGS_MODEL` for embeddings. The generated
+    config has one alias per setup, each entry at that setup's api-version."""
+    embeddings = live.embeddings_alias
+    if not live.generated_config:
+        models = {LIVE_SETUP: live.proxy_model, "responses": live.proxy_model, "v1": live.proxy_model}
+        return models | ({"embeddings": embeddings, "v1-embeddings": embeddings} if embeddings else {})
+    models = {setup.name: f"{live.proxy_model}-{setup.name}" for setup in live_setups(live)}
+    models[LIVE_SETUP] = live.proxy_model
+    if "embeddings" in models and embeddings:
+        models["embeddings"] = embeddings
+    return models
 
 
 def azure_upstream(live: LiveSettings, token: str | None = None) -> UpstreamTarget:
@@ -138,13 +192,17 @@ def proxy_config(
     `LITELLM_MODEL`, with secrets only as `os.environ/` references.
     """
     if live.litellm_config is None:
-        setup = live_setups(live)[0]
-        entry, entry_env = litellm_entry(setup, creds, api_base)
-        entry["model_name"] = live.proxy_model
+        aliases = live_proxy_models(live)
+        entries, entries_env = [], {}
+        for setup in live_setups(live):
+            entry, entry_env = litellm_entry(setup, creds, api_base)
+            entry["model_name"] = aliases[setup.name]
+            entries.append(entry)
+            entries_env.update(entry_env)
         return {
-            "model_list": [entry],
+            "model_list": entries,
             "general_settings": {"master_key": "os.environ/LITELLM_MASTER_KEY"},
-        }, entry_env
+        }, entries_env
     config = load_config(live.litellm_config)
     wanted: dict[str, str] = {}
     for entry in config["model_list"]:

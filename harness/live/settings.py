@@ -31,8 +31,11 @@ AZURE_VARS = (
     "AZURE_OPENAI_API_VERSION",
     "AZURE_OPENAI_DEPLOYMENT",
     "AZURE_OPENAI_MODEL",
+    "AZURE_OPENAI_EMBEDDINGS_DEPLOYMENT",
 )
-PROXY_VARS = ("LITELLM_API_BASE", "LITELLM_MODEL", "LITELLM_API_KEY")
+PROXY_VARS = ("LITELLM_API_BASE", "LITELLM_MODEL", "LITELLM_API_KEY", "LITELLM_EMBEDDINGS_MODEL")
+#: the local proxy's alias for the embeddings deployment when LITELLM_EMBEDDINGS_MODEL is not set
+DEFAULT_EMBEDDINGS_ALIAS = "live-embeddings"
 
 
 class LiveSettingsError(ValueError):
@@ -75,6 +78,10 @@ class LiveSettings:
     proxy_model: str
     proxy_key: str | None
     litellm_config: Path | None  # the user's config for the local proxy; None: generate one
+    #: AZURE_OPENAI_EMBEDDINGS_DEPLOYMENT: the embeddings area runs live only with one
+    embeddings_deployment: str | None = None
+    #: LITELLM_EMBEDDINGS_MODEL: the proxy's alias for it (needed with a staging proxy or your own config)
+    proxy_embeddings_model: str | None = None
 
     def __repr__(self) -> str:  # the dataclass repr would print the keys
         return f"LiveSettings({self.describe()})"
@@ -90,10 +97,23 @@ class LiveSettings:
         """One line for the report header: no key, token or resource host."""
         proxy = "staging proxy (LITELLM_API_BASE)" if self.staging else "local proxy"
         config = f", config {self.litellm_config.name}" if self.litellm_config else ""
+        embeddings = f", embeddings deployment '{self.embeddings_deployment}'" if self.embeddings_deployment else ""
         return (
-            f"live: Azure deployment '{self.deployment}' api-version {self.api_version} auth={self.auth}; "
+            f"live: Azure deployment '{self.deployment}' api-version {self.api_version} auth={self.auth}{embeddings}; "
             f"{proxy} model '{self.proxy_model}'{config}"
         )
+
+    @property
+    def generated_config(self) -> bool:
+        """The local proxy runs a config the harness generates: its aliases are ours to choose."""
+        return not self.staging and self.litellm_config is None
+
+    @property
+    def embeddings_alias(self) -> str | None:
+        """The proxy's alias for the embeddings deployment; None when only the user could say it."""
+        if self.proxy_embeddings_model:
+            return self.proxy_embeddings_model
+        return DEFAULT_EMBEDDINGS_ALIAS if self.generated_config else None
 
 
 def url_problem(name: str, value: str, example: str = "https://<resource>.openai.azure.com") -> str | None:
@@ -159,6 +179,8 @@ def load_live_settings(
         proxy_model=values.get("LITELLM_MODEL") or "live",
         proxy_key=values.get("LITELLM_API_KEY") or None,
         litellm_config=litellm_config,
+        embeddings_deployment=values.get("AZURE_OPENAI_EMBEDDINGS_DEPLOYMENT") or None,
+        proxy_embeddings_model=values.get("LITELLM_EMBEDDINGS_MODEL") or None,
     )
 
 

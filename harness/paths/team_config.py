@@ -59,12 +59,16 @@ class TeamConfig:
         )
 
 
-def _azure_aliases(config: Mapping[str, Any]) -> list[str]:
-    """The config's Azure model groups, each once (a group may hold several deployments)."""
+def _azure_aliases(config: Mapping[str, Any], *, chat_only: bool = False) -> list[str]:
+    """The config's Azure model groups, each once (a group may hold several deployments). `chat_only`
+    leaves out embeddings entries (LiteLLM's `model_info.mode: embedding`), which cannot be the chat
+    alias under test: a config with one chat and one embeddings alias needs no `--litellm-model`."""
     names = [
         str(e.get("model_name"))
         for e in config["model_list"]
-        if isinstance(e, dict) and str((e.get("litellm_params") or {}).get("model", "")).startswith("azure/")
+        if isinstance(e, dict)
+        and str((e.get("litellm_params") or {}).get("model", "")).startswith("azure/")
+        and not (chat_only and (e.get("model_info") or {}).get("mode") == "embedding")
     ]
     return list(dict.fromkeys(names))
 
@@ -87,10 +91,11 @@ def load_team_config(path: Path, alias: str | None, environ: Mapping[str, str] =
             "entries it adds (a wrong key, an injected fault, ...); rename that entry"
         )
     azure = _azure_aliases(raw)
-    wanted = alias or environ.get("LITELLM_MODEL") or (azure[0] if len(azure) == 1 else None)
+    chat = _azure_aliases(raw, chat_only=True)
+    wanted = alias or environ.get("LITELLM_MODEL") or (chat[0] if len(chat) == 1 else None)
     if wanted is None:
         raise TeamConfigError(
-            f"{path}: {len(azure)} Azure aliases ({', '.join(azure) or 'none'}); choose the one under test with "
+            f"{path}: {len(chat)} Azure chat aliases ({', '.join(chat) or 'none'}); choose the one under test with "
             "--litellm-model ALIAS (or LITELLM_MODEL)"
         )
     if wanted not in names:

@@ -11,10 +11,12 @@ from harness.contract.ledger import Ledger
 from harness.doctor.preflight import preflight
 from harness.emulator import EmulatorConfig
 from harness.emulator.config import Deployment
+from harness.live.capabilities import probe_capabilities, probe_proxy
 from harness.live.run import (
     LIVE_SETUP,
     azure_upstream,
     host_placeholders,
+    live_proxy_models,
     proxy_config,
 )
 from harness.paths.matrix import SETUPS, Credentials, render_proxy_config, setup_named
@@ -59,6 +61,24 @@ def _live_preflight(harness_settings: HarnessSettings, pytestconfig: pytest.Conf
     problem = preflight(harness_settings.live, pytestconfig.stash[STATE].live_token)
     if problem is not None:
         pytest.exit(f"harness --live: the live setup does not work:\n{problem}", returncode=3)
+
+
+@pytest.fixture(scope="session")
+def live_unavailable(
+    request: pytest.FixtureRequest, harness_settings: HarnessSettings, pytestconfig: pytest.Config
+) -> dict[str, str]:
+    """Live: the APIs (`responses`, `v1`, `embeddings`) this resource, these settings or the user's proxy
+    aliases cannot serve, with the answer as the reason; their cases are n/a live
+    (`harness.live.capabilities`). The generated config's aliases need no asking; a recording run's
+    proxy calls only inside cases. Offline: none."""
+    live = harness_settings.live
+    if live is None:
+        return {}
+    unavailable = probe_capabilities(live, pytestconfig.stash[STATE].live_token)
+    if "litellm" in harness_settings.paths and not live.generated_config and not harness_settings.uses_cassettes:
+        proxy: RunningProxy = request.getfixturevalue("litellm_proxy")
+        unavailable |= probe_proxy(proxy.url, proxy.master_key, live_proxy_models(live), unavailable)
+    return unavailable
 
 
 @pytest.fixture(scope="session")
@@ -119,10 +139,13 @@ def harness_scrubber(
     if live is not None:
         scrubber.hosts.update(host_placeholders(live))
         scrubber.add_secrets([*live.secrets(), pytestconfig.stash[STATE].live_token or ""])
-        # Recorded live, a cassette names the deployment the replayed `good-key` setup asks for.
-        offline = setup_named(LIVE_SETUP).deployment
-        scrubber.paths[f"/deployments/{live.deployment}/"] = f"/deployments/{offline}/"
-        scrubber.models[live.deployment] = offline
+        # Recorded live, a cassette names the deployments the replayed setups ask for.
+        named = {live.deployment: setup_named(LIVE_SETUP).deployment}
+        if live.embeddings_deployment:
+            named[live.embeddings_deployment] = setup_named("embeddings").deployment
+        for real, offline in named.items():
+            scrubber.paths[f"/deployments/{real}/"] = f"/deployments/{offline}/"
+            scrubber.models[real] = offline
     return scrubber
 
 

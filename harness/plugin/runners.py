@@ -18,11 +18,7 @@ from harness.contract.ledger import Ledger
 from harness.contract.observe import Observation
 from harness.contract.results import NOT_APPLICABLE_CONFIG, NOT_APPLICABLE_LIVE, PROPERTY, TIMING
 from harness.emulator import EmulatorConfig, RunningEmulator, run_emulator
-from harness.live.run import (
-    LIVE_SETUP,
-    live_setups,
-    not_applicable_live,
-)
+from harness.live.run import live_proxy_models, live_setups, not_applicable_live
 from harness.paths.clients import DirectPath, LiteLLMPath
 from harness.paths.fallback import FallbackPath
 from harness.paths.matrix import SETUPS, Setup
@@ -56,7 +52,7 @@ def contract_runner(
 ) -> ContractRunner:
     live = harness_settings.live
     setups = run_setups(harness_settings)
-    models = {LIVE_SETUP: live.proxy_model} if live is not None else {}
+    models = live_proxy_models(live) if live is not None else {}
     # The local offline proxy's config is ours: each item gets its own model groups. A staging or
     # --proxy-url proxy has the user's aliases, shared as in production.
     own_proxy = live is None and not harness_settings.proxy_url
@@ -163,16 +159,19 @@ class BoundContract:
         item: pytest.Item,
         test_file: str,
         is_live: bool = False,
+        unavailable: dict[str, str] | None = None,
     ) -> None:
         self.runner, self.live, self.path, self.area, self.item = runner, live, path, area, item
         self.test_file, self.scrubber, self.is_live = test_file, scrubber, is_live
+        #: live: the APIs the resource does not offer, and why (`harness.live.capabilities`)
+        self.unavailable = unavailable or {}
 
     def __repr__(self) -> str:
         return f"<contract area={self.area} path={self.path}>"
 
     def run(self, case: Case) -> Observation:
         __tracebackhide__ = True
-        if self.is_live and (reason := not_applicable_live(case)):
+        if self.is_live and (reason := not_applicable_live(case, self.unavailable)):
             pytest.skip(f"{NOT_APPLICABLE_LIVE}: {reason}")
         if self.runner.judge_litellm_by_ledger and self.path == "litellm" and not case.compare:
             pytest.skip(
@@ -233,4 +232,5 @@ def contract(
         request.node,
         test_file,
         is_live=harness_settings.live is not None,
+        unavailable=request.getfixturevalue("live_unavailable") if harness_settings.live is not None else None,
     )

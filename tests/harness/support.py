@@ -13,8 +13,9 @@ from harness.emulator import EmulatorConfig, RunningEmulator, run_emulator
 from harness.emulator.config import Deployment
 
 ROOT = Path(__file__).resolve().parents[2]
-#: the shipped litellm.config.yaml's deployment; the stand-in resource gets one of that name
+#: the shipped litellm.config.yaml's deployments; the stand-in resource gets them under these names
 DEPLOYMENT = "gpt-4o-prod"
+EMBEDDINGS_DEPLOYMENT = "text-embedding-3-small-prod"
 
 #: the seed's config, exactly: `${VAR}` that LiteLLM never expands, and a `deployment_id` that overrides the model
 SEED = """
@@ -69,6 +70,7 @@ def azure_env(azure: RunningEmulator) -> dict[str, str]:
         "AZURE_OPENAI_API_VERSION": "2024-10-21",
         "AZURE_OPENAI_DEPLOYMENT": DEPLOYMENT,
         "AZURE_OPENAI_MODEL": "gpt-4o",
+        "AZURE_OPENAI_EMBEDDINGS_DEPLOYMENT": EMBEDDINGS_DEPLOYMENT,
     }
 
 
@@ -77,6 +79,9 @@ def team_resource() -> Iterator[RunningEmulator]:
     """The emulator standing in for a team's Azure resource, with the shipped config's deployment."""
     config = EmulatorConfig()
     config.deployments[DEPLOYMENT] = Deployment(DEPLOYMENT)
+    config.deployments[EMBEDDINGS_DEPLOYMENT] = Deployment(
+        EMBEDDINGS_DEPLOYMENT, model="text-embedding-3-small", kind="embeddings", context_window=8_192
+    )
     with run_emulator(config) as running:
         yield running
 

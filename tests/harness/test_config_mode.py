@@ -60,7 +60,7 @@ general_settings:
     [
         ("model_list: [", None, "not valid YAML"),
         ("general_settings: {}", None, "expected a mapping with a 'model_list' list"),
-        (TEAM, None, "2 Azure aliases (gpt-4o, gpt-4o-mini); choose the one under test with --litellm-model"),
+        (TEAM, None, "2 Azure chat aliases (gpt-4o, gpt-4o-mini); choose the one under test with --litellm-model"),
         (TEAM, "gpt-5", "no model_name 'gpt-5'"),
         (TEAM, "claude", "entry 'claude' is 'anthropic/claude-3-5-sonnet', not an Azure deployment"),
         (TEAM.replace("gpt-4o-mini\n", "harness-wrong-key\n", 1), "gpt-4o", "uses the prefix 'harness-'"),
@@ -86,6 +86,8 @@ def test_the_direct_path_is_derived_the_way_litellm_resolves_the_alias(tmp_path:
         write(tmp_path, TEAM.replace("      api_version: os.environ/TEAM_API_VERSION\n", "")), "gpt-4o", {}
     )
     assert bare.api_version == "2025-02-01-preview"  # LiteLLM 1.108.7's default
+    shipped = load_team_config(ROOT / "litellm.config.yaml", None, {})
+    assert (shipped.alias, shipped.deployment) == ("gpt-4o", "gpt-4o-prod")  # its embeddings entry is not chat
 
 
 def test_the_offline_config_keeps_settings_and_never_carries_the_users_secrets(tmp_path: Path) -> None:

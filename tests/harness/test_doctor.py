@@ -19,7 +19,9 @@ from harness.doctor.network import check_private_endpoint
 from harness.emulator import RunningEmulator, mint_token
 from harness.paths.proxy import RunningProxy, run_proxy
 
-from .support import KEY_AS_BEARER, ROOT, SEED, SEED_KEY_ONLY, azure_env, clean_env, run
+from .support import DEPLOYMENT, KEY_AS_BEARER, ROOT, SEED, SEED_KEY_ONLY, azure_env, clean_env, run
+
+EMBEDDINGS_ALIAS = "text-embedding-3-small"  # the shipped config's embeddings model_name
 
 
 def entries(text: str) -> list[dict]:
@@ -37,7 +39,11 @@ def doctor(
 ) -> DoctorReport:
     settings = azure_env(azure) | {"LITELLM_MODEL": alias}
     if proxy is not None:
-        settings |= {"LITELLM_API_BASE": proxy.url, "LITELLM_API_KEY": proxy.master_key}
+        settings |= {
+            "LITELLM_API_BASE": proxy.url,
+            "LITELLM_API_KEY": proxy.master_key,
+            "LITELLM_EMBEDDINGS_MODEL": EMBEDDINGS_ALIAS,
+        }
     settings |= env
     return run_doctor(DoctorInputs(env=settings, config_path=config, timeout_s=10))
 
@@ -65,7 +71,43 @@ def test_the_fixed_config_is_all_ok(fake_azure: RunningEmulator, proxy: RunningP
         "model alias",
         "proxy → Azure",
         "private endpoint",
+        "embeddings",
+        "direct embeddings",
+        "proxy embeddings",
     } <= checks
+
+
+def test_an_embeddings_setting_naming_a_chat_deployment_is_named(
+    fake_azure: RunningEmulator, proxy: RunningProxy
+) -> None:
+    """The classic mix-up: a chat deployment where the embeddings one is meant, on each path."""
+    report = doctor(
+        fake_azure,
+        proxy,
+        ROOT / "litellm.config.yaml",
+        AZURE_OPENAI_EMBEDDINGS_DEPLOYMENT=DEPLOYMENT,
+        LITELLM_EMBEDDINGS_MODEL="gpt-4o",
+    )
+    fails = failed(report)
+    direct = fails[("direct embeddings", "AZURE_OPENAI_EMBEDDINGS_DEPLOYMENT")]
+    assert f"'{DEPLOYMENT}' is not an embeddings deployment" in direct.cause and "OperationNotSupported" in direct.cause
+    assert "text-embedding-*" in direct.fix
+    through = fails[("proxy embeddings", "LITELLM_EMBEDDINGS_MODEL")]
+    assert "alias 'gpt-4o' reaches a deployment that does not embed" in through.cause
+    assert ("direct", "AZURE_OPENAI_DEPLOYMENT") not in fails  # chat itself is fine
+
+
+def test_an_embeddings_alias_missing_from_the_config_is_named(fake_azure: RunningEmulator, proxy: RunningProxy) -> None:
+    report = doctor(fake_azure, proxy, ROOT / "litellm.config.yaml", LITELLM_EMBEDDINGS_MODEL="embed-large")
+    fails = failed(report)
+    config = fails[("embeddings", "LITELLM_EMBEDDINGS_MODEL")]
+    assert "'embed-large' is not a model_name in the config" in config.cause and "Invalid model name" in config.cause
+    assert "Invalid model name" in fails[("proxy embeddings", "LITELLM_EMBEDDINGS_MODEL")].cause
+
+
+def test_without_an_embeddings_deployment_nothing_about_embeddings_is_checked(fake_azure: RunningEmulator) -> None:
+    report = doctor(fake_azure, None, None, AZURE_OPENAI_EMBEDDINGS_DEPLOYMENT="")
+    assert not [f for f in report.findings if "embeddings" in f.check]
 
 
 def test_the_seed_config_gets_both_causes_named(

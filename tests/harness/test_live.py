@@ -156,6 +156,7 @@ def staging_env(azure: RunningEmulator, proxy: RunningProxy) -> dict[str, str]:
         "LITELLM_API_BASE": proxy.url,
         "LITELLM_API_KEY": proxy.master_key,
         "LITELLM_MODEL": "gpt-4o",
+        "LITELLM_EMBEDDINGS_MODEL": "text-embedding-3-small",
     }
 
 
