@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from harness.live.settings import LiveSettings
-from harness.paths.matrix import setup_named
+from harness.paths.matrix import V1_API_VERSIONS, setup_named
 
 #: the answers that mean "not offered here" (status, a lower-cased text Azure's body contains)
 #: (not a bare "unsupported": that is also how Azure refuses a parameter, which says nothing of the API)
@@ -138,15 +138,38 @@ def _entries(client: httpx.Client) -> list[Mapping[str, Any]] | None:
     return [e for e in data if isinstance(e, Mapping)] if isinstance(data, list) else None
 
 
-def _responses_gap(entries: list[Mapping[str, Any]], alias: str) -> str | None:
-    """Why `alias` cannot serve the Responses API: every Azure entry behind it is at a dated
-    api-version older than the API. Read from the config, not asked of Azure: a 404 through the
-    proxy would put the alias in cooldown (ledger `cooldown-after-401-or-404`) and fail the cases after it."""
-    versions = [
+def _versions(entries: list[Mapping[str, Any]], alias: str) -> list[str]:
+    """The api_version of each Azure entry behind `alias`."""
+    return [
         str((e.get("litellm_params") or {}).get("api_version") or "")
         for e in entries
         if e.get("model_name") == alias and str((e.get("litellm_params") or {}).get("model", "")).startswith("azure/")
     ]
+
+
+def _v1_gap(entries: list[Mapping[str, Any]] | None, alias: str) -> str | None:
+    """Why the `v1` cases cannot compare through `alias`: its entries are not on Azure's v1 API. The
+    direct client on `/openai/v1/` and the proxy on a dated api-version get different Azure answers
+    (fields come and go with the api-version), so the comparison would be about Azure, not LiteLLM."""
+    if entries is None:
+        return (
+            "the proxy's /model/info is not readable with this key: whether its alias is on Azure's v1 API is unknown"
+        )
+    versions = _versions(entries, alias)
+    if versions and all(v in V1_API_VERSIONS for v in versions):
+        return None
+    return (
+        f"the proxy's alias '{alias}' is at api_version {', '.join(sorted(set(versions))) or '(none)'}, not Azure's "
+        "v1 API: the direct client on /openai/v1/ and the proxy would get different Azure answers. Add an entry "
+        "with api_version: v1 and run with LITELLM_MODEL naming it to compare the v1 path"
+    )
+
+
+def _responses_gap(entries: list[Mapping[str, Any]], alias: str) -> str | None:
+    """Why `alias` cannot serve the Responses API: every Azure entry behind it is at a dated
+    api-version older than the API. Read from the config, not asked of Azure: a 404 through the
+    proxy would put the alias in cooldown (ledger `cooldown-after-401-or-404`) and fail the cases after it."""
+    versions = _versions(entries, alias)
     old = [v for v in versions if v[:4].isdigit() and v[:10] < RESPONSES_SINCE]
     if not versions or len(old) < len(versions):
         return None
@@ -166,15 +189,17 @@ def probe_proxy(
     transport: httpx.BaseTransport | None = None,
 ) -> dict[str, str]:
     """Per API the proxy's aliases do not offer (where Azure itself does), why. `models` maps the live
-    setups to aliases (`harness.live.run.live_proxy_models`). Responses: the alias's api_version, from
-    `/model/info`. Embeddings: one call (a 400 does not cool an alias down)."""
+    setups to aliases (`harness.live.run.live_proxy_models`). Responses and v1: the alias's api_version,
+    from `/model/info`. Embeddings: one call (a 400 does not cool an alias down)."""
     out: dict[str, str] = {}
     headers = {"Authorization": f"Bearer {proxy_key}"}
     with httpx.Client(base_url=proxy_url, headers=headers, timeout=timeout_s, transport=transport) as client:
-        if "responses" not in unavailable and "responses" in models:
-            entries = _entries(client)
-            if entries is not None and (gap := _responses_gap(entries, models["responses"])):
-                out["responses"] = gap
+        entries = _entries(client)
+        wants_responses = "responses" not in unavailable and "responses" in models and entries is not None
+        if wants_responses and (gap := _responses_gap(entries or [], models["responses"])):
+            out["responses"] = gap
+        if "v1" not in unavailable and "v1" in models and (gap := _v1_gap(entries, models["v1"])):
+            out["v1"] = gap
         if "embeddings" not in unavailable and "embeddings" in models:
             alias = models["embeddings"]
             try:

@@ -26,7 +26,10 @@ _PROVENANCE = re.compile(r"^\s+(source|litellm_version|recorded): '?([^'\n]+)'?$
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Router state across calls: retries and cooldowns", ("calls",)),
     ("Error handling: exception class, status, code, type, message", ("error", "kind", "exception", "status")),
-    ("Streams: chunks, grammar, what a stream adds up to", ("grammar", "chunk_keys", "chunk_values", "assembled")),
+    (
+        "Streams: chunks and events, grammar, what a stream adds up to",
+        ("grammar", "chunk_keys", "chunk_values", "assembled", "event_keys", "sequence", "text", "final"),
+    ),
     ("Response bodies", ("body",)),
     ("Headers", ("headers",)),
     ("What Azure receives: requests, attempts, billing", ("upstream_requests",)),

@@ -183,6 +183,13 @@ def test_live_against_a_staging_proxy_is_green_and_reports_what_it_could_not_run
     passed = [o for o in data["outcomes"] if o["outcome"] == "passed"]
     assert {o["path"] for o in passed} == {"direct", "litellm"} and len(passed) >= 50
     assert data["not_applicable"] and not data["stale"]
+    # beyond chat: embeddings run live (AZURE_OPENAI_EMBEDDINGS_DEPLOYMENT, LITELLM_EMBEDDINGS_MODEL); the
+    # shipped config's gpt-4o entry predates the Responses API and is not on v1, which the n/a reasons say
+    embedded = [o for o in passed if str(o["case"]).startswith("embeddings/")]
+    assert len(embedded) >= 12 and {o["path"] for o in embedded} == {"direct", "litellm"}
+    assert "alias 'gpt-4o' is at api_version 2024-10-21, which predates the Responses API" in out
+    assert "not Azure's v1 API" in out
+    assert not [o for o in passed if str(o["case"]).startswith("responses/")]
     assert_no_secrets(
         out + report.read_text() + report.with_suffix(".html").read_text(), fake_azure, staging_proxy.master_key
     )

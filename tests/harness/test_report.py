@@ -109,7 +109,39 @@ def test_report_is_self_contained_and_puts_failures_first():
     block = page[failures:matrix]
     assert block.count('<span class="hit">&quot;&lt;present&gt;&quot;</span>') == 1
     assert "logs see the alias" in page and "map aliases" in page  # impact and workaround beside the row
-    assert "Response bodies" in page and "Streams: chunks, grammar" in page  # grouped by where it is felt
+    assert "Response bodies" in page and "Streams: chunks and events, grammar" in page  # grouped by where it is felt
+
+
+def test_the_new_areas_and_event_streams_are_grouped_where_they_are_felt():
+    """Responses event streams land with the other streams; embeddings and v1 areas are filterable."""
+    data = _data()
+    for case in ("embeddings/single-text", "responses/stream-text"):
+        area = case.split("/")[0]
+        for path in ("direct", "litellm"):
+            data["outcomes"].append(
+                {"nodeid": f"t::{case}-{path}", "case": case, "area": area, "path": path, "outcome": "passed"}
+            )
+    data["comparisons"].append(
+        {
+            "case": "responses/stream-text",
+            "observation": "events",
+            "covered": {"responses-stream-events-carry-model": ["event_keys.response.created.model"]},
+            "unledgered": [],
+            "direct": {"kind": "events", "event_keys": {"response.created": {}}},
+            "litellm": {"kind": "events", "event_keys": {"response.created": {"model": "<present>"}}},
+        }
+    )
+    data["divergences"]["responses-stream-events-carry-model"] = {
+        "what": "every event gains model",
+        "reason": "r",
+        "impact": "strict parsers see an unknown key",
+        "link": "https://github.com/BerriAI/litellm/pull/19943",
+        "paths": ["event_keys.*.model"],
+    }
+    page = render_html(data)
+    streams = page.index("Streams: chunks and events")
+    assert streams < page.index("every event gains model") < page.index("Response bodies", streams)
+    assert 'data-area="embeddings"' in page and 'data-area="responses"' in page
 
 
 def _chromium(page: Path, tmp_path: Path, *args: str) -> str:
