@@ -79,6 +79,25 @@ def mask(tree: Any) -> Any:
     return tree
 
 
+#: ids Azure mints for stored Responses and their items (`resp_`, `msg_`, `fc_` + 48 hex): a request
+#: that names one (a retrieve, `previous_response_id`) names a random value
+_MINTED_ID = re.compile(r"\b(resp|msg|fc)_[0-9a-f]{48}\b")
+
+
+def number_ids(tree: Any, seen: dict[str, str] | None = None) -> Any:
+    """Each minted id replaced by its kind and the order it first appears in (`<resp#1>`): two paths'
+    requests compare equal when they refer to the same responses in the same way, whatever ids
+    Azure handed each of them."""
+    seen = {} if seen is None else seen
+    if isinstance(tree, Mapping):
+        return {key: number_ids(value, seen) for key, value in tree.items()}
+    if isinstance(tree, list):
+        return [number_ids(item, seen) for item in tree]
+    if isinstance(tree, str):
+        return _MINTED_ID.sub(lambda m: seen.setdefault(m.group(0), f"<{m.group(1)}#{len(seen) + 1}>"), tree)
+    return tree
+
+
 def significant_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """Which of Azure's headers reached the client. Values vary per call, so only presence counts."""
     lowered = {k.lower() for k in headers}

@@ -78,6 +78,10 @@ class EmulatorApp:
                 await asyncio.sleep(frame.delay)
             await send({"type": "http.response.body", "body": frame.data, "more_body": True})
         if response.cut:
+            # A reader that has not taken the last events off the socket when the connection drops loses
+            # them if it is aiohttp (LiteLLM's transport): its StreamReader raises before returning
+            # buffered data (aio-libs/aiohttp#3026). `cut-delay` lets the reader drain first.
+            await asyncio.sleep(response.cut_delay)
             raise StreamCut("emulator: connection cut mid-stream by fault marker")
         await send({"type": "http.response.body", "body": b""})
 

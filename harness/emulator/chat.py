@@ -46,6 +46,7 @@ def create(call: Call) -> EmuResponse:
             headers=[("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache"), *headers],
             frames=frames,
             cut=cut,
+            cut_delay=fault.cut_delay,
             first_byte_delay=fault.delay,
         )
     return delayed(json_response(200, render.body(answer, api_version, response_id, created), headers), fault)

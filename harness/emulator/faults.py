@@ -11,6 +11,7 @@ a proxy may drop them, and the point is to break Azure *behind* LiteLLM.
 | `delay=S` | wait S seconds before the first byte |
 | `chunk-delay=S` | wait S seconds before each streamed event |
 | `cut-stream=N` | drop the connection after N streamed events |
+| `cut-delay=S` | with `cut-stream`: wait S seconds after the last event before dropping it |
 | `malformed-sse` | one stream event carries invalid JSON |
 | `filter-prompt=CAT` | the prompt is blocked by the content filter (400) |
 | `filter-output=CAT` | the output is cut and `finish_reason` is `content_filter` |
@@ -35,6 +36,7 @@ class Faults:
     delay: float = 0.0
     chunk_delay: float = 0.0
     cut_after: int | None = None
+    cut_delay: float = 0.0
     malformed_sse: bool = False
     filter_prompt: str | None = None
     filter_output: str | None = None
@@ -75,6 +77,8 @@ def parse(specs: list[tuple[str, str | None]]) -> Faults:
             if not (value or "").isdigit():
                 raise FaultError("fault 'cut-stream' needs a whole number of events, e.g. [[fault:cut-stream=3]]")
             values["cut_after"] = int(value or 0)
+        elif name == "cut-delay":
+            values["cut_delay"] = _seconds(name, value)
         elif name == "malformed-sse":
             values["malformed_sse"] = True
         elif name == "filter-prompt":

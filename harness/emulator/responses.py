@@ -198,6 +198,7 @@ def create(call: Call, store: ResponseStore) -> EmuResponse:
             headers=[("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache"), *headers],
             frames=frames,
             cut=cut,
+            cut_delay=fault.cut_delay,
             first_byte_delay=fault.delay,
         )
     return delayed(json_response(200, response, headers), fault)

@@ -33,7 +33,8 @@ class Frame:
 
 @dataclass
 class EmuResponse:
-    """A complete body, or frames to stream. `cut` drops the connection after the frames."""
+    """A complete body, or frames to stream. `cut` drops the connection after the frames, `cut_delay`
+    seconds after the last one."""
 
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
@@ -41,6 +42,7 @@ class EmuResponse:
     frames: list[Frame] | None = None
     first_byte_delay: float = 0.0
     cut: bool = False
+    cut_delay: float = 0.0
 
     @property
     def streaming(self) -> bool:

@@ -7,6 +7,7 @@ they build and the model name they pass.
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -84,7 +85,9 @@ async def _async_call(client: openai.AsyncOpenAI, model: str, scenario: Scenario
         return observe_failure(exc)
     chunks: list[dict[str, Any]] = []
     error: BaseException | None = None
-    stream = await raw.parse()
+    # `with_raw_response` gives the legacy raw response, whose `parse()` hands back the AsyncStream itself
+    parsed = raw.parse()
+    stream = await parsed if inspect.isawaitable(parsed) else parsed
     try:
         async for chunk in stream:
             chunks.append(chunk.to_dict())

@@ -16,7 +16,7 @@ from typing import Any
 from harness.contract.case import Case, CaseResult
 from harness.contract.compare import ContractFailure, Level, Mismatch, diff, plain
 from harness.contract.ledger import Ledger
-from harness.contract.observe import Observation, SequenceObservation
+from harness.contract.observe import Observation, SequenceObservation, number_ids
 from harness.paths.clients import Path
 from harness.replay.recording import Capture, CaseRef
 
@@ -27,12 +27,13 @@ def request_mismatches(direct: Sent, litellm: Sent) -> list[Mismatch]:
     """What LiteLLM sent Azure against what the application sent it directly, value by value.
 
     Compared at `exact` whatever the run's level: requests are inputs, deterministic on both
-    paths even live. Paths read `upstream_requests[0].body.stream_options`. Skipped when a side
-    could not be seen (an external proxy).
+    paths even live, but for the ids Azure minted (a stored response's), numbered by first use
+    (`harness.contract.observe.number_ids`). Paths read `upstream_requests[0].body.stream_options`.
+    Skipped when a side could not be seen (an external proxy).
     """
     if direct is None or litellm is None:
         return []
-    return diff({"upstream_requests": direct}, {"upstream_requests": litellm}, Level.EXACT)
+    return diff({"upstream_requests": number_ids(direct)}, {"upstream_requests": number_ids(litellm)}, Level.EXACT)
 
 
 @dataclass

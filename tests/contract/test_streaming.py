@@ -29,6 +29,12 @@ CASES = [
         expect.all_of(expect.finish_reason("stop"), expect.has_text()),
     ),
     Case(
+        "async-text",
+        Scenario({"messages": user("Stream a short answer from asyncio.")}, stream=True, use_async=True),
+        expect.all_of(expect.finish_reason("stop"), expect.has_text()),
+        doc="The same stream through `openai.AsyncAzureOpenAI` and `openai.AsyncOpenAI`.",
+    ),
+    Case(
         "tool-call-deltas",
         Scenario({"messages": user("Use get_weather and get_time for Kyiv."), "tools": [WEATHER, TIME]}, stream=True),
         expect.all_of(expect.finish_reason("tool_calls"), expect.tool_calls("get_weather", "get_time")),

@@ -33,6 +33,12 @@ CASES = [
         expect.stream_usage(),
     ),
     Case(
+        "async-stream",
+        Scenario({"messages": user("Stream over v1 from asyncio.")}, setup="v1", stream=True, use_async=True),
+        expect.stream_ends_cleanly(),
+        doc="`openai.AsyncOpenAI(base_url=<resource>/openai/v1/)` against the proxy's `AsyncOpenAI`.",
+    ),
+    Case(
         "invalid-parameter",
         Scenario({"messages": user("Too hot."), "temperature": 5}, setup="v1"),
         expect.failure("BadRequestError", 400),

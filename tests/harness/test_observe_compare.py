@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.contract.compare import ContractFailure, Level, MissingField, TypeMismatch, ValueMismatch, diff
-from harness.contract.observe import mask, observe_response, observe_stream
+from harness.contract.observe import mask, number_ids, observe_response, observe_stream
 from harness.contract.stream import chunk_kind, collapse
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-1000, 1000), st.text(max_size=8))
@@ -25,6 +25,19 @@ observations = st.dictionaries(keys, trees, max_size=5).map(lambda d: {"kind": "
 @given(trees)
 def test_masking_is_idempotent(tree: Any):
     assert mask(mask(tree)) == mask(tree)
+
+
+def test_minted_ids_are_numbered_by_first_use_so_references_still_count():
+    """Two paths' requests about stored responses: equal when they refer to the same responses the same
+    way, whatever ids Azure minted; a request naming the wrong response still differs."""
+    a, b, c = ("resp_" + d * 48 for d in "abc")
+    direct = [{"body": {"input": "hi"}}, {"path": f"/openai/responses/{a}"}, {"body": {"previous_response_id": a}}]
+    same = [{"body": {"input": "hi"}}, {"path": f"/openai/responses/{b}"}, {"body": {"previous_response_id": b}}]
+    other = [{"body": {"input": "hi"}}, {"path": f"/openai/responses/{b}"}, {"body": {"previous_response_id": c}}]
+    assert number_ids(direct) == number_ids(same)
+    assert number_ids(direct)[1]["path"] == "/openai/responses/<resp#1>"
+    assert number_ids(direct) != number_ids(other)
+    assert number_ids({"id": "resp_short"}) == {"id": "resp_short"}  # only Azure's 48-hex form
 
 
 def test_masking_keeps_presence_and_type():
