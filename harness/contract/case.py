@@ -7,7 +7,7 @@ parity report and the upgrade gate.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,9 @@ class Case:
     #: False: the litellm item must equal the direct one at the level with no ledger at all (the
     #: fallback client's answer *is* Azure's)
     ledgered: bool = True
+    #: what of each path's observation the case compares, where it is not what the application reads
+    #: (`harness.contract.disclosure.disclosure_of`: what the path tells its client about the setup)
+    lens: Callable[[Any], Any] | None = None
 
     def __str__(self) -> str:
         return self.id

@@ -236,6 +236,8 @@ def calls(*expected: Expectation) -> Expectation:
 
 
 # The expectations of the APIs beyond chat, part of this module's public surface.
+from harness.contract.disclosure import discloses as discloses  # noqa: E402
+from harness.contract.disclosure import discloses_nothing as discloses_nothing  # noqa: E402
 from harness.contract.expect_apis import closer as closer  # noqa: E402
 from harness.contract.expect_apis import embeddings as embeddings  # noqa: E402
 from harness.contract.expect_apis import event_stream as event_stream  # noqa: E402

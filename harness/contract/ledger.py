@@ -25,7 +25,10 @@ from harness.contract.pins import Pin, PinnedMismatch
 REQUIRED = ("id", "what", "paths", "litellm", "reason", "impact", "link")
 OPTIONAL = ("kinds", "cases", "except_cases", "observations", "workaround", "pin")
 _KINDS = {"missing", "extra", "type", "value", "length"}
-_OBSERVATIONS = {"response", "stream", "error", "sequence", "events"}
+_OBSERVATIONS = {"response", "stream", "error", "sequence", "events", "disclosure"}
+#: what an entry without `observations` is about: what the application sees. What the proxy discloses
+#: (`harness.contract.disclosure`) is another question, asked only by entries that name it
+DEFAULT_OBSERVATIONS = frozenset(_OBSERVATIONS - {"disclosure"})
 _INDEX = re.compile(r"\[\d+\]")
 _CALL = re.compile(r"^calls\[(\d+)\]\.(.+)$")
 
@@ -49,7 +52,7 @@ class Entry:
     link: str
     kinds: frozenset[str] = frozenset(_KINDS)
     cases: tuple[str, ...] = ("*",)
-    observations: frozenset[str] = frozenset(_OBSERVATIONS)
+    observations: frozenset[str] = DEFAULT_OBSERVATIONS
     workaround: str = ""
     _path_res: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
     _case_res: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)

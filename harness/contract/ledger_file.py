@@ -10,7 +10,17 @@ from typing import Any
 import yaml
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from harness.contract.ledger import _KINDS, _OBSERVATIONS, OPTIONAL, REQUIRED, Entry, Ledger, LedgerError, _glob
+from harness.contract.ledger import (
+    _KINDS,
+    _OBSERVATIONS,
+    DEFAULT_OBSERVATIONS,
+    OPTIONAL,
+    REQUIRED,
+    Entry,
+    Ledger,
+    LedgerError,
+    _glob,
+)
 from harness.contract.pins import parse_pins
 
 
@@ -46,7 +56,7 @@ def _entry(raw: Any, where: str) -> Entry:
     observations = (
         frozenset(_strings(raw["observations"], where, "observations"))
         if "observations" in raw
-        else frozenset(_OBSERVATIONS)
+        else DEFAULT_OBSERVATIONS
     )
     if observations - _OBSERVATIONS:
         raise LedgerError(f"{where}: 'observations' must be among {sorted(_OBSERVATIONS)}")

@@ -55,7 +55,7 @@ _MASK = re.compile(r"^<masked:[a-z]+>$")
 LANE_MARK = "@lane-"
 LANE_SUFFIX = re.compile(re.escape(LANE_MARK) + r"[A-Za-z0-9_-]+")
 
-Kind = Literal["response", "stream", "error", "sequence", "events"]
+Kind = Literal["response", "stream", "error", "sequence", "events", "disclosure"]
 
 
 def mask_value(value: Any) -> Any:
@@ -235,7 +235,9 @@ def _digest(vector: Any) -> Any:
 
 
 def header_names(headers: Mapping[str, str]) -> tuple[str, ...]:
-    return tuple(sorted({k.lower() for k in headers}))
+    """The names of the headers that carry a value: a header a proxy callback blanked tells the client
+    nothing (`harness.contract.disclosure`)."""
+    return tuple(sorted({k.lower() for k, v in headers.items() if str(v).strip()}))
 
 
 def observe_failure(exc: BaseException) -> FailureObservation:

@@ -13,6 +13,8 @@ the fix. It reads the same settings as `pytest --live` (environment and `.env`) 
 - the proxy: `/health/liveliness`, its key, the model alias;
 - the proxy-to-Azure leg: a one-token call through the proxy; a failure is read for whether the
   proxy sent a bearer token or a bad key, and the config setting that made it do so is named;
+- what the proxy discloses to its clients (`harness.doctor.disclosure`): x-litellm-* headers and
+  router text in errors, unless the config turns them off;
 - embeddings, when `AZURE_OPENAI_EMBEDDINGS_DEPLOYMENT` is set (`harness.doctor.embeddings`): the
   settings against the config, then one embeddings call on each path.
 
@@ -22,6 +24,7 @@ No key, token or resource host is printed: every text passes the run's scrubber.
 from __future__ import annotations
 
 from harness.doctor.configlint import Finding
+from harness.doctor.disclosure import check_disclosure
 from harness.doctor.embeddings import check_direct_embeddings, check_embeddings_settings, check_proxy_embeddings
 from harness.doctor.local import check_config, check_env, check_tokens
 from harness.doctor.network import check_direct, check_private_endpoint
@@ -35,6 +38,7 @@ def run_doctor(inputs: DoctorInputs) -> DoctorReport:
     config_findings, config = check_config(inputs)
     report.findings += config_findings
     report.findings += check_embeddings_settings(inputs.env, config)
+    report.findings += check_disclosure(config, inputs.config_path)
     report.findings += check_tokens(inputs, config)
     report.findings += check_private_endpoint(inputs.env)
     report.findings += check_direct(inputs)

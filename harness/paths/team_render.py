@@ -180,6 +180,23 @@ def lane_fallbacks(config: dict[str, Any], alias: str, lanes: list[str], entries
             rules.append({lane: copies})
 
 
+def _local_callbacks(team: TeamConfig, config: Mapping[str, Any], out: Rendered) -> None:
+    """Callbacks that are modules next to the team's config (`custom_callbacks.handler`): LiteLLM loads
+    them from the config's directory, but the rendered config lives elsewhere, so that directory goes
+    on the proxy's PYTHONPATH, where LiteLLM's import finds them as it would in production."""
+    callbacks = (config.get("litellm_settings") or {}).get("callbacks") or []
+    local = [
+        str(c)
+        for c in (callbacks if isinstance(callbacks, list) else [callbacks])
+        if "." in str(c) and (team.path.parent / (str(c).rsplit(".", 1)[0].replace(".", "/") + ".py")).is_file()
+    ]
+    if local:
+        out.env["PYTHONPATH"] = str(team.path.parent.resolve())
+        plain = {f"litellm_settings.callbacks {c!r}" for c in local}
+        out.honoured[:] = [h for h in out.honoured if h not in plain]
+        out.honoured.extend(f"litellm_settings.callbacks {c!r} (loaded from {team.path.parent})" for c in local)
+
+
 def render_team_config(
     team: TeamConfig,
     reserved: Mapping[str, dict[str, Any]],
@@ -194,6 +211,7 @@ def render_team_config(
     out = Rendered({}, {KEY_VAR: creds_key, TOKEN_VAR: creds_token})
     config = copy.deepcopy(dict(team.raw))
     _set_aside_settings(config, out.set_aside, out.honoured)
+    _local_callbacks(team, config, out)
     entries = _team_entries(team, api_base, environ, out)
     # The alias's group keeps all its deployments in every lane of it (load balancing, and the retries
     # and cooldowns across them, are the team's); a harness setup is one deployment built from it.

@@ -67,7 +67,8 @@ class ContractRunner:
             finally:
                 self.call_seconds[path] = time.perf_counter() - started
 
-        return self.capture.observe(path, ref, call)
+        observation, sent = self.capture.observe(path, ref, call)
+        return (case.lens(observation) if case.lens is not None else observation), sent
 
     def baseline(self, case: Case, ref: CaseRef) -> tuple[Observation, Sent]:
         __tracebackhide__ = True
@@ -85,7 +86,9 @@ class ContractRunner:
             self.baselines[ref.key] = (observation, sent)
         elif case.compare:
             direct, direct_sent = self.baseline(case, ref)
-            mismatches = diff(direct.tree(), observation.tree(), self.level) + request_mismatches(direct_sent, sent)
+            mismatches = diff(direct.tree(), observation.tree(), self.level)
+            if case.lens is None:  # a lens compares one aspect; the requests are the plain cases' business
+                mismatches += request_mismatches(direct_sent, sent)
             ledger = self.ledger if case.ledgered else Ledger(path=self.ledger.path, entries=())
             calls = [c.kind for c in direct.calls] if isinstance(direct, SequenceObservation) else []
             unledgered, covered = ledger.split(mismatches, ref.key, direct.kind, self.litellm_version, calls)
@@ -99,7 +102,7 @@ class ContractRunner:
                             ref.key,
                             direct.kind,
                             self.litellm_version,
-                            requests_compared=direct_sent is not None and sent is not None,
+                            requests_compared=case.lens is None and direct_sent is not None and sent is not None,
                             level=self.level,
                             calls=calls,
                         )

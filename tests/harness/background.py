@@ -209,6 +209,7 @@ RUNS: dict[str, Spec] = {
         "gpt-4o",
     ),
     "config-service-principal": _config_mode("service-principal", "tests/contract/test_errors.py"),
+    "config-disclosure": _config_mode("disclosure", "tests/contract/test_disclosure.py"),
     "config-planted-secret": Spec(_planted),
     "live-record": Spec(_live_record, then=(_live_record_replayed,)),
     "live-local-proxy": Spec(_live_local_proxy),

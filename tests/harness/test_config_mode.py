@@ -195,3 +195,16 @@ def test_a_real_key_in_the_environment_never_reaches_proxy_cassettes_or_report(b
     assert len(texts) > 5  # the proxy's config and log, the cassettes, the report
     for text in texts:
         assert PLANTED_KEY not in text and PLANTED_HOST not in text
+
+
+@pytest.mark.background_run("config-disclosure")
+def test_the_disclosure_settings_turn_off_what_they_say(background_run) -> None:
+    """`examples/disclosure/`: the header callback and `expose_router_debug_in_errors: false`, run by the
+    real proxy in config mode. Its ledger switches the disclosures they remove off, so one still there
+    would fail as unledgered; the run passes, and the report shows what is left."""
+    out = background_run.stdout
+    assert background_run.returncode == 0, out[-4000:]
+    assert "custom_callbacks.proxy_handler_instance' (loaded from examples/disclosure)" in out
+    report = json.loads((background_run.folder / "parity-report.json").read_text())
+    hit = {entry for c in report["comparisons"] for entry in c["covered"]}
+    assert hit == {"disclosure-left-with-the-settings", "disclosure-cooldown-deployment-ids"}, hit

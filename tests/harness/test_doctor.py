@@ -59,8 +59,14 @@ def failed(report: DoctorReport) -> dict[tuple[str, str], Finding]:
 
 
 def test_the_fixed_config_is_all_ok(fake_azure: RunningEmulator, proxy: RunningProxy) -> None:
+    """Everything works; the only warnings are what the shipped config leaves disclosed to clients."""
     report = doctor(fake_azure, proxy, ROOT / "litellm.config.yaml")
-    assert report.counts() == {"ok": len(report.findings), "warn": 0, "fail": 0}, report.render()
+    warned = [(f.check, f.where) for f in report.findings if f.status == "warn"]
+    assert warned == [
+        ("disclosure", "litellm_settings.callbacks"),
+        ("disclosure", "litellm_settings.expose_router_debug_in_errors"),
+    ], report.render()
+    assert report.counts()["fail"] == 0, report.render()
     checks = {f.check for f in report.findings}
     assert {
         "env",
@@ -271,3 +277,25 @@ def test_cli_exit_codes_json_and_no_secrets(fake_azure: RunningEmulator, proxy: 
     for output in (good.stdout + good.stderr, seed.stdout + seed.stderr):
         for secret in (fake_azure.api_key, proxy.master_key, host):
             assert secret not in output
+
+
+def test_what_the_proxy_discloses_is_a_warning_until_the_config_turns_it_off(tmp_path: Path) -> None:
+    """Static: a config without a header callback and with router text on warns, naming the fix; the
+    shipped example that turns both off (and that the contract proves, in config mode) is ok."""
+    from harness.doctor.disclosure import check_disclosure
+    from harness.paths.litellm_config import load_config
+
+    shipped = ROOT / "litellm.config.yaml"
+    warns = check_disclosure(load_config(shipped), shipped)
+    assert [f.status for f in warns] == ["warn", "warn"]
+    assert "x-litellm-model-api-base" in warns[0].cause and "examples/disclosure/custom_callbacks.py" in warns[0].fix
+    assert warns[1].fix == "set litellm_settings.expose_router_debug_in_errors: false"
+    example = ROOT / "examples" / "disclosure" / "litellm.config.yaml"
+    assert [f.status for f in check_disclosure(load_config(example), example)] == ["ok"]
+    # a callback that only logs hides nothing
+    (tmp_path / "logger.py").write_text("class L: pass\nproxy_handler_instance = L()\n")
+    config = tmp_path / "litellm.config.yaml"
+    config.write_text(
+        example.read_text().replace("custom_callbacks.proxy_handler_instance", "logger.proxy_handler_instance")
+    )
+    assert [f.where for f in check_disclosure(load_config(config), config)] == ["litellm_settings.callbacks"]
