@@ -33,6 +33,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Response bodies", ("body",)),
     ("Headers", ("headers",)),
     ("What Azure receives: requests, attempts, billing", ("upstream_requests",)),
+    ("What the proxy tells any client: its URL, deployment, spend, version", ("disclosed",)),
 )
 OTHER = "Other"
 
