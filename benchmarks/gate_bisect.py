@@ -1,0 +1,83 @@
+"""Benchmark: what a bisect cost, against its promised bound, and a repeat bisect against its runs.
+
+Targets (issue 14): at most ceil(log2(N)) suite runs per distinct first release among N installable
+releases, plus the two ends; no release's suite runs twice; a repeat bisect with every venv cached
+within 10% of the sum of its suite runs.
+
+    python benchmarks/gate_bisect.py docs/gate-example/bisect-report.json       # figures of a finished bisect
+    python benchmarks/gate_bisect.py --repeat --good 1.80.17 --bad 1.108.7      # time a repeat bisect
+
+The first form reads a committed report; the second runs `python -m harness gate --bisect` (venvs
+cached by an earlier run) and sets its wall time against the sum of the suite runs it reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def figures(report: dict) -> list[str]:
+    runs = report["suite_runs"]
+    versions = [r["version"] for r in runs]
+    walls = [r["wall_s"] or 0.0 for r in runs]
+    firsts = sorted({c["first"] for c in report["changes"] if c.get("first")})
+    repeated = [v for v, n in Counter(versions).items() if n > 1]
+    lines = [
+        f"bisect {report['good']} -> {report['bad']}: {report['installable_releases']} installable releases, "
+        f"{len(report['changes'])} changes placed in {len(firsts)} distinct first releases",
+        f"suite runs: {len(runs)} (bound {report['runs_bound']}); releases run twice: {repeated or 'none'}",
+    ]
+    if walls:
+        lines.append(
+            f"time per run: median {sorted(walls)[len(walls) // 2]:.0f} s, max {max(walls):.0f} s, "
+            f"sum {sum(walls):.0f} s"
+        )
+    lines.append("first releases: " + ", ".join(firsts))
+    return lines
+
+
+def repeat(good: str, bad: str) -> list[str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        command = [sys.executable, "-m", "harness", "gate", "--bisect", "--good", good, "--bad", bad]
+        command += ["--report-dir", tmp]
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        wall = time.perf_counter() - started
+        if done.returncode != 0:
+            sys.exit(f"gate_bisect: the bisect could not run (exit {done.returncode}):\n{done.stderr[-2000:]}")
+        report = json.loads((Path(tmp) / "bisect-report.json").read_text())
+    runs = sum((r["wall_s"] or 0.0) for r in report["suite_runs"])
+    return [
+        *figures(report),
+        f"repeat bisect wall {wall:.0f} s against {runs:.0f} s of suite runs: +{wall / runs - 1:.0%}",
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("report", nargs="?", default=str(ROOT / "docs" / "gate-example" / "bisect-report.json"))
+    parser.add_argument("--repeat", action="store_true", help="run a repeat bisect (venvs cached) and time it")
+    parser.add_argument("--good", default="1.80.17")
+    parser.add_argument("--bad", default="1.108.7")
+    args = parser.parse_args()
+    if args.repeat:
+        lines = repeat(args.good, args.bad)
+    else:
+        path = Path(args.report)
+        if not path.is_file():
+            sys.exit(f"gate_bisect: no bisect report at {path}; run `python -m harness gate --bisect` first")
+        lines = figures(json.loads(path.read_text()))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
