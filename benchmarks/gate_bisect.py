@@ -56,10 +56,8 @@ def repeat(good: str, bad: str) -> list[str]:
             sys.exit(f"gate_bisect: the bisect could not run (exit {done.returncode}):\n{done.stderr[-2000:]}")
         report = json.loads((Path(tmp) / "bisect-report.json").read_text())
     runs = sum((r["wall_s"] or 0.0) for r in report["suite_runs"])
-    return [
-        *figures(report),
-        f"repeat bisect wall {wall:.0f} s against {runs:.0f} s of suite runs: +{wall / runs - 1:.0%}",
-    ]
+    overhead = f"+{wall / runs - 1:.0%}" if runs else "n/a (no suite runs reported)"
+    return [*figures(report), f"repeat bisect wall {wall:.0f} s against {runs:.0f} s of suite runs: {overhead}"]
 
 
 def main() -> None:
