@@ -1,0 +1,88 @@
+"""Provider prefixes and deployment names: `model: <provider>/<name>` decides which client LiteLLM
+uses and which URL it builds.
+
+Reproduced on LiteLLM 1.108.7 against the emulator: `openai/` on an Azure resource root posts to
+`<api_base>/chat/completions` with a bearer header and no api-version (404 "OpenAIException - Resource
+not found"; it works only with an `api_base` ending in `/openai/v1`); `azure_ai/` on an Azure OpenAI
+root posts to the same wrong place (404 "Azure_aiException"). The text after `azure/` is sent as the
+deployment: an OpenAI-style dotted name (`gpt-3.5-turbo`) is rarely what a deployment is called.
+That last check is static: only Azure can say which deployments exist, and the `direct` and
+`proxy → Azure` checks (network) show its 404 DeploymentNotFound.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from harness.doctor.finding import Finding, azure_entries, entries
+from harness.doctor.urls import is_azure_openai_host
+from harness.paths.litellm_config import resolve_reference
+
+SOURCES = {
+    "provider prefix": "https://github.com/BerriAI/litellm/issues/11910",
+    "provider prefix/azure_ai": "https://github.com/BerriAI/litellm/issues/17765",
+    "deployment name": "https://github.com/mckaywrigley/chatbot-ui/issues/498",
+}
+#: OpenAI's dotted names whose Azure model id drops the dot
+AZURE_MODEL_IDS = {"gpt-3.5-turbo": "gpt-35-turbo", "gpt-3.5-turbo-16k": "gpt-35-turbo-16k"}
+_DOTTED = re.compile(r"^(gpt|o)\S*\d\.\d")
+
+
+def check_naming(config: Mapping[str, Any] | None, env: Mapping[str, str]) -> list[Finding]:
+    out: list[Finding] = []
+    for entry in entries(config):
+        if entry.provider not in ("openai", "azure_ai"):
+            continue
+        base, _ = resolve_reference(entry.params.get("api_base"), env)
+        parts = urlsplit(str(base or ""))
+        if not is_azure_openai_host(parts.hostname or ""):
+            continue
+        if entry.provider == "openai" and not parts.path.rstrip("/").endswith("/openai/v1"):
+            deployment = entry.model.split("/", 1)[1]
+            out.append(
+                Finding(
+                    "fail",
+                    "provider prefix",
+                    entry.where("model"),
+                    f"'{entry.model}' on an Azure OpenAI resource: openai/ posts to <api_base>/chat/completions with a "
+                    "bearer header and no api-version, which Azure does not serve (404 'OpenAIException - Resource not "
+                    "found')",
+                    f"use model: azure/{deployment} with the resource root, or keep openai/ with api_base "
+                    f"{parts.scheme}://{parts.netloc}/openai/v1",
+                    SOURCES["provider prefix"],
+                )
+            )
+        elif entry.provider == "azure_ai" and not parts.path.startswith("/models"):
+            out.append(
+                Finding(
+                    "fail",
+                    "provider prefix",
+                    entry.where("model"),
+                    f"'{entry.model}' on an Azure OpenAI resource: azure_ai/ is the Foundry model-inference provider "
+                    "and builds other URLs (404 'Resource not found')",
+                    f"use model: azure/{entry.model.split('/', 1)[1]} for an Azure OpenAI deployment",
+                    SOURCES["provider prefix/azure_ai"],
+                )
+            )
+    for entry in azure_entries(config):
+        deployment = entry.model.removeprefix("azure/")
+        if entry.params.get("deployment_id") or not _DOTTED.match(deployment):
+            continue
+        known = AZURE_MODEL_IDS.get(deployment)
+        hint = f"Azure's model id is '{known}'" if known else "Azure's model ids drop the dot (gpt-35-turbo)"
+        out.append(
+            Finding(
+                "warn",
+                "deployment name",
+                entry.where("model"),
+                f"'{deployment}' is an OpenAI model name; the text after azure/ must be the deployment's name as the "
+                f"portal shows it ({hint}). Only Azure can tell: the direct and proxy → Azure checks show 404 "
+                "DeploymentNotFound if it does not exist",
+                "use model: azure/<deployment name> and declare the model in model_info.base_model",
+                SOURCES["deployment name"],
+            )
+        )
+    return out
