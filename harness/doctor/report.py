@@ -5,7 +5,7 @@ findings with their rendering, and the scrubber every printed text passes throug
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -66,3 +66,12 @@ def scrubber_for(inputs: DoctorInputs) -> Scrubber:
     if host:
         scrubber.hosts[host] = HOST_PLACEHOLDER
     return scrubber
+
+
+def scrub_finding(scrubber: Scrubber, finding: Finding) -> Finding:
+    return replace(
+        finding,
+        where=scrubber.text(finding.where),
+        cause=scrubber.text(finding.cause),
+        fix=scrubber.text(finding.fix),
+    )

@@ -23,8 +23,6 @@ No key, token or resource host is printed: every text passes the run's scrubber.
 
 from __future__ import annotations
 
-import dataclasses
-
 from harness.doctor.apiversion import check_api_versions
 from harness.doctor.credentials import check_credentials
 from harness.doctor.embeddings import check_direct_embeddings, check_embeddings_settings, check_proxy_embeddings
@@ -35,7 +33,7 @@ from harness.doctor.naming import check_naming
 from harness.doctor.network import check_direct, check_private_endpoint
 from harness.doctor.proxy import check_proxy, check_proxy_leg
 from harness.doctor.proxyenv import proxy_environment
-from harness.doctor.report import DoctorInputs, DoctorReport, scrubber_for
+from harness.doctor.report import DoctorInputs, DoctorReport, scrub_finding, scrubber_for
 from harness.doctor.urls import check_urls
 
 
@@ -68,8 +66,5 @@ def run_doctor(inputs: DoctorInputs) -> DoctorReport:
         report.findings += check_proxy_leg(inputs, config)
         report.findings += check_proxy_embeddings(inputs)
     scrubber = scrubber_for(inputs)
-    report.findings = [
-        dataclasses.replace(f, where=scrubber.text(f.where), cause=scrubber.text(f.cause), fix=scrubber.text(f.fix))
-        for f in report.findings
-    ]
+    report.findings = [scrub_finding(scrubber, f) for f in report.findings]
     return report
