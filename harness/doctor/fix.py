@@ -100,7 +100,8 @@ def apply_edits(text: str, edits: list[Edit]) -> tuple[str, list[str]]:
         node[edit.key] = DoubleQuotedScalarString(edit.value) if edit.quote else edit.value
     out = io.StringIO()
     yaml.dump(data, out)
-    return out.getvalue(), secrets
+    blank = text[: len(text) - len(text.lstrip("\n"))]  # ruamel drops the blank lines before the document
+    return blank + out.getvalue().lstrip("\n"), secrets
 
 
 def _example_lines(path: Path, names: list[str], config: Path) -> tuple[str, list[str]]:
