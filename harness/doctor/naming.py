@@ -1,5 +1,6 @@
 """Provider prefixes and deployment names: `model: <provider>/<name>` decides which client LiteLLM
-uses and which URL it builds.
+uses and which URL it builds. An `api_base` is taken for the Azure resource by its host name, or
+when it is the direct path's `AZURE_OPENAI_API_BASE` or an `azure/` entry's.
 
 Reproduced on LiteLLM 1.108.7 against the emulator: `openai/` on an Azure resource root posts to
 `<api_base>/chat/completions` with a bearer header and no api-version (404 "OpenAIException - Resource
@@ -31,14 +32,23 @@ AZURE_MODEL_IDS = {"gpt-3.5-turbo": "gpt-35-turbo", "gpt-3.5-turbo-16k": "gpt-35
 _DOTTED = re.compile(r"^(gpt|o)\S*\d\.\d")
 
 
+def _azure_roots(config: Mapping[str, Any] | None, env: Mapping[str, str]) -> set[str]:
+    """Hosts known to be the Azure resource whatever their name: the direct path's, and azure/ entries'."""
+    bases = [env.get("AZURE_OPENAI_API_BASE")] + [
+        resolve_reference(e.params.get("api_base"), env)[0] for e in azure_entries(config)
+    ]
+    return {urlsplit(str(b)).netloc for b in bases if b and "://" in str(b)}
+
+
 def check_naming(config: Mapping[str, Any] | None, env: Mapping[str, str]) -> list[Finding]:
     out: list[Finding] = []
+    roots = _azure_roots(config, env)
     for entry in entries(config):
         if entry.provider not in ("openai", "azure_ai"):
             continue
         base, _ = resolve_reference(entry.params.get("api_base"), env)
         parts = urlsplit(str(base or ""))
-        if not is_azure_openai_host(parts.hostname or ""):
+        if not (is_azure_openai_host(parts.hostname or "") or parts.netloc in roots):
             continue
         if entry.provider == "openai" and not parts.path.rstrip("/").endswith("/openai/v1"):
             deployment = entry.model.split("/", 1)[1]
