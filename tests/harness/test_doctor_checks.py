@@ -12,9 +12,11 @@ import yaml
 from harness.doctor import DoctorInputs
 from harness.doctor.apiversion import check_api_versions
 from harness.doctor.credentials import check_credentials
+from harness.doctor.diagnose import classify_azure_error
 from harness.doctor.environment import check_environment
 from harness.doctor.finding import Finding
 from harness.doctor.naming import check_naming
+from harness.doctor.proxy import _explain_leg
 from harness.doctor.proxyenv import dotenv_files, proxy_environment
 from harness.doctor.run import static_checks
 from harness.doctor.urls import check_urls
@@ -370,3 +372,12 @@ def test_the_dotenv_litellm_loads_is_found_upward_from_its_install(tmp_path: Pat
     assert origin["AZURE_API_VERSION"] == project / ".env"
     off = DoctorInputs(env={"LITELLM_MODE": "PRODUCTION"}, config_path=config, litellm_dir=package)
     assert proxy_environment(off, None)[0] == []
+
+
+def test_the_network_half_of_deployment_name_names_the_dotted_model() -> None:
+    """When the proxy → Azure call gets DeploymentNotFound, the dotted name after azure/ is blamed."""
+    found = _explain_leg(
+        classify_azure_error(404, "DeploymentNotFound"), ("chat", {"model": "azure/gpt-3.5-turbo"}), True
+    )
+    assert (found.where, found.status) == ("chat.model", "fail")
+    assert "Azure has no deployment 'gpt-3.5-turbo'" in found.cause and "gpt-35-turbo" in found.cause
