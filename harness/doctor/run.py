@@ -49,7 +49,8 @@ def static_checks(inputs: DoctorInputs) -> tuple[list[Finding], dict | None]:
         for family in (check_credentials, check_urls, check_naming, check_api_versions):
             findings += family(config, proxy_env)
         findings += check_environment(config, proxy_env, origin)
-    return findings, config
+    failed = {f.where.rsplit(".", 1)[0] for f in findings if f.status == "fail" and "." in f.where}
+    return [f for f in findings if not (f.check == "config" and f.status == "ok" and f.where in failed)], config
 
 
 def run_doctor(inputs: DoctorInputs) -> DoctorReport:

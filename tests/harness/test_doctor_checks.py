@@ -381,3 +381,13 @@ def test_the_network_half_of_deployment_name_names_the_dotted_model() -> None:
     )
     assert (found.where, found.status) == ("chat.model", "fail")
     assert "Azure has no deployment 'gpt-3.5-turbo'" in found.cause and "gpt-35-turbo" in found.cause
+
+
+def test_every_source_named_in_code_is_in_the_docs() -> None:
+    from harness.doctor import apiversion, configlint, credentials, environment, naming, proxyenv, urls
+
+    sources = {proxyenv.SOURCE, configlint.SOURCE_ENV_EXPANSION, configlint.SOURCE_DEPLOYMENT_ID}
+    for module in (apiversion, credentials, environment, naming, urls):
+        sources |= set(module.SOURCES.values())
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "doctor.md").read_text()
+    assert not sorted(s for s in sources if s not in docs)
