@@ -74,6 +74,7 @@ def _doctor(args: argparse.Namespace) -> int:
         env=env,
         config_path=config,
         proxy_workdir=Path(args.proxy_workdir) if args.proxy_workdir else None,
+        litellm_dir=Path(args.litellm_dir) if args.litellm_dir else None,
         auth=args.auth,
         token=token,
         timeout_s=args.timeout,
@@ -216,8 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
     doc.add_argument(
         "--config", metavar="FILE", help="the proxy's litellm.config.yaml (default: ./litellm.config.yaml)"
     )
+    doc.add_argument("--proxy-workdir", metavar="DIR", help="where the proxy runs (default: the config's directory)")
     doc.add_argument(
-        "--proxy-workdir", metavar="DIR", help="where the proxy runs, for its .env (default: the config's)"
+        "--litellm-dir",
+        metavar="DIR",
+        help="the proxy's installed litellm package, for the .env files it loads (default: this environment's)",
     )
     doc.add_argument("--auth", choices=["key", "entra"], default="key", help="the direct path's auth (default: key)")
     doc.add_argument("--timeout", type=float, default=15.0, metavar="S", help="deadline per network call (default: 15)")
