@@ -85,6 +85,29 @@ def _node(data: Any, edit: Edit) -> Any:
     return data["model_list"][edit.index][edit.section]
 
 
+def _delete(node: Any, key: str) -> None:
+    """Remove a key. The lines ruamel keeps after its value (blank lines, comments about what follows)
+    move to the key before it; the key's own end-of-line comment goes with it."""
+    keys = list(node)
+    if key not in keys:
+        return
+    comment = node.ca.items.pop(key, None)
+    position = keys.index(key)
+    node.pop(key)
+    token = comment[2] if comment is not None and len(comment) > 2 else None
+    if token is None or position == 0 or "\n" not in token.value:
+        return
+    rest = token.value.split("\n", 1)[1]  # what follows the deleted key's line
+    if not rest:
+        return
+    previous = node.ca.items.get(keys[position - 1])
+    if previous is not None and len(previous) > 2 and previous[2] is not None:
+        previous[2].value += rest
+    else:
+        token.value = "\n" + rest
+        node.ca.items[keys[position - 1]] = comment
+
+
 def apply_edits(text: str, edits: list[Edit]) -> tuple[str, list[str]]:
     """The config text with the edits applied, and the secret values they moved out (to redact)."""
     yaml = _yaml(text)
@@ -93,7 +116,7 @@ def apply_edits(text: str, edits: list[Edit]) -> tuple[str, list[str]]:
     for edit in edits:
         node = _node(data, edit)
         if edit.value is None:
-            node.pop(edit.key, None)
+            _delete(node, edit.key)
             continue
         if edit.env_name and isinstance(node.get(edit.key), str):
             secrets.append(str(node[edit.key]))

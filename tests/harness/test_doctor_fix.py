@@ -23,9 +23,12 @@ PLANTED_KEY = "7Xq2vLr9Tz4Nb8Kd1Hs6Wm3Jc5Pf0Ga7Ye2Ru9Ow4Ik1Ql8Ud6Sx3Mh5Vn0Bt7Za2
 PLANTED_HEX = "9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 PLANTED_SECRET = "Zq8~Lm2.Vb7_Xc4-Nt6~Rw1.Hj9_Pk3-Sd5"
 ENV = {"AZURE_OPENAI_DEPLOYMENT": "gpt-4o-prod"}
-SEED_WITH_COMMENTS = SEED.replace(
-    "  - model_name: gpt-4\n", "  # the team's chat alias\n  - model_name: gpt-4\n"
-).replace('      api_version: "2024-10-21"\n', '      api_version: "2024-10-21"   # GA\n')
+SEED_WITH_COMMENTS = (
+    SEED.replace("  - model_name: gpt-4\n", "  # the chat alias\n  - model_name: gpt-4\n")
+    .replace('      api_version: "2024-10-21"\n', '      api_version: "2024-10-21"   # GA\n')
+    .replace("deployment_id: gpt-4o-prod\n", "deployment_id: gpt-4o-prod  # legacy\n\n# the proxy's own settings\n")
+    + "general_settings:\n  master_key: os.environ/LITELLM_MASTER_KEY\n"
+)
 
 
 def config_file(tmp_path: Path, text: str, name: str = "litellm.config.yaml") -> Path:
@@ -46,7 +49,7 @@ def test_the_seed_is_fixed_beside_the_original_keeping_comments_and_order(tmp_pa
     assert result.target.read_text() == SEED_WITH_COMMENTS.replace("azure/gpt-4\n", "azure/gpt-4o-prod\n").replace(
         "${AZURE_OPENAI_API_BASE}", "os.environ/AZURE_OPENAI_API_BASE"
     ).replace("${AZURE_OPENAI_API_KEY}", "os.environ/AZURE_OPENAI_API_KEY").replace(
-        "      deployment_id: gpt-4o-prod\n", ""
+        "      deployment_id: gpt-4o-prod  # legacy\n", ""
     )
     assert {(f.check, f.where) for f in result.fixed} == {
         ("env expansion", "gpt-4.api_base"),
