@@ -132,8 +132,8 @@ def _value_shapes(entry: Entry, env: Mapping[str, str]) -> list[Finding]:
                     "warn",
                     "credential whitespace",
                     entry.where(key),
-                    f"{origin} padded with spaces: LiteLLM sends them as part of the {key} (a key then gets 401 "
-                    "'invalid subscription key')",
+                    f"{origin} padded with spaces: LiteLLM never strips them, and the client sends them with the "
+                    f"{key}; a server that does not trim them answers 401 'invalid subscription key' for a key",
                     "store the value without surrounding spaces",
                     SOURCES["credential whitespace"],
                 )

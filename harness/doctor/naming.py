@@ -6,14 +6,13 @@ Reproduced on LiteLLM 1.108.7 against the emulator: `openai/` on an Azure resour
 `<api_base>/chat/completions` with a bearer header and no api-version (404 "OpenAIException - Resource
 not found"; it works only with an `api_base` ending in `/openai/v1`); `azure_ai/` on an Azure OpenAI
 root posts to the same wrong place (404 "Azure_aiException"). The text after `azure/` is sent as the
-deployment: an OpenAI-style dotted name (`gpt-3.5-turbo`) is rarely what a deployment is called.
+deployment: OpenAI's `gpt-3.5-turbo` is `gpt-35-turbo` on Azure, and rarely a deployment's name.
 That last check is static: only Azure can say which deployments exist, and the `direct` and
 `proxy → Azure` checks (network) show its 404 DeploymentNotFound.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,9 +26,12 @@ SOURCES = {
     "provider prefix/azure_ai": "https://github.com/BerriAI/litellm/issues/17765",
     "deployment name": "https://github.com/mckaywrigley/chatbot-ui/issues/498",
 }
-#: OpenAI's dotted names whose Azure model id drops the dot
-AZURE_MODEL_IDS = {"gpt-3.5-turbo": "gpt-35-turbo", "gpt-3.5-turbo-16k": "gpt-35-turbo-16k"}
-_DOTTED = re.compile(r"^(gpt|o)\S*\d\.\d")
+#: OpenAI's model names whose Azure model id is spelled otherwise (the dot dropped)
+AZURE_MODEL_IDS = {
+    "gpt-3.5-turbo": "gpt-35-turbo",
+    "gpt-3.5-turbo-16k": "gpt-35-turbo-16k",
+    "gpt-3.5-turbo-instruct": "gpt-35-turbo-instruct",
+}
 
 
 def _azure_roots(config: Mapping[str, Any] | None, env: Mapping[str, str]) -> set[str]:
@@ -79,18 +81,17 @@ def check_naming(config: Mapping[str, Any] | None, env: Mapping[str, str]) -> li
             )
     for entry in azure_entries(config):
         deployment = entry.model.removeprefix("azure/")
-        if entry.params.get("deployment_id") or not _DOTTED.match(deployment):
-            continue
         known = AZURE_MODEL_IDS.get(deployment)
-        hint = f"Azure's model id is '{known}'" if known else "Azure's model ids drop the dot (gpt-35-turbo)"
+        if entry.params.get("deployment_id") or not known:
+            continue  # other dotted names may be real deployment names: only Azure's 404 tells (proxy -> Azure)
         out.append(
             Finding(
                 "warn",
                 "deployment name",
                 entry.where("model"),
-                f"'{deployment}' is an OpenAI model name; the text after azure/ must be the deployment's name as the "
-                f"portal shows it ({hint}). Only Azure can tell: the direct and proxy → Azure checks show 404 "
-                "DeploymentNotFound if it does not exist",
+                f"'{deployment}' is OpenAI's model name; Azure's model id is '{known}', and the text after azure/ must "
+                "be the deployment's name as the portal shows it. Only Azure can tell: the direct and proxy → Azure "
+                "checks show 404 DeploymentNotFound if it does not exist",
                 "use model: azure/<deployment name> and declare the model in model_info.base_model",
                 SOURCES["deployment name"],
             )

@@ -202,10 +202,12 @@ def _explain_leg(d: Diagnosis, entry: tuple[str, Mapping[str, Any]], have_config
         fix = f"remove deployment_id, or use model: azure/{params['deployment_id']}"
     elif d.kind == "deployment" and "." in (name := str(params.get("model", "")).removeprefix("azure/")):
         # the network half of the `deployment name` check: Azure has confirmed there is no such deployment
+        known = AZURE_MODEL_IDS.get(name)
         where = f"{alias}.model"
         cause = (
-            f"through the proxy: Azure has no deployment '{name}' (404 DeploymentNotFound); it is an OpenAI model "
-            f"name, and Azure's model ids drop the dot ({AZURE_MODEL_IDS.get(name, 'gpt-35-turbo')})"
+            f"through the proxy: Azure has no deployment '{name}' (404 DeploymentNotFound); that is a model's name"
+            + (f" (Azure's model id is '{known}')" if known else "")
+            + ", not the deployment's"
         )
         fix = "use model: azure/<the deployment's name as the portal shows it>"
     elif not have_config:

@@ -381,6 +381,8 @@ def test_the_network_half_of_deployment_name_names_the_dotted_model() -> None:
     )
     assert (found.where, found.status) == ("chat.model", "fail")
     assert "Azure has no deployment 'gpt-3.5-turbo'" in found.cause and "gpt-35-turbo" in found.cause
+    other = _explain_leg(classify_azure_error(404, "DeploymentNotFound"), ("chat", {"model": "azure/gpt-4.1"}), True)
+    assert other.where == "chat.model" and "that is a model's name, not the deployment's" in other.cause
 
 
 def test_every_source_named_in_code_is_in_the_docs() -> None:
