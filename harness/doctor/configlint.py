@@ -20,6 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from harness.doctor.apiversion import check_api_versions
 from harness.doctor.finding import Edit, Finding
 from harness.paths.litellm_config import TOKEN_SOURCES, resolve_reference
 
@@ -216,9 +217,11 @@ _SUPPLIED_OFFLINE = ("api_base", "api_key", "azure_ad_token")
 
 def explain(config: Mapping[str, Any], alias: str, env: Mapping[str, str]) -> list[str]:
     """The lint's findings about one alias, as the lines a failing config-mode case appends: the setting,
-    the cause, the fix, and the doctor check that explains it."""
+    the cause, the fix, and the doctor check that explains it. The api-version checks join them (config
+    mode keeps the entry's api_version; its api_base and credentials are the emulator's)."""
     lines = []
-    for f in lint(config, env):
+    versions = [f for f in check_api_versions(config, env) if f.check != "v1 family"]
+    for f in lint(config, env) + versions:
         if f.status == "ok" or not f.where.startswith(f"{alias}."):
             continue
         if f.check == "env reference" and f.where.rsplit(".", 1)[-1] in _SUPPLIED_OFFLINE:
