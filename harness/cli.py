@@ -7,11 +7,15 @@ import asyncio
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.emulator import EmulatorConfig, EmulatorConfigError, EmulatorStartError, load_deployments
 from harness.emulator.asgi import EmulatorApp
 from harness.emulator.core import Emulator
 from harness.emulator.serving import bind, make_server
+
+if TYPE_CHECKING:
+    from harness.doctor import DoctorInputs
 
 
 def _emulator(args: argparse.Namespace) -> int:
@@ -66,18 +70,33 @@ def _doctor(args: argparse.Namespace) -> int:
         if args.config
         else (Path("litellm.config.yaml") if Path("litellm.config.yaml").exists() else None)
     )
-    report = run_doctor(
-        DoctorInputs(
-            env=env,
-            config_path=config,
-            proxy_workdir=Path(args.proxy_workdir) if args.proxy_workdir else None,
-            auth=args.auth,
-            token=token,
-            timeout_s=args.timeout,
-        )
+    inputs = DoctorInputs(
+        env=env,
+        config_path=config,
+        proxy_workdir=Path(args.proxy_workdir) if args.proxy_workdir else None,
+        litellm_dir=Path(args.litellm_dir) if args.litellm_dir else None,
+        auth=args.auth,
+        token=token,
+        timeout_s=args.timeout,
     )
+    if args.fix or args.in_place:
+        return _doctor_fix(inputs, args.in_place)
+    report = run_doctor(inputs)
     print(json.dumps(report.as_json(), indent=1) if args.json else report.render())
     return 1 if report.failed else 0
+
+
+def _doctor_fix(inputs: DoctorInputs, in_place: bool) -> int:
+    """`doctor --fix`: the static checks' mechanical fixes, written beside the config (or over it)."""
+    from harness.doctor.fix import FixError, run_fix
+
+    try:
+        result = run_fix(inputs, in_place=in_place)
+    except (FixError, OSError) as exc:
+        print(f"harness doctor --fix: {exc}", file=sys.stderr)
+        return 2
+    print(result.render())
+    return 0
 
 
 def _gate(args: argparse.Namespace) -> int:
@@ -191,18 +210,30 @@ def build_parser() -> argparse.ArgumentParser:
         "doctor",
         help="check the direct and the proxy path of a real setup, and name the cause of each failure",
         description="Reads the live settings (environment, then --env-file) and the proxy's config; prints "
-        "ok / warn / fail per check with the cause and the fix. Exit 1 when a check fails.",
+        "ok / warn / fail per check with the cause, the fix and where people report it. Exit 1 when a check fails. "
+        "--fix applies the mechanical fixes (no network) and prints the diff.",
     )
     doc.add_argument("--env-file", default=".env", help="settings file under the environment (default: .env)")
     doc.add_argument(
         "--config", metavar="FILE", help="the proxy's litellm.config.yaml (default: ./litellm.config.yaml)"
     )
+    doc.add_argument("--proxy-workdir", metavar="DIR", help="where the proxy runs (default: the config's directory)")
     doc.add_argument(
-        "--proxy-workdir", metavar="DIR", help="where the proxy runs, for its .env (default: the config's)"
+        "--litellm-dir",
+        metavar="DIR",
+        help="the proxy's installed litellm package, for the .env files it loads (default: this environment's)",
     )
     doc.add_argument("--auth", choices=["key", "entra"], default="key", help="the direct path's auth (default: key)")
     doc.add_argument("--timeout", type=float, default=15.0, metavar="S", help="deadline per network call (default: 15)")
     doc.add_argument("--json", action="store_true", help="machine-readable output")
+    doc.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply the mechanical fixes (${VAR} -> os.environ/VAR, a stray deployment_id, an unquoted or mis-typed "
+        "api_version, a path in api_base, a secret in the config -> os.environ/NAME plus NAME= in .env.example) "
+        "to a copy beside the config (NAME.fixed.yaml), print the diff; no network",
+    )
+    doc.add_argument("--in-place", action="store_true", help="with --fix: rewrite the config itself (atomically)")
     doc.set_defaults(func=_doctor)
     gate = sub.add_parser(
         "gate",

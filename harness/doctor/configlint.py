@@ -18,12 +18,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from harness.doctor.apiversion import check_api_versions
+from harness.doctor.finding import Edit, Finding
 from harness.paths.litellm_config import TOKEN_SOURCES, resolve_reference
 
+__all__ = ["Edit", "Finding", "explain", "lint"]
+
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: the whole value is one `${VAR}`: `os.environ/VAR` replaces it mechanically
+_WHOLE_VAR = re.compile(r"^\s*\$\{([A-Za-z_][A-Za-z0-9_]*)\}\s*$")
+#: LiteLLM resolves only `os.environ/`; people bring `${VAR}` from docker-compose configs
+SOURCE_ENV_EXPANSION = "https://github.com/BerriAI/litellm/pull/6276"
+#: `deployment_id` is the openai<1.0 name for the deployment; LiteLLM still lets it override `model`
+SOURCE_DEPLOYMENT_ID = "https://github.com/ricklamers/gpt-code-ui/pull/76"
 STREAM_OPTIONS_SINCE = "2024-09-01"
 _LITERAL_EFFECT = {
     "api_key": "Azure answers 401 'invalid subscription key'",
@@ -31,15 +40,6 @@ _LITERAL_EFFECT = {
     "azure_ad_token": "Azure answers 401 'audience is incorrect'",
     "api_version": "Azure answers 400 or 404",
 }
-
-
-@dataclass(frozen=True)
-class Finding:
-    status: str  # ok | warn | fail
-    check: str
-    where: str
-    cause: str
-    fix: str = ""
 
 
 def lint(config: Mapping[str, Any], env: Mapping[str, str]) -> list[Finding]:
@@ -50,7 +50,7 @@ def lint(config: Mapping[str, Any], env: Mapping[str, str]) -> list[Finding]:
         if not isinstance(params, dict):
             findings.append(Finding("fail", "config", name, "no litellm_params", "give the entry litellm_params"))
             continue
-        findings += _lint_entry(str(name), params, env)
+        findings += _lint_entry(index, str(name), params, env)
     settings = config.get("litellm_settings") or {}
     if isinstance(settings, dict) and settings.get("enable_azure_ad_token_refresh"):
         findings.append(
@@ -76,7 +76,7 @@ def _deployment_setting(name: str, deployment: str, env: Mapping[str, str]) -> s
     return "AZURE_OPENAI_DEPLOYMENT" if name == env.get("LITELLM_MODEL", name) else None
 
 
-def _lint_entry(name: str, params: Mapping[str, Any], env: Mapping[str, str]) -> list[Finding]:
+def _lint_entry(index: int, name: str, params: Mapping[str, Any], env: Mapping[str, str]) -> list[Finding]:
     out: list[Finding] = []
     model = str(params.get("model", ""))
     if not model.startswith("azure/"):
@@ -84,6 +84,7 @@ def _lint_entry(name: str, params: Mapping[str, Any], env: Mapping[str, str]) ->
     deployment = model.removeprefix("azure/")
     for key, value in params.items():
         if isinstance(value, str) and (match := _VAR.search(value)):
+            whole = _WHOLE_VAR.match(value)
             out.append(
                 Finding(
                     "fail",
@@ -92,6 +93,8 @@ def _lint_entry(name: str, params: Mapping[str, Any], env: Mapping[str, str]) ->
                     f"'{value}' is sent literally: LiteLLM never expands ${{VAR}} "
                     f"({_LITERAL_EFFECT.get(key, 'the text is used as-is')})",
                     f"write {key}: os.environ/{match.group(1)}",
+                    SOURCE_ENV_EXPANSION,
+                    (Edit(index, key, f"os.environ/{whole.group(1)}"),) if whole else (),
                 )
             )
         _, unset = resolve_reference(value, env)
@@ -115,6 +118,8 @@ def _lint_entry(name: str, params: Mapping[str, Any], env: Mapping[str, str]) ->
                 f"deployment_id '{deployment_id}' overrides 'azure/{deployment}': requests go to "
                 f"/deployments/{deployment_id}/",
                 f"remove deployment_id, or use model: azure/{deployment_id}",
+                SOURCE_DEPLOYMENT_ID,
+                _deployment_id_edits(index, deployment, str(deployment_id), env),
             )
         )
     setting = _deployment_setting(name, deployment, env)
@@ -142,7 +147,7 @@ def _lint_entry(name: str, params: Mapping[str, Any], env: Mapping[str, str]) ->
         )
     else:
         direct = env.get("AZURE_OPENAI_API_VERSION")
-        if direct and direct != version:
+        if direct and direct != str(version):
             out.append(
                 Finding(
                     "warn",
@@ -176,7 +181,12 @@ def _lint_entry(name: str, params: Mapping[str, Any], env: Mapping[str, str]) ->
                 "keep one credential per deployment",
             )
         )
-    if not key and not tokens and not (env.get("AZURE_OPENAI_API_KEY") or env.get("AZURE_API_KEY")):
+    implicit = (
+        "AZURE_OPENAI_API_KEY",
+        "AZURE_API_KEY",
+        "AZURE_OPENAI_AD_TOKEN",
+    )  # the `env token` check names the last
+    if not key and not tokens and not any(env.get(n) for n in implicit):
         out.append(
             Finding(
                 "fail",
@@ -191,6 +201,15 @@ def _lint_entry(name: str, params: Mapping[str, Any], env: Mapping[str, str]) ->
     return out
 
 
+def _deployment_id_edits(index: int, deployment: str, deployment_id: str, env: Mapping[str, str]) -> tuple[Edit, ...]:
+    """Drop the legacy `deployment_id`, keeping where requests go today (LiteLLM sends them to
+    deployment_id), unless AZURE_OPENAI_DEPLOYMENT says the name after `azure/` is the one meant."""
+    drop = Edit(index, "deployment_id", None)
+    if env.get("AZURE_OPENAI_DEPLOYMENT") == deployment:
+        return (drop,)
+    return (Edit(index, "model", f"azure/{deployment_id}"), drop)
+
+
 #: settings config mode supplies offline (the emulator's endpoint and credentials): an unset
 #: reference there is not what made a run fail
 _SUPPLIED_OFFLINE = ("api_base", "api_key", "azure_ad_token")
@@ -198,9 +217,11 @@ _SUPPLIED_OFFLINE = ("api_base", "api_key", "azure_ad_token")
 
 def explain(config: Mapping[str, Any], alias: str, env: Mapping[str, str]) -> list[str]:
     """The lint's findings about one alias, as the lines a failing config-mode case appends: the setting,
-    the cause, the fix, and the doctor check that explains it."""
+    the cause, the fix, and the doctor check that explains it. The api-version checks join them (config
+    mode keeps the entry's api_version; its api_base and credentials are the emulator's)."""
     lines = []
-    for f in lint(config, env):
+    versions = [f for f in check_api_versions(config, env) if f.check != "v1 family"]
+    for f in lint(config, env) + versions:
         if f.status == "ok" or not f.where.startswith(f"{alias}."):
             continue
         if f.check == "env reference" and f.where.rsplit(".", 1)[-1] in _SUPPLIED_OFFLINE:

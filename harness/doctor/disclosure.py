@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from harness.doctor.configlint import Finding
+from harness.doctor.finding import Finding
 
 #: the hook a callback blanks headers with; LiteLLM merges its headers over its own
 _HEADERS_HOOK = re.compile(r"async_post_call_response_headers_hook")

@@ -14,8 +14,8 @@ from typing import Any
 
 import openai
 
-from harness.doctor.configlint import Finding
 from harness.doctor.diagnose import classify_azure_error, first_line
+from harness.doctor.finding import Finding
 from harness.doctor.network import connection_failure
 from harness.doctor.report import DoctorInputs
 

@@ -1,19 +1,18 @@
 """Checks that need no network: the environment's settings, the proxy's config file and model alias,
-a `.env` beside the proxy that LiteLLM would load, and Entra tokens decoded without verifying.
+and Entra tokens decoded without verifying. (The `.env` files LiteLLM loads: `proxyenv`.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from harness.doctor.configlint import Finding, lint
 from harness.doctor.diagnose import decode_token
 from harness.doctor.report import DoctorInputs
-from harness.live.settings import API_VERSION, PROXY_EXAMPLE, LiveSettingsError, read_env_file, url_problem
-from harness.paths.litellm_config import ConfigError, load_config, referenced_env_vars
+from harness.live.settings import API_VERSION, PROXY_EXAMPLE, url_problem
+from harness.paths.litellm_config import ConfigError, load_config
 
 _TOKEN_ENV = ("AZURE_AD_TOKEN", "AZURE_OPENAI_AD_TOKEN")
 
@@ -81,7 +80,7 @@ def check_config(inputs: DoctorInputs) -> tuple[list[Finding], dict[str, Any] | 
         return [
             Finding("fail", "config", path.name, str(exc), "fix the file; see the shipped litellm.config.yaml")
         ], None
-    out = [Finding(f.status, f.check, f.where, f.cause, f.fix) for f in lint(config, inputs.env)]
+    out = lint(config, inputs.env)
     alias = inputs.env.get("LITELLM_MODEL")
     names = [str(e.get("model_name")) for e in config["model_list"] if isinstance(e, dict)]
     if alias and alias not in names:
@@ -95,48 +94,7 @@ def check_config(inputs: DoctorInputs) -> tuple[list[Finding], dict[str, Any] | 
                 f"set LITELLM_MODEL to one of: {', '.join(names)}",
             )
         )
-    out += check_dotenv(inputs.proxy_workdir or path.parent, config, inputs.env)
     return out, config
-
-
-def check_dotenv(workdir: Path, config: Mapping[str, Any], env: Mapping[str, str]) -> list[Finding]:
-    """LiteLLM's CLI loads `.env` from its working directory (unless LITELLM_MODE=PRODUCTION)."""
-    path = workdir / ".env"
-    try:
-        dotenv = read_env_file(path)
-    except LiveSettingsError as exc:
-        return [Finding("warn", "proxy .env", str(path), str(exc), "fix or remove it")]
-    if not dotenv:
-        return []
-    out: list[Finding] = []
-    tokens = [k for k in _TOKEN_ENV if dotenv.get(k)]
-    if dotenv.get("AZURE_CLIENT_SECRET") and dotenv.get("AZURE_TENANT_ID") and dotenv.get("AZURE_CLIENT_ID"):
-        tokens.append("AZURE_CLIENT_SECRET")
-    if tokens:
-        out.append(
-            Finding(
-                "fail",
-                "proxy .env",
-                f"{path.name}: {', '.join(tokens)}",
-                f"a .env in the proxy's working directory sets {', '.join(tokens)}: LiteLLM loads it and sends "
-                "Authorization: Bearer to Azure (the 'audience is incorrect' 401)",
-                f"remove them from {path}, or start the proxy with LITELLM_MODE=PRODUCTION",
-            )
-        )
-    referenced = referenced_env_vars(config) | {"AZURE_OPENAI_API_KEY", "AZURE_API_KEY", "AZURE_API_BASE"}
-    for name in sorted(referenced & dotenv.keys()):
-        if env.get(name) != dotenv[name]:
-            out.append(
-                Finding(
-                    "warn",
-                    "proxy .env",
-                    f"{path.name}: {name}",
-                    f"a .env in the proxy's working directory sets {name} to another value than your "
-                    "environment: a proxy started there without it uses the .env's",
-                    f"remove {name} from {path}, or make the values agree",
-                )
-            )
-    return out
 
 
 def check_tokens(inputs: DoctorInputs, config: Mapping[str, Any] | None) -> list[Finding]:

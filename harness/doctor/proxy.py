@@ -14,6 +14,7 @@ import openai
 from harness.doctor.configlint import Finding
 from harness.doctor.diagnose import Diagnosis, classify_azure_error, first_line
 from harness.doctor.local import is_url
+from harness.doctor.naming import AZURE_MODEL_IDS
 from harness.doctor.network import connection_failure
 from harness.doctor.report import DoctorInputs
 from harness.paths.litellm_config import TOKEN_SOURCES
@@ -199,6 +200,16 @@ def _explain_leg(d: Diagnosis, entry: tuple[str, Mapping[str, Any]], have_config
             "and that deployment does not exist"
         )
         fix = f"remove deployment_id, or use model: azure/{params['deployment_id']}"
+    elif d.kind == "deployment" and "." in (name := str(params.get("model", "")).removeprefix("azure/")):
+        # the network half of the `deployment name` check: Azure has confirmed there is no such deployment
+        known = AZURE_MODEL_IDS.get(name)
+        where = f"{alias}.model"
+        cause = (
+            f"through the proxy: Azure has no deployment '{name}' (404 DeploymentNotFound); that is a model's name"
+            + (f" (Azure's model id is '{known}')" if known else "")
+            + ", not the deployment's"
+        )
+        fix = "use model: azure/<the deployment's name as the portal shows it>"
     elif not have_config:
         fix += " (pass --config to have the doctor name the setting)"
     return Finding("fail", "proxy → Azure", where, cause, fix)

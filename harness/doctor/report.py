@@ -5,7 +5,7 @@ findings with their rendering, and the scrubber every printed text passes throug
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,6 +24,7 @@ class DoctorInputs:
     auth: str = "key"
     token: str | None = field(default=None, repr=False)  # --auth entra: the token the direct path uses
     timeout_s: float = 15.0
+    litellm_dir: Path | None = None  # the proxy's LiteLLM package, for the .env it loads; default: this one
 
 
 @dataclass
@@ -38,7 +39,8 @@ class DoctorReport:
         return {s: sum(f.status == s for f in self.findings) for s in ("ok", "warn", "fail")}
 
     def as_json(self) -> dict[str, Any]:
-        return {"ok": not self.failed, "counts": self.counts(), "checks": [asdict(f) for f in self.findings]}
+        checks = [{k: v for k, v in asdict(f).items() if k != "edits"} for f in self.findings]
+        return {"ok": not self.failed, "counts": self.counts(), "checks": checks}
 
     def render(self) -> str:
         c = self.counts()
@@ -47,6 +49,8 @@ class DoctorReport:
             lines.append(f"{f.status:<5} {f.check:<17} {f.where:<32} {f.cause}")
             if f.fix and f.status != "ok":
                 lines.append(f"{'':<5} {'':<17} {'':<32} fix: {f.fix}")
+            if f.source and f.status != "ok":
+                lines.append(f"{'':<5} {'':<17} {'':<32} see: {f.source}")
         return "\n".join(lines)
 
 
@@ -62,3 +66,12 @@ def scrubber_for(inputs: DoctorInputs) -> Scrubber:
     if host:
         scrubber.hosts[host] = HOST_PLACEHOLDER
     return scrubber
+
+
+def scrub_finding(scrubber: Scrubber, finding: Finding) -> Finding:
+    return replace(
+        finding,
+        where=scrubber.text(finding.where),
+        cause=scrubber.text(finding.cause),
+        fix=scrubber.text(finding.fix),
+    )

@@ -95,3 +95,11 @@ def test_the_shipped_example_config_lints_clean_with_the_example_env():
         for line in (root / "litellm.config.yaml").read_text().splitlines()
         if "${" in line and not line.lstrip().startswith("#")
     ]
+
+
+def test_explain_names_the_api_version_checks_for_the_alias():
+    from harness.doctor.configlint import explain
+
+    lines = explain(yaml.safe_load(GOOD.replace('"2024-10-21"', "2024-10-21")), "gpt-4", ENV)
+    assert any("config setting gpt-4.api_version" in line and "'api_version type'" in line for line in lines)
+    assert explain(yaml.safe_load(GOOD), "gpt-4", ENV) == []

@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,8 @@ from harness.paths.proxy import RunningProxy, run_proxy
 from .support import DEPLOYMENT, KEY_AS_BEARER, ROOT, SEED, SEED_KEY_ONLY, azure_env, clean_env, run
 
 EMBEDDINGS_ALIAS = "text-embedding-3-small"  # the shipped config's embeddings model_name
+#: where the proxy's LiteLLM is "installed" for these tests: no `.env` above it (proxyenv's own tests plant one)
+NO_DOTENV = Path(tempfile.mkdtemp(prefix="doctor-litellm-")) / "litellm"
 
 
 def entries(text: str) -> list[dict]:
@@ -45,7 +48,7 @@ def doctor(
             "LITELLM_EMBEDDINGS_MODEL": EMBEDDINGS_ALIAS,
         }
     settings |= env
-    return run_doctor(DoctorInputs(env=settings, config_path=config, timeout_s=10))
+    return run_doctor(DoctorInputs(env=settings, config_path=config, timeout_s=10, litellm_dir=NO_DOTENV))
 
 
 def config_file(tmp_path: Path, text: str) -> Path:
@@ -237,13 +240,15 @@ def test_private_endpoint_dns(monkeypatch: pytest.MonkeyPatch) -> None:
     assert missing[0].status == "fail" and "does not resolve" in missing[0].cause
 
 
-def test_a_dotenv_beside_the_proxy_that_would_send_a_bearer(fake_azure: RunningEmulator, tmp_path: Path) -> None:
+def test_a_dotenv_beside_the_proxy_is_not_what_litellm_loads(fake_azure: RunningEmulator, tmp_path: Path) -> None:
+    """LiteLLM 1.108.7's load_dotenv() looks upward from its install directory, not from the working
+    directory: a `.env` beside the config reaches the proxy only if something exports it."""
     config = config_file(tmp_path, (ROOT / "litellm.config.yaml").read_text())
-    (tmp_path / ".env").write_text("AZURE_AD_TOKEN=abc.def.ghi\nAZURE_OPENAI_API_KEY=stale-key-value\n")
+    (tmp_path / ".env").write_text("AZURE_OPENAI_AD_TOKEN=abc.def.ghi\nAZURE_OPENAI_API_KEY=stale-key-value\n")
     report = doctor(fake_azure, None, config)
-    assert "Authorization: Bearer" in failed(report)[("proxy .env", ".env: AZURE_AD_TOKEN")].cause
-    warned = {f.where for f in report.findings if f.status == "warn"}
-    assert ".env: AZURE_OPENAI_API_KEY" in warned
+    warned = {f.where: f for f in report.findings if f.status == "warn" and f.check == "proxy .env"}
+    assert "the litellm CLI does not load it" in warned[str(tmp_path / ".env")].cause
+    assert not [f for f in report.findings if f.check == "env token"]  # its token is not the proxy's
 
 
 def test_missing_settings_each_fail() -> None:
