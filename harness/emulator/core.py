@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from harness.emulator import auth, chat, embeddings, errors, responses, routes, versions
+from harness.emulator import auth, chat, embeddings, errors, responses, routes, versions, wire
 from harness.emulator.call import Call
 from harness.emulator.config import EmulatorConfig
 from harness.emulator.ratelimit import RateLimiter
@@ -24,6 +24,13 @@ from harness.emulator.response_store import ResponseStore
 from harness.emulator.validate import Rejected
 from harness.emulator.wire import EmuRequest, EmuResponse
 
+#: Azure's front door adds these to what it answers (recorded on every 200 and on the 404
+#: DeploymentNotFound, not on the key 401). The emulator sends them on the 404 only so far: on every
+#: answer they would change every recorded cassette (tests/fidelity, chat.headers.*).
+SECURITY_HEADERS = (
+    ("strict-transport-security", "max-age=31536000; includeSubDomains; preload"),
+    ("x-content-type-options", "nosniff"),
+)
 _MODEL_VERSION = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{4})$")
 
 
@@ -79,16 +86,24 @@ class Emulator:
             response = self._handle(request, request_id, record)
         except Rejected as rejected:
             response = rejected.response
-        response.headers.extend(
-            [
-                ("apim-request-id", request_id),
-                ("x-request-id", request_id),
-                ("x-ms-region", self.config.region),
-                ("x-ms-client-request-id", request.headers.get("x-ms-client-request-id", request_id)),
-            ]
-        )
+        response.headers.extend(self._id_headers(response.layer, request, request_id))
         self.journal.append(JournalEntry(status=response.status, **record))
         return response
+
+    def _id_headers(self, layer: str, request: EmuRequest, request_id: str) -> list[tuple[str, str]]:
+        """The request-id headers of the layer that answered (recorded: the key check's 401 carries
+        apim-request-id alone, the deployment lookup's 404 adds the region and security headers but
+        no x-request-id or client request id; the model service's answers carry all four)."""
+        if layer == wire.KEY_CHECK:
+            return [("apim-request-id", request_id)]
+        if layer == wire.DEPLOYMENT_LOOKUP:
+            return [("apim-request-id", request_id), ("x-ms-region", self.config.region), *SECURITY_HEADERS]
+        return [
+            ("apim-request-id", request_id),
+            ("x-request-id", request_id),
+            ("x-ms-region", self.config.region),
+            ("x-ms-client-request-id", request.headers.get("x-ms-client-request-id", request_id)),
+        ]
 
     def _handle(self, request: EmuRequest, request_id: str, record: dict[str, Any]) -> EmuResponse:
         route = routes.match(request.path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.emulator.wire import EmuResponse, json_response
+from harness.emulator.wire import DEPLOYMENT_LOOKUP, KEY_CHECK, EmuResponse, json_response
 
 INVALID_KEY = (
     "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a "
@@ -62,11 +62,16 @@ def openai_error(
 
 
 def invalid_key() -> EmuResponse:
-    return azure_error(401, "401", INVALID_KEY)
+    response = azure_error(401, "401", INVALID_KEY)
+    response.layer = KEY_CHECK
+    return response
 
 
 def missing_credentials() -> EmuResponse:
-    return azure_error(401, "401", MISSING_KEY)
+    """Answered by the same gateway key check as a wrong key (its headers by analogy: no recording)."""
+    response = azure_error(401, "401", MISSING_KEY)
+    response.layer = KEY_CHECK
+    return response
 
 
 def bad_token() -> EmuResponse:
@@ -78,7 +83,9 @@ def public_access_disabled() -> EmuResponse:
 
 
 def deployment_not_found() -> EmuResponse:
-    return azure_error(404, "DeploymentNotFound", DEPLOYMENT_NOT_FOUND)
+    response = azure_error(404, "DeploymentNotFound", DEPLOYMENT_NOT_FOUND)
+    response.layer = DEPLOYMENT_LOOKUP
+    return response
 
 
 def resource_not_found() -> EmuResponse:
