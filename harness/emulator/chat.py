@@ -27,7 +27,7 @@ def create(call: Call) -> EmuResponse:
         )
     decision = admit(call, prompt_tokens + (max_out or 16), fault)
     if fault.filter_prompt:
-        return errors.prompt_filtered(filtering.category_results(fault.filter_prompt))
+        return errors.from_model(errors.prompt_filtered(filtering.category_results(fault.filter_prompt)))
     answer = completion.complete(body, deployment, fault)
     response_id = "chatcmpl-" + uuid.uuid4().hex[:29]
     created = render.now()

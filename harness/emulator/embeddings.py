@@ -87,7 +87,7 @@ def create(call: Call) -> EmuResponse:
     body, deployment = call.body, call.deployment
     for name in body:
         if name not in KNOWN_PARAMS:
-            return errors.invalid_param(f"Unrecognized request argument supplied: {name}", None)
+            return errors.unrecognized_argument(name)
     items = parse_input(body.get("input"))
     if len(items) > MAX_INPUTS:
         return errors.too_many_inputs(MAX_INPUTS)

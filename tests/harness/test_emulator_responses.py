@@ -431,7 +431,8 @@ def test_unsupported_parameters_name_their_param(raw, sdk, extra, param, code):
 def test_missing_model_is_the_recorded_bare_400(raw):
     response = raw(PATH, json={"input": "x"}, params={"api-version": VERSION})
     assert response.status_code == 400 and "content-type" not in response.headers
-    assert response.content == b'{"error":{"message":"Missed model deployment"}}'
+    assert response.content == b'{\n  "error": {\n    "message": "Missed model deployment"\n  }\n}'
+    assert response.json() == {"error": {"message": "Missed model deployment"}}
 
 
 def test_api_versions(raw, make_client):
