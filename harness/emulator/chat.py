@@ -49,4 +49,6 @@ def create(call: Call) -> EmuResponse:
             cut_delay=fault.cut_delay,
             first_byte_delay=fault.delay,
         )
-    return delayed(json_response(200, render.body(answer, api_version, response_id, created), headers), fault)
+    return delayed(
+        json_response(200, render.body(answer, api_version, response_id, created, v1=call.v1), headers), fault
+    )

@@ -176,7 +176,7 @@ class Emulator:
         if not isinstance(body, dict):
             return errors.invalid_param(f"{body!r} is not of type 'object'", None, "invalid_type")
         record["stream"] = bool(body.get("stream"))
-        call = Call(body, deployment, api_version, request_id, self.limiter, self._session)
+        call = Call(body, deployment, api_version, request_id, self.limiter, self._session, v1=route.v1)
         if route.operation == routes.EMBEDDINGS:
             return embeddings.create(call)
         if route.operation == routes.RESPONSES:

@@ -34,9 +34,11 @@ def usage(completion: Completion, api_version: str) -> dict[str, Any]:
     return body
 
 
-def _message(choice: Choice, api_version: str) -> dict[str, Any]:
+def _message(choice: Choice, annotations: bool) -> dict[str, Any]:
     message: dict[str, Any] = {}
-    if versions.has_feature(api_version, "annotations"):
+    if annotations:
+        # Recorded on /openai/v1 only (R23, 2025-11); the deployments route has none up to
+        # 2025-04-01-preview (R8, R17, R18).
         message["annotations"] = []
     message["content"] = choice.content
     message["refusal"] = None
@@ -49,19 +51,23 @@ def _message(choice: Choice, api_version: str) -> dict[str, Any]:
     return message
 
 
-def body(completion: Completion, api_version: str, response_id: str, created: int) -> dict[str, Any]:
-    """The non-streaming response body."""
+def body(
+    completion: Completion, api_version: str, response_id: str, created: int, *, v1: bool = False
+) -> dict[str, Any]:
+    """The non-streaming response body (`v1`: answered on `/openai/v1/`)."""
     protected = versions.has_feature(api_version, "protected_material")
     choices = []
     for choice in completion.choices:
         logprobs = {"content": list(choice.logprobs), "refusal": None} if choice.logprobs is not None else None
+        # A choice that only calls tools has no text to filter: its results are empty (R18, R35).
+        filtered = filtering.choice_results(choice.filtered, protected) if not choice.tool_calls else {}
         choices.append(
             {
-                "content_filter_results": filtering.choice_results(choice.filtered, protected),
+                "content_filter_results": filtered,
                 "finish_reason": choice.finish_reason,
                 "index": choice.index,
                 "logprobs": logprobs,
-                "message": _message(choice, api_version),
+                "message": _message(choice, v1),
             }
         )
     return {
