@@ -31,6 +31,7 @@ SECURITY_HEADERS = (
     ("strict-transport-security", "max-age=31536000; includeSubDomains; preload"),
     ("x-content-type-options", "nosniff"),
 )
+V1_JSON = "application/json; charset=utf-8"
 _MODEL_VERSION = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{4})$")
 
 
@@ -122,11 +123,19 @@ class Emulator:
         except Rejected as rejected:
             response = rejected.response
         if route.v1:
-            # The v1 surface's backend stamps these on what it answers (recorded on v1 chat).
+            # The v1 surface stamps these on what it answers (recorded on v1 chat, R23, and on a
+            # v1-style 400, E1): request-id is the apim-request-id again.
             elapsed_ms = max(1, int((time.perf_counter() - started) * 1000))
             response.headers.extend(
-                [("api-supported-versions", "1"), ("x-envoy-upstream-service-time", str(elapsed_ms))]
+                [
+                    ("api-supported-versions", "1"),
+                    ("x-envoy-upstream-service-time", str(elapsed_ms)),
+                    ("request-id", request_id),
+                ]
             )
+            if route.operation == routes.CHAT and response.status == 200 and not response.streaming:
+                # and its chat JSON names the charset, unlike the deployments route (R23)
+                response.headers = [(k, V1_JSON if k == "content-type" else v) for k, v in response.headers]
         return response
 
     @staticmethod
