@@ -64,6 +64,8 @@ class Emulator:
         self.responses = ResponseStore(self.config.max_stored_responses)
         self._lock = threading.Lock()
         self._session = str(uuid.uuid4())[:8]
+        #: the OpenAI organization behind the resource's Responses API (`openai-organization`)
+        self._organization = uuid.uuid4().hex
 
     def reset(self) -> None:
         """Forget quota use, the journal and stored responses; the session-scoped server is reset per test."""
@@ -163,8 +165,8 @@ class Emulator:
         if route.operation == routes.RESPONSE:
             assert route.response_id is not None
             if request.method == "DELETE":
-                return responses.delete(self.responses, route.response_id)
-            return responses.retrieve(self.responses, route.response_id)
+                return responses.delete(self.responses, route.response_id, self._organization)
+            return responses.retrieve(self.responses, route.response_id, self._organization)
         body = self._parse_body(request)
         record["body"] = body if isinstance(body, dict) else None
         deployment_name = route.deployment
