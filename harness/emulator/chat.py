@@ -43,7 +43,8 @@ def create(call: Call) -> EmuResponse:
         frames, cut = render.frames(events, fault)
         return EmuResponse(
             status=200,
-            headers=[("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache"), *headers],
+            # gpt-4o streams carry no Cache-Control (R11, R31; gpt-4 / gpt-35 backends send one)
+            headers=[("content-type", "text/event-stream; charset=utf-8"), *headers],
             frames=frames,
             cut=cut,
             cut_delay=fault.cut_delay,

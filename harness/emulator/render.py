@@ -108,8 +108,8 @@ def stream_events(
     created: int,
     include_usage: bool,
 ) -> list[dict[str, Any]]:
-    """Every SSE event payload in Azure's order; `[DONE]` is added by `frames`."""
-    protected = versions.has_feature(api_version, "protected_material")
+    """Every SSE event payload in Azure's order; `[DONE]` is added by `frames`. Content chunks carry
+    the four harm categories only, no protected_material_* (recorded at 2024-10-21, R11)."""
     events: list[dict[str, Any]] = [
         {
             "choices": [],
@@ -148,7 +148,9 @@ def stream_events(
     # every role chunk, then the deltas round-robin, then every finish chunk.
     for choice in completion.choices:
         role: dict[str, Any] = {"content": "" if not choice.tool_calls else None, "refusal": None, "role": "assistant"}
-        events.append(chunk(choice, role, {}, None))
+        # with logprobs the role chunk has an empty list, not null (R11)
+        opening = {"content": [], "refusal": None} if choice.logprobs is not None else None
+        events.append(chunk(choice, role, {}, None, opening))
     per_choice = [_deltas(choice) for choice in completion.choices]
     for position in range(max((len(d) for d in per_choice), default=0)):
         for choice, deltas in zip(completion.choices, per_choice, strict=True):
@@ -157,7 +159,7 @@ def stream_events(
             delta = deltas[position]
             last = position == len(deltas) - 1
             flagged = choice.filtered if last else None
-            cfr = filtering.choice_results(flagged, protected) if not choice.tool_calls else {}
+            cfr = filtering.category_results(flagged, severity="medium") if not choice.tool_calls else {}
             logprobs = None
             if choice.logprobs is not None and "content" in delta:
                 logprobs = {"content": [choice.logprobs[position]], "refusal": None}
