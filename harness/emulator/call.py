@@ -28,6 +28,8 @@ class Call:
     request_id: str
     limiter: RateLimiter
     session: str
+    #: on `/openai/v1/`: the v1 surface's own additions (message `annotations`) apply
+    v1: bool = False
 
     def model_session(self) -> str:
         """The `azureml-model-session` header value: stable per deployment and emulator run."""

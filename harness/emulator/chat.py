@@ -27,7 +27,7 @@ def create(call: Call) -> EmuResponse:
         )
     decision = admit(call, prompt_tokens + (max_out or 16), fault)
     if fault.filter_prompt:
-        return errors.prompt_filtered(filtering.category_results(fault.filter_prompt))
+        return errors.from_model(errors.prompt_filtered(filtering.category_results(fault.filter_prompt)))
     answer = completion.complete(body, deployment, fault)
     response_id = "chatcmpl-" + uuid.uuid4().hex[:29]
     created = render.now()
@@ -43,10 +43,13 @@ def create(call: Call) -> EmuResponse:
         frames, cut = render.frames(events, fault)
         return EmuResponse(
             status=200,
-            headers=[("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache"), *headers],
+            # gpt-4o streams carry no Cache-Control (R11, R31; gpt-4 / gpt-35 backends send one)
+            headers=[("content-type", "text/event-stream; charset=utf-8"), *headers],
             frames=frames,
             cut=cut,
             cut_delay=fault.cut_delay,
             first_byte_delay=fault.delay,
         )
-    return delayed(json_response(200, render.body(answer, api_version, response_id, created), headers), fault)
+    return delayed(
+        json_response(200, render.body(answer, api_version, response_id, created, v1=call.v1), headers), fault
+    )

@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from harness.emulator import auth, chat, embeddings, errors, responses, routes, versions
+from harness.emulator import auth, chat, embeddings, errors, responses, routes, versions, wire
 from harness.emulator.call import Call
 from harness.emulator.config import EmulatorConfig
 from harness.emulator.ratelimit import RateLimiter
@@ -24,6 +24,14 @@ from harness.emulator.response_store import ResponseStore
 from harness.emulator.validate import Rejected
 from harness.emulator.wire import EmuRequest, EmuResponse
 
+#: Azure's front door adds these to what it answers (recorded on every 200 and on the 404
+#: DeploymentNotFound, not on the key 401). The emulator sends them on the 404 only so far: on every
+#: answer they would change every recorded cassette (tests/fidelity, chat.headers.*).
+SECURITY_HEADERS = (
+    ("strict-transport-security", "max-age=31536000; includeSubDomains; preload"),
+    ("x-content-type-options", "nosniff"),
+)
+V1_JSON = "application/json; charset=utf-8"
 _MODEL_VERSION = re.compile(r"-(?:\d{4}-\d{2}-\d{2}|\d{4})$")
 
 
@@ -56,6 +64,8 @@ class Emulator:
         self.responses = ResponseStore(self.config.max_stored_responses)
         self._lock = threading.Lock()
         self._session = str(uuid.uuid4())[:8]
+        #: the OpenAI organization behind the resource's Responses API (`openai-organization`)
+        self._organization = uuid.uuid4().hex
 
     def reset(self) -> None:
         """Forget quota use, the journal and stored responses; the session-scoped server is reset per test."""
@@ -79,16 +89,24 @@ class Emulator:
             response = self._handle(request, request_id, record)
         except Rejected as rejected:
             response = rejected.response
-        response.headers.extend(
-            [
-                ("apim-request-id", request_id),
-                ("x-request-id", request_id),
-                ("x-ms-region", self.config.region),
-                ("x-ms-client-request-id", request.headers.get("x-ms-client-request-id", request_id)),
-            ]
-        )
+        response.headers.extend(self._id_headers(response.layer, request, request_id))
         self.journal.append(JournalEntry(status=response.status, **record))
         return response
+
+    def _id_headers(self, layer: str, request: EmuRequest, request_id: str) -> list[tuple[str, str]]:
+        """The request-id headers of the layer that answered (recorded: the key check's 401 carries
+        apim-request-id alone, the deployment lookup's 404 adds the region and security headers but
+        no x-request-id or client request id; the model service's answers carry all four)."""
+        if layer == wire.KEY_CHECK:
+            return [("apim-request-id", request_id)]
+        if layer == wire.DEPLOYMENT_LOOKUP:
+            return [("apim-request-id", request_id), ("x-ms-region", self.config.region), *SECURITY_HEADERS]
+        return [
+            ("apim-request-id", request_id),
+            ("x-request-id", request_id),
+            ("x-ms-region", self.config.region),
+            ("x-ms-client-request-id", request.headers.get("x-ms-client-request-id", request_id)),
+        ]
 
     def _handle(self, request: EmuRequest, request_id: str, record: dict[str, Any]) -> EmuResponse:
         route = routes.match(request.path)
@@ -107,11 +125,19 @@ class Emulator:
         except Rejected as rejected:
             response = rejected.response
         if route.v1:
-            # The v1 surface's backend stamps these on what it answers (recorded on v1 chat).
+            # The v1 surface stamps these on what it answers (recorded on v1 chat, R23, and on a
+            # v1-style 400, E1): request-id is the apim-request-id again.
             elapsed_ms = max(1, int((time.perf_counter() - started) * 1000))
             response.headers.extend(
-                [("api-supported-versions", "1"), ("x-envoy-upstream-service-time", str(elapsed_ms))]
+                [
+                    ("api-supported-versions", "1"),
+                    ("x-envoy-upstream-service-time", str(elapsed_ms)),
+                    ("request-id", request_id),
+                ]
             )
+            if route.operation == routes.CHAT and response.status == 200 and not response.streaming:
+                # and its chat JSON names the charset, unlike the deployments route (R23)
+                response.headers = [(k, V1_JSON if k == "content-type" else v) for k, v in response.headers]
         return response
 
     @staticmethod
@@ -139,8 +165,8 @@ class Emulator:
         if route.operation == routes.RESPONSE:
             assert route.response_id is not None
             if request.method == "DELETE":
-                return responses.delete(self.responses, route.response_id)
-            return responses.retrieve(self.responses, route.response_id)
+                return responses.delete(self.responses, route.response_id, self._organization)
+            return responses.retrieve(self.responses, route.response_id, self._organization)
         body = self._parse_body(request)
         record["body"] = body if isinstance(body, dict) else None
         deployment_name = route.deployment
@@ -161,7 +187,7 @@ class Emulator:
         if not isinstance(body, dict):
             return errors.invalid_param(f"{body!r} is not of type 'object'", None, "invalid_type")
         record["stream"] = bool(body.get("stream"))
-        call = Call(body, deployment, api_version, request_id, self.limiter, self._session)
+        call = Call(body, deployment, api_version, request_id, self.limiter, self._session, v1=route.v1)
         if route.operation == routes.EMBEDDINGS:
             return embeddings.create(call)
         if route.operation == routes.RESPONSES:

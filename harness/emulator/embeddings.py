@@ -87,7 +87,7 @@ def create(call: Call) -> EmuResponse:
     body, deployment = call.body, call.deployment
     for name in body:
         if name not in KNOWN_PARAMS:
-            return errors.invalid_param(f"Unrecognized request argument supplied: {name}", None)
+            return errors.unrecognized_argument(name)
     items = parse_input(body.get("input"))
     if len(items) > MAX_INPUTS:
         return errors.too_many_inputs(MAX_INPUTS)
@@ -111,5 +111,11 @@ def create(call: Call) -> EmuResponse:
         f'"usage":{{"prompt_tokens":{total},"total_tokens":{total}}}}}'
     )
     remaining = [(k, v) for k, v in decision.headers(deployment) if k.startswith("x-ratelimit-remaining-")]
-    headers = [("content-type", "application/json"), ("azureml-model-session", call.model_session()), *remaining]
+    # The embeddings backend adds Access-Control-Allow-Origin (R4, R16, R34); chat on gpt-4o does not.
+    headers = [
+        ("content-type", "application/json"),
+        ("access-control-allow-origin", "*"),
+        ("azureml-model-session", call.model_session()),
+        *remaining,
+    ]
     return delayed(EmuResponse(status=200, headers=headers, body=payload.encode()), fault)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.emulator.wire import EmuResponse, json_response
+from harness.emulator.wire import DEPLOYMENT_LOOKUP, KEY_CHECK, EmuResponse, Frame, json_response
 
 INVALID_KEY = (
     "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a "
@@ -62,11 +62,16 @@ def openai_error(
 
 
 def invalid_key() -> EmuResponse:
-    return azure_error(401, "401", INVALID_KEY)
+    response = azure_error(401, "401", INVALID_KEY)
+    response.layer = KEY_CHECK
+    return response
 
 
 def missing_credentials() -> EmuResponse:
-    return azure_error(401, "401", MISSING_KEY)
+    """Answered by the same gateway key check as a wrong key (its headers by analogy: no recording)."""
+    response = azure_error(401, "401", MISSING_KEY)
+    response.layer = KEY_CHECK
+    return response
 
 
 def bad_token() -> EmuResponse:
@@ -78,11 +83,19 @@ def public_access_disabled() -> EmuResponse:
 
 
 def deployment_not_found() -> EmuResponse:
-    return azure_error(404, "DeploymentNotFound", DEPLOYMENT_NOT_FOUND)
+    response = azure_error(404, "DeploymentNotFound", DEPLOYMENT_NOT_FOUND)
+    response.layer = DEPLOYMENT_LOOKUP
+    return response
 
 
 def resource_not_found() -> EmuResponse:
-    return azure_error(404, "404", "Resource not found")
+    """Hand-written JSON in Azure's gateway, space after the second colon included (quoted in
+    langchain#13284, autogen#3953): clients that compare bytes see it."""
+    return EmuResponse(
+        status=404,
+        headers=[("content-type", "application/json")],
+        body=b'{"error":{"code":"404","message": "Resource not found"}}',
+    )
 
 
 def api_version_not_supported() -> EmuResponse:
@@ -131,6 +144,8 @@ def context_length_exceeded(window: int, total: int, prompt: int, completion: in
 
 
 def prompt_filtered(filter_result: dict[str, Any]) -> EmuResponse:
+    """The prompt filter's 400 (recorded 2023-12, R5). Chat adds the model service's headers
+    (`from_model`); the Responses API answers without them (no recording of its filter)."""
     return openai_error(
         400,
         PROMPT_FILTERED,
@@ -187,8 +202,10 @@ def invalid_url(method: str, backend_path: str) -> EmuResponse:
 
 
 def missed_model_deployment() -> EmuResponse:
-    """The recorded 400 for a Responses request without `model`: no content type, a bare message."""
-    return EmuResponse(status=400, body=b'{"error":{"message":"Missed model deployment"}}')
+    """The recorded 400 for a Responses request without `model` (R15): no content type, chunked, and
+    a pretty-printed body with only a message."""
+    body = b'{\n  "error": {\n    "message": "Missed model deployment"\n  }\n}'
+    return EmuResponse(status=400, frames=[Frame(body)])
 
 
 def unknown_parameter(name: str) -> EmuResponse:
@@ -222,15 +239,25 @@ def response_not_found(response_id: str) -> EmuResponse:
     return openai_error(404, f"Response with id '{response_id}' not found.")
 
 
-#: The embeddings model service marks its 400s with these headers (recorded for a bad `input`).
-MODEL_ERROR_HEADERS = [("ms-azureml-model-error-reason", "model_error"), ("ms-azureml-model-error-statuscode", "400")]
+def from_model(response: EmuResponse) -> EmuResponse:
+    """Mark an error as the model service's: Azure adds these headers to the model's 4xx (recorded
+    on the embeddings 400 R27, the prompt-filter 400 R5 and the unrecognized-argument 404 R19)."""
+    response.headers += [
+        ("ms-azureml-model-error-reason", "model_error"),
+        ("ms-azureml-model-error-statuscode", str(response.status)),
+    ]
+    return response
 
 
 def embeddings_error(message: str) -> EmuResponse:
     """A 400 from the embeddings model: the four-field envelope with null param and code."""
-    response = openai_error(400, message)
-    response.headers.extend(MODEL_ERROR_HEADERS)
-    return response
+    return from_model(openai_error(400, message))
+
+
+def unrecognized_argument(name: str) -> EmuResponse:
+    """A parameter the model (or the api-version) does not take: the model service's answer (R19;
+    Azure says 404 for old models without tools, the emulator 400 for the api-version's gate)."""
+    return from_model(openai_error(400, f"Unrecognized request argument supplied: {name}"))
 
 
 EMBEDDINGS_INPUT_INVALID = (

@@ -34,9 +34,11 @@ def usage(completion: Completion, api_version: str) -> dict[str, Any]:
     return body
 
 
-def _message(choice: Choice, api_version: str) -> dict[str, Any]:
+def _message(choice: Choice, annotations: bool) -> dict[str, Any]:
     message: dict[str, Any] = {}
-    if versions.has_feature(api_version, "annotations"):
+    if annotations:
+        # Recorded on /openai/v1 only (R23, 2025-11); the deployments route has none up to
+        # 2025-04-01-preview (R8, R17, R18).
         message["annotations"] = []
     message["content"] = choice.content
     message["refusal"] = None
@@ -49,19 +51,23 @@ def _message(choice: Choice, api_version: str) -> dict[str, Any]:
     return message
 
 
-def body(completion: Completion, api_version: str, response_id: str, created: int) -> dict[str, Any]:
-    """The non-streaming response body."""
+def body(
+    completion: Completion, api_version: str, response_id: str, created: int, *, v1: bool = False
+) -> dict[str, Any]:
+    """The non-streaming response body (`v1`: answered on `/openai/v1/`)."""
     protected = versions.has_feature(api_version, "protected_material")
     choices = []
     for choice in completion.choices:
         logprobs = {"content": list(choice.logprobs), "refusal": None} if choice.logprobs is not None else None
+        # A choice that only calls tools has no text to filter: its results are empty (R18, R35).
+        filtered = filtering.choice_results(choice.filtered, protected) if not choice.tool_calls else {}
         choices.append(
             {
-                "content_filter_results": filtering.choice_results(choice.filtered, protected),
+                "content_filter_results": filtered,
                 "finish_reason": choice.finish_reason,
                 "index": choice.index,
                 "logprobs": logprobs,
-                "message": _message(choice, api_version),
+                "message": _message(choice, v1),
             }
         )
     return {
@@ -102,8 +108,8 @@ def stream_events(
     created: int,
     include_usage: bool,
 ) -> list[dict[str, Any]]:
-    """Every SSE event payload in Azure's order; `[DONE]` is added by `frames`."""
-    protected = versions.has_feature(api_version, "protected_material")
+    """Every SSE event payload in Azure's order; `[DONE]` is added by `frames`. Content chunks carry
+    the four harm categories only, no protected_material_* (recorded at 2024-10-21, R11)."""
     events: list[dict[str, Any]] = [
         {
             "choices": [],
@@ -142,7 +148,9 @@ def stream_events(
     # every role chunk, then the deltas round-robin, then every finish chunk.
     for choice in completion.choices:
         role: dict[str, Any] = {"content": "" if not choice.tool_calls else None, "refusal": None, "role": "assistant"}
-        events.append(chunk(choice, role, {}, None))
+        # with logprobs the role chunk has an empty list, not null (R11)
+        opening = {"content": [], "refusal": None} if choice.logprobs is not None else None
+        events.append(chunk(choice, role, {}, None, opening))
     per_choice = [_deltas(choice) for choice in completion.choices]
     for position in range(max((len(d) for d in per_choice), default=0)):
         for choice, deltas in zip(completion.choices, per_choice, strict=True):
@@ -151,7 +159,7 @@ def stream_events(
             delta = deltas[position]
             last = position == len(deltas) - 1
             flagged = choice.filtered if last else None
-            cfr = filtering.choice_results(flagged, protected) if not choice.tool_calls else {}
+            cfr = filtering.category_results(flagged, severity="medium") if not choice.tool_calls else {}
             logprobs = None
             if choice.logprobs is not None and "content" in delta:
                 logprobs = {"content": [choice.logprobs[position]], "refusal": None}

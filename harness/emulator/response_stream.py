@@ -4,7 +4,7 @@ Each event is `event: <type>` and `data: <json>` and a blank line; every payload
 and a 0-based `sequence_number`; there is no `[DONE]`. The early snapshots say `usage: null` and
 `service_tier: "auto"`, the last one carries the full response. The events are derived from the
 finished response, so an assembled stream is the non-streaming answer by construction. The stream
-snapshots also carry `content_filters: null`, as recorded on `*.openai.azure.com` (2025).
+snapshots carry the response's `content_filters: null`, as recorded on `*.openai.azure.com` (2025).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from harness.emulator.wire import Frame, dumps
 
 def _snapshot(response: dict[str, Any], final: bool) -> dict[str, Any]:
     if final:
-        return {**response, "content_filters": None}
+        return response
     return {
         **response,
         "status": "in_progress",
@@ -25,7 +25,6 @@ def _snapshot(response: dict[str, Any], final: bool) -> dict[str, Any]:
         "output": [],
         "service_tier": "auto",
         "usage": None,
-        "content_filters": None,
     }
 
 

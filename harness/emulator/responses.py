@@ -3,13 +3,15 @@
 The answer comes from the same deterministic model as chat (`completion.complete` on the request
 read as chat, see `response_input`), rendered as Azure's response object (shared/AZURE_WIRE.md,
 "Responses API"): `model` is the deployment name, ids are `resp_`/`msg_`/`fc_` + 48 hex, and a
-response cut by `max_output_tokens` is `incomplete`.
+response cut by `max_output_tokens` is `incomplete`. The object's keys, its ids and the headers
+of create, retrieve and delete follow the 2025-08 recordings (tests/fidelity, R13, R14, R32).
 """
 
 from __future__ import annotations
 
 import secrets
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,11 +79,17 @@ def _tools_echo(body: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _output(choice: Choice, status: str) -> Output:
+def _id(prefix: str, created: int, suffix: str) -> str:
+    """Azure's 48-hex ids: the creation time (8 hex), 24 random hex, then 16 hex that a response
+    and its output items share (recorded: resp_6892a825…0e6cd7081d237a21 and msg_6892a826…0e6cd7081d237a21)."""
+    return f"{prefix}_{created:08x}{secrets.token_hex(12)}{suffix}"
+
+
+def _output(choice: Choice, status: str, created: int, suffix: str) -> Output:
     if choice.tool_calls:
         items = [
             {
-                "id": "fc_" + secrets.token_hex(24),
+                "id": _id("fc", created, suffix),
                 "type": "function_call",
                 "status": "completed",
                 "arguments": c.arguments,
@@ -101,11 +109,11 @@ def _output(choice: Choice, status: str) -> Output:
         return Output(items, pieces, [{"role": "assistant", "content": None, "tool_calls": calls}])
     said = "".join(choice.tokens)
     item = {
-        "id": "msg_" + secrets.token_hex(24),
+        "id": _id("msg", created, suffix),
         "type": "message",
         "status": status,
-        "role": "assistant",
         "content": [{"type": "output_text", "annotations": [], "text": said}],
+        "role": "assistant",
     }
     return Output([item], [list(choice.tokens)], [{"role": "assistant", "content": said}])
 
@@ -153,23 +161,28 @@ def create(call: Call, store: ResponseStore) -> EmuResponse:
         return errors.prompt_filtered(filtering.category_results(fault.filter_prompt))
     choice = completion.complete(chat, deployment, fault).choices[0]
     reason = {"length": "max_output_tokens", "content_filter": "content_filter"}.get(choice.finish_reason)
-    output = _output(choice, "incomplete" if reason else "completed")
+    created, suffix = int(time.time()), secrets.token_hex(8)
+    output = _output(choice, "incomplete" if reason else "completed", created, suffix)
     output_tokens = choice.completion_tokens
     response = {
-        "id": "resp_" + secrets.token_hex(24),
+        "id": _id("resp", created, suffix),
         "object": "response",
-        "created_at": int(time.time()),
+        "created_at": created,
         "status": "incomplete" if reason else "completed",
         "background": False,
+        "content_filters": None,  # null on *.openai.azure.com (2025); Foundry project endpoints fill it
         "error": None,
         "incomplete_details": {"reason": reason} if reason else None,
         "instructions": body.get("instructions"),
         "max_output_tokens": max_out,
+        "max_tool_calls": body.get("max_tool_calls"),
         "model": deployment.name,
         "output": output.items,
         "parallel_tool_calls": body.get("parallel_tool_calls", True),
         "previous_response_id": previous_id,
+        "prompt_cache_key": body.get("prompt_cache_key"),
         "reasoning": reasoning,
+        "safety_identifier": body.get("safety_identifier"),
         "service_tier": "default",
         "store": body.get("store", True) is not False,
         "temperature": body.get("temperature", 1.0),
@@ -190,30 +203,48 @@ def create(call: Call, store: ResponseStore) -> EmuResponse:
     }
     if response["store"]:
         store.put(response["id"], Stored(response, (*history, *new, *output.messages)))
-    headers = [("x-ms-deployment-name", deployment.name), *decision.headers(deployment)]
+    # The middleware's request id is the gateway's on create (R13, R14, R32).
+    headers = [("x-ms-deployment-name", deployment.name), ("x-ms-middleware-request-id", call.request_id)]
     if body.get("stream"):
+        # A stream's answer carries only the request quota, and no Cache-Control (R13).
+        quota = [(k, v) for k, v in decision.headers(deployment) if not k.endswith("-tokens")]
         frames, cut = response_stream.frames(response_stream.events(response, output.pieces), fault)
         return EmuResponse(
             status=200,
-            headers=[("content-type", "text/event-stream; charset=utf-8"), ("cache-control", "no-cache"), *headers],
+            headers=[("content-type", "text/event-stream; charset=utf-8"), *headers, *quota],
             frames=frames,
             cut=cut,
             cut_delay=fault.cut_delay,
             first_byte_delay=fault.delay,
         )
-    return delayed(json_response(200, response, headers), fault)
+    return delayed(json_response(200, response, [*headers, *decision.headers(deployment)]), fault)
 
 
-def retrieve(store: ResponseStore, response_id: str) -> EmuResponse:
+def _stored_headers(response: EmuResponse, organization: str, started: float) -> EmuResponse:
+    """GET and DELETE (and their 404) come from the OpenAI service behind the middleware (R32): its
+    openai-* headers, the middleware's own request id, no deployment name and no quota headers."""
+    elapsed_ms = max(1, int((time.perf_counter() - started) * 1000))
+    response.headers += [
+        ("openai-organization", organization),
+        ("openai-processing-ms", str(elapsed_ms)),
+        ("openai-version", "2020-10-01"),
+        ("x-ms-middleware-request-id", str(uuid.uuid4())),
+    ]
+    return response
+
+
+def retrieve(store: ResponseStore, response_id: str, organization: str) -> EmuResponse:
+    started = time.perf_counter()
     stored = store.get(response_id)
     if stored is None:
-        return errors.response_not_found(response_id)
-    return json_response(200, stored.response, [("x-ms-deployment-name", stored.response["model"])])
+        return _stored_headers(errors.response_not_found(response_id), organization, started)
+    return _stored_headers(json_response(200, stored.response), organization, started)
 
 
-def delete(store: ResponseStore, response_id: str) -> EmuResponse:
+def delete(store: ResponseStore, response_id: str, organization: str) -> EmuResponse:
+    started = time.perf_counter()
     stored = store.get(response_id)
     if stored is None or not store.delete(response_id):
-        return errors.response_not_found(response_id)
+        return _stored_headers(errors.response_not_found(response_id), organization, started)
     body = {"id": response_id, "object": "response.deleted", "deleted": True}
-    return json_response(200, body, [("x-ms-deployment-name", stored.response["model"])])
+    return _stored_headers(json_response(200, body), organization, started)

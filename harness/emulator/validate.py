@@ -151,11 +151,10 @@ def validate(body: Any, deployment: Deployment, api_version: str) -> dict[str, A
     if not isinstance(body, dict):
         raise _reject(f"{body!r} is not of type 'object'", None, "invalid_type")
     for name in body:
-        if name not in versions.KNOWN_PARAMS:
-            raise _reject(f"Unrecognized request argument supplied: {name}", None)
         feature = versions.PARAM_FEATURE.get(name)
-        if feature and body[name] is not None and not versions.has_feature(api_version, feature):
-            raise _reject(f"Unrecognized request argument supplied: {name}", None)
+        unknown = name not in versions.KNOWN_PARAMS
+        if unknown or (feature and body[name] is not None and not versions.has_feature(api_version, feature)):
+            raise Rejected(errors.unrecognized_argument(name))
     _messages(body)
     _number(body, "temperature", 0, 2)
     _number(body, "top_p", 0, 1)

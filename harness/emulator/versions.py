@@ -54,7 +54,6 @@ _FEATURE_SINCE: dict[str, str] = {
     "max_completion_tokens": "2024-09-01",
     "usage_details": "2024-09-01",
     "protected_material": "2024-10-01",
-    "annotations": "2025-01-01",
 }
 
 

@@ -31,10 +31,16 @@ class Frame:
     delay: float = 0.0
 
 
+#: Which layer of Azure answered: it decides the request-id headers the answer carries (core.handle).
+BACKEND = "backend"  # the model service, behind the gateway: every Azure header
+KEY_CHECK = "key-check"  # the gateway's api-key check: apim-request-id only (recorded 401s)
+DEPLOYMENT_LOOKUP = "deployment-lookup"  # the gateway's routing: no x-request-id (recorded 404s)
+
+
 @dataclass
 class EmuResponse:
     """A complete body, or frames to stream. `cut` drops the connection after the frames, `cut_delay`
-    seconds after the last one."""
+    seconds after the last one. `layer` is who answered (`BACKEND`, `KEY_CHECK`, `DEPLOYMENT_LOOKUP`)."""
 
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
@@ -43,6 +49,7 @@ class EmuResponse:
     first_byte_delay: float = 0.0
     cut: bool = False
     cut_delay: float = 0.0
+    layer: str = BACKEND
 
     @property
     def streaming(self) -> bool:

@@ -32,6 +32,9 @@ _SENSITIVE_EXACT = frozenset(
         "proxy-authorization",
         "x-ms-token",
         "sig",
+        # not a credential, but it names the OpenAI organization behind a real resource (32 hex, like
+        # a key): Azure's Responses API sends it on GET / DELETE (recorded 2025-08)
+        "openai-organization",
     }
 )
 _SENSITIVE_PART = re.compile(r"key|token|secret|passw|auth|cookie|signature|credential", re.IGNORECASE)

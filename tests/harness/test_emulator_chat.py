@@ -77,9 +77,9 @@ def test_body_has_azures_keys_and_model_version(raw):
     assert usage["completion_tokens_details"]["reasoning_tokens"] == 0
 
 
-def test_newer_api_version_adds_annotations_older_lacks_usage_details(raw):
-    newer = raw(json={"messages": user("hi")}, params={"api-version": "2025-01-01-preview"}).json()
-    assert newer["choices"][0]["message"]["annotations"] == []
+def test_newer_api_version_has_refusal_not_annotations_older_lacks_usage_details(raw):
+    newer = raw(json={"messages": user("hi")}, params={"api-version": "2025-04-01-preview"}).json()
+    assert sorted(newer["choices"][0]["message"]) == ["content", "refusal", "role"]  # annotations: v1 only
     older = raw(json={"messages": user("hi")}, params={"api-version": "2024-02-01"}).json()
     assert "completion_tokens_details" not in older["usage"]
     assert "protected_material_text" not in older["choices"][0]["content_filter_results"]

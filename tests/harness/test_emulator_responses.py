@@ -22,15 +22,19 @@ KEYS = [
     "created_at",
     "status",
     "background",
+    "content_filters",
     "error",
     "incomplete_details",
     "instructions",
     "max_output_tokens",
+    "max_tool_calls",
     "model",
     "output",
     "parallel_tool_calls",
     "previous_response_id",
+    "prompt_cache_key",
     "reasoning",
+    "safety_identifier",
     "service_tier",
     "store",
     "temperature",
@@ -107,7 +111,7 @@ def test_body_has_azures_keys_and_ids(raw, sdk):
     assert body["instructions"] == "Be brief." and body["service_tier"] == "default" and body["store"] is True
     assert body["reasoning"] == {"effort": None, "summary": None} and body["text"] == {"format": {"type": "text"}}
     (item,) = body["output"]
-    assert list(item) == ["id", "type", "status", "role", "content"]
+    assert list(item) == ["id", "type", "status", "content", "role"]
     assert re.fullmatch(r"msg_[0-9a-f]{48}", item["id"]) and item["status"] == "completed"
     assert item["content"][0]["type"] == "output_text" and item["content"][0]["annotations"] == []
     usage = body["usage"]
@@ -431,7 +435,8 @@ def test_unsupported_parameters_name_their_param(raw, sdk, extra, param, code):
 def test_missing_model_is_the_recorded_bare_400(raw):
     response = raw(PATH, json={"input": "x"}, params={"api-version": VERSION})
     assert response.status_code == 400 and "content-type" not in response.headers
-    assert response.content == b'{"error":{"message":"Missed model deployment"}}'
+    assert response.content == b'{\n  "error": {\n    "message": "Missed model deployment"\n  }\n}'
+    assert response.json() == {"error": {"message": "Missed model deployment"}}
 
 
 def test_api_versions(raw, make_client):
