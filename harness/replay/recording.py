@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -109,6 +109,9 @@ class CassetteSession:
     scrubber: Scrubber
     server: UpstreamServer
     litellm_version: str
+    #: direct cassettes written by this session: the only ones a recording litellm path may share
+    #: answers with (one left on disk by an earlier recording holds another run's answers)
+    recorded_direct: set[Path] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.vcr = make_vcr(self.scrubber)
@@ -153,6 +156,8 @@ class CassetteSession:
             if not new:  # the case sends Azure nothing: an empty cassette says so, and replay checks it
                 AtomicPersister.save_cassette(file, {"requests": [], "responses": []}, vcr.serializers.yamlserializer)
             self._stamp(file, "direct")
+        if self.mode != "none":
+            self.recorded_direct.add(file)
         return observation, [request_summary(r) for r in played + new]
 
     # ---------------------------------------------------------------- litellm: loopback server
@@ -168,7 +173,7 @@ class CassetteSession:
         )
         if record:
             direct_file = file.with_name("direct.yaml")
-            if direct_file.exists():
+            if direct_file in self.recorded_direct and direct_file.exists():
                 requests, responses, *_ = AtomicPersister.load_cassette(direct_file, vcr.serializers.yamlserializer)
                 activation.shared = list(zip(requests, responses, strict=True))
         self.server.activate(activation)
