@@ -75,7 +75,8 @@ class EmulatorConfig:
     api_keys: tuple[str, ...] = field(default_factory=lambda: (secrets.token_hex(16),))
     signing_secret: str = field(default_factory=lambda: secrets.token_hex(32))
     tenant_id: str = "00000000-0000-4000-8000-00000000e0e0"
-    region: str = "swedencentral"
+    #: as Azure writes it in `x-ms-region`: the display name, not the ARM code (R1, R5, R8, R9, ...)
+    region: str = "Sweden Central"
     public_network_access: bool = True
     max_body_bytes: int = 8 * 1024 * 1024
     #: stored Responses kept for GET and `previous_response_id`; the oldest go first

@@ -63,7 +63,8 @@ class Emulator:
         self.journal: deque[JournalEntry] = deque(maxlen=10_000)
         self.responses = ResponseStore(self.config.max_stored_responses)
         self._lock = threading.Lock()
-        self._session = str(uuid.uuid4())[:8]
+        # `azureml-model-session` is dNNN-<the backend's start, YYYYMMDDhhmmss> (R1, R8, R9, R17, ...)
+        self._session = time.strftime("%Y%m%d%H%M%S", time.gmtime())
         #: the OpenAI organization behind the resource's Responses API (`openai-organization`)
         self._organization = uuid.uuid4().hex
 
@@ -101,9 +102,10 @@ class Emulator:
             return [("apim-request-id", request_id)]
         if layer == wire.DEPLOYMENT_LOOKUP:
             return [("apim-request-id", request_id), ("x-ms-region", self.config.region), *SECURITY_HEADERS]
+        # x-request-id is the model service's own id, never the gateway's (R1, R9, R17, R23, R13)
         return [
             ("apim-request-id", request_id),
-            ("x-request-id", request_id),
+            ("x-request-id", str(uuid.uuid4())),
             ("x-ms-region", self.config.region),
             ("x-ms-client-request-id", request.headers.get("x-ms-client-request-id", request_id)),
         ]
@@ -124,10 +126,15 @@ class Emulator:
             response = self._operate(route, request, api_version, request_id, record)
         except Rejected as rejected:
             response = rejected.response
+        elapsed_ms = max(1, int((time.perf_counter() - started) * 1000))
+        if response.status == 200:
+            response.headers.extend(SECURITY_HEADERS)  # on every successful answer (R1, R4, R9, R13, R17, R25)
+            if not route.v1 and route.operation == routes.CHAT:
+                # the deployments route's chat completions carry the model service's time (R1, R9, R17, R18)
+                response.headers.append(("x-envoy-upstream-service-time", str(elapsed_ms)))
         if route.v1:
             # The v1 surface stamps these on what it answers (recorded on v1 chat, R23, and on a
             # v1-style 400, E1): request-id is the apim-request-id again.
-            elapsed_ms = max(1, int((time.perf_counter() - started) * 1000))
             response.headers.extend(
                 [
                     ("api-supported-versions", "1"),

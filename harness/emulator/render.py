@@ -34,14 +34,15 @@ def usage(completion: Completion, api_version: str) -> dict[str, Any]:
     return body
 
 
-def _message(choice: Choice, annotations: bool) -> dict[str, Any]:
+def _message(choice: Choice, annotations: bool, refusal: bool) -> dict[str, Any]:
     message: dict[str, Any] = {}
     if annotations:
         # Recorded on /openai/v1 only (R23, 2025-11); the deployments route has none up to
         # 2025-04-01-preview (R8, R17, R18).
         message["annotations"] = []
     message["content"] = choice.content
-    message["refusal"] = None
+    if refusal:
+        message["refusal"] = None
     message["role"] = "assistant"
     if choice.tool_calls:
         message["tool_calls"] = [
@@ -67,7 +68,7 @@ def body(
                 "finish_reason": choice.finish_reason,
                 "index": choice.index,
                 "logprobs": logprobs,
-                "message": _message(choice, v1),
+                "message": _message(choice, v1, v1 or versions.has_feature(api_version, "refusal")),
             }
         )
     return {
@@ -110,6 +111,7 @@ def stream_events(
 ) -> list[dict[str, Any]]:
     """Every SSE event payload in Azure's order; `[DONE]` is added by `frames`. Content chunks carry
     the four harm categories only, no protected_material_* (recorded at 2024-10-21, R11)."""
+    refusal = versions.has_feature(api_version, "refusal")  # the role delta's `refusal: null`
     events: list[dict[str, Any]] = [
         {
             "choices": [],
@@ -148,6 +150,8 @@ def stream_events(
     # every role chunk, then the deltas round-robin, then every finish chunk.
     for choice in completion.choices:
         role: dict[str, Any] = {"content": "" if not choice.tool_calls else None, "refusal": None, "role": "assistant"}
+        if not refusal:
+            del role["refusal"]
         # with logprobs the role chunk has an empty list, not null (R11)
         opening = {"content": [], "refusal": None} if choice.logprobs is not None else None
         events.append(chunk(choice, role, {}, None, opening))

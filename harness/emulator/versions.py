@@ -54,6 +54,13 @@ _FEATURE_SINCE: dict[str, str] = {
     "max_completion_tokens": "2024-09-01",
     "usage_details": "2024-09-01",
     "protected_material": "2024-10-01",
+    "refusal": "2024-08-01",
+}
+#: features of the previews the GA api-version of that time does not have: at 2024-10-21 a message is
+#: just content and role and usage has no details (recorded: R1, R9, R12, R25, R28; R11 for streams)
+_NOT_IN_GA: dict[str, frozenset[str]] = {
+    "usage_details": frozenset({"2024-10-21"}),
+    "refusal": frozenset({"2024-10-21"}),
 }
 
 
@@ -73,6 +80,8 @@ def serves_responses(api_version: str) -> bool:
 
 def has_feature(api_version: str, feature: str) -> bool:
     """Whether `api_version` (already validated) carries `feature`. Dates compare as strings."""
+    if api_version in _NOT_IN_GA.get(feature, ()):
+        return False
     return api_version[:10] >= _FEATURE_SINCE[feature]
 
 

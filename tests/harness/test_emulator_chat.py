@@ -67,19 +67,21 @@ def test_body_has_azures_keys_and_model_version(raw):
         "violence",
     ]
     assert choice["content_filter_results"]["hate"] == {"filtered": False, "severity": "safe"}
-    assert choice["message"]["refusal"] is None and choice["message"]["role"] == "assistant"
+    # at the GA 2024-10-21 the message is content and role only (R1, R9, R12, R25, R28)
+    assert "refusal" not in choice["message"] and choice["message"]["role"] == "assistant"
     assert "annotations" not in choice["message"]  # 2024-10-21 predates annotations
     prompt_filter = body["prompt_filter_results"][0]
     assert prompt_filter["prompt_index"] == 0
     assert prompt_filter["content_filter_results"]["jailbreak"] == {"filtered": False, "detected": False}
     usage = body["usage"]
     assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
-    assert usage["completion_tokens_details"]["reasoning_tokens"] == 0
+    assert sorted(usage) == ["completion_tokens", "prompt_tokens", "total_tokens"]  # no details at the GA (R1, R9)
 
 
 def test_newer_api_version_has_refusal_not_annotations_older_lacks_usage_details(raw):
     newer = raw(json={"messages": user("hi")}, params={"api-version": "2025-04-01-preview"}).json()
     assert sorted(newer["choices"][0]["message"]) == ["content", "refusal", "role"]  # annotations: v1 only
+    assert newer["usage"]["completion_tokens_details"]["reasoning_tokens"] == 0
     older = raw(json={"messages": user("hi")}, params={"api-version": "2024-02-01"}).json()
     assert "completion_tokens_details" not in older["usage"]
     assert "protected_material_text" not in older["choices"][0]["content_filter_results"]

@@ -31,7 +31,7 @@ def test_sse_framing_matches_azure(raw):
     assert first["choices"] == [] and first["id"] == "" and first["model"] == "" and first["created"] == 0
     assert first["prompt_filter_results"][0]["content_filter_results"]["hate"]["filtered"] is False
     role = chunks[1]["choices"][0]
-    assert role["delta"] == {"content": "", "refusal": None, "role": "assistant"}
+    assert role["delta"] == {"content": "", "role": "assistant"}  # no refusal at the GA 2024-10-21 (R11)
     assert role["finish_reason"] is None and role["logprobs"] is None
     content = chunks[2:-1]
     assert content and all(c["choices"][0]["content_filter_results"]["violence"]["severity"] == "safe" for c in content)
