@@ -15,7 +15,7 @@ _VOLATILE = [
     (re.compile(r'"created":\d+'), '"created":N'),
     (re.compile(r'"created_at":\d+'), '"created_at":N'),
     (re.compile(r"\b(resp|msg|fc)_[0-9a-f]{48}\b"), r"\1_ID"),  # the Responses API's minted ids
-    (re.compile(r"d\d{3}-[0-9a-f]{8}"), "MODEL-SESSION"),
+    (re.compile(r"d\d{3}-\d{14}"), "MODEL-SESSION"),  # azureml-model-session: the backend's start time
     (re.compile(r"(x-envoy-upstream-service-time: - )'\d+'"), r"\1N"),  # a timing (v1 and Responses)
     (re.compile(r"\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT"), "HTTP-DATE"),
     (re.compile(r"recorded: '\d{4}-\d{2}-\d{2}'"), "recorded: DATE"),
