@@ -89,6 +89,8 @@ class ContractSession:
                 "wall_s": time.time() - self.state.started,
                 "finished": datetime.datetime.now().isoformat(),
                 "cassettes": cassette_provenance(s.cassette_dir) if s.uses_cassettes else {},
+                # config mode: whose proxy config this run judged
+                **({"config": f"{s.team.path.name}, alias {s.team.alias}"} if s.team is not None else {}),
             }
             data = self.state.results.to_json(self.state.ledger, meta)
             write_text_atomic(report, json.dumps(data, indent=1, default=str))

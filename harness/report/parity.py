@@ -68,6 +68,7 @@ def run_facts(data: dict[str, Any]) -> list[tuple[str, str]]:
         ("time", f"{meta.get('wall_s', 0):.1f} s"),
         ("cassettes", ", ".join(f"{k} {'/'.join(v)}" for k, v in provenance.items()) or "none (live upstream)"),
         ("ledger", Path(str(meta.get("ledger", "?"))).name),
+        *([("config mode", str(meta["config"]))] if meta.get("config") else []),
     ]
 
 
