@@ -16,7 +16,8 @@ import openai
 
 from harness.doctor.diagnose import classify_azure_error, first_line
 from harness.doctor.finding import Finding
-from harness.doctor.network import connection_failure
+from harness.doctor.network import azure_client, connection_failure
+from harness.doctor.proxy import proxy_client
 from harness.doctor.report import DoctorInputs
 
 DEPLOYMENT_VAR = "AZURE_OPENAI_EMBEDDINGS_DEPLOYMENT"
@@ -74,19 +75,8 @@ def check_direct_embeddings(inputs: DoctorInputs) -> list[Finding]:
     deployment = env.get(DEPLOYMENT_VAR, "")
     if not deployment or not all(env.get(n) for n in ("AZURE_OPENAI_API_BASE", "AZURE_OPENAI_API_VERSION")):
         return []
-    credential: dict[str, str] = (
-        {"azure_ad_token": inputs.token or ""}
-        if inputs.auth == "entra"
-        else {"api_key": env.get("AZURE_OPENAI_API_KEY", "")}
-    )
     try:
-        with openai.AzureOpenAI(
-            azure_endpoint=env["AZURE_OPENAI_API_BASE"],
-            api_version=env["AZURE_OPENAI_API_VERSION"],
-            timeout=inputs.timeout_s,
-            max_retries=0,
-            **credential,
-        ) as client:
+        with azure_client(inputs) as client:
             result = client.embeddings.create(model=deployment, input="ping")
     except openai.APIConnectionError as exc:
         return [connection_failure("direct embeddings", "AZURE_OPENAI_API_BASE", exc, inputs.timeout_s)]
@@ -109,12 +99,7 @@ def check_proxy_embeddings(inputs: DoctorInputs) -> list[Finding]:
     if not alias:
         return []
     try:
-        with openai.OpenAI(
-            base_url=env["LITELLM_API_BASE"].rstrip("/") + "/v1",
-            api_key=env.get("LITELLM_API_KEY", ""),
-            timeout=inputs.timeout_s * 2,
-            max_retries=0,
-        ) as client:
+        with proxy_client(inputs) as client:
             client.embeddings.create(model=alias, input="ping")
     except openai.APIConnectionError as exc:
         return [connection_failure("proxy embeddings", "LITELLM_API_BASE", exc, inputs.timeout_s * 2)]

@@ -69,25 +69,32 @@ def check_private_endpoint(env: Mapping[str, str], timeout_s: float = 5.0) -> li
     return out
 
 
-def check_direct(inputs: DoctorInputs) -> list[Finding]:
-    """One token through `openai.AzureOpenAI`, as the application calls Azure."""
+def azure_client(inputs: DoctorInputs) -> openai.AzureOpenAI:
+    """The application's own client: its endpoint, api-version and credential (a key, or with
+    `--auth entra` the token), one attempt, the doctor's deadline."""
     env = inputs.env
-    if not all(env.get(n) for n in ("AZURE_OPENAI_API_BASE", "AZURE_OPENAI_API_VERSION", "AZURE_OPENAI_DEPLOYMENT")):
-        return [Finding("warn", "direct", "Azure", "skipped: settings missing (see the env checks)")]
     credential: dict[str, str] = (
         {"azure_ad_token": inputs.token or ""}
         if inputs.auth == "entra"
         else {"api_key": env.get("AZURE_OPENAI_API_KEY", "")}
     )
+    return openai.AzureOpenAI(
+        azure_endpoint=env["AZURE_OPENAI_API_BASE"],
+        api_version=env["AZURE_OPENAI_API_VERSION"],
+        timeout=inputs.timeout_s,
+        max_retries=0,
+        **credential,
+    )
+
+
+def check_direct(inputs: DoctorInputs) -> list[Finding]:
+    """One token through `openai.AzureOpenAI`, as the application calls Azure."""
+    env = inputs.env
+    if not all(env.get(n) for n in ("AZURE_OPENAI_API_BASE", "AZURE_OPENAI_API_VERSION", "AZURE_OPENAI_DEPLOYMENT")):
+        return [Finding("warn", "direct", "Azure", "skipped: settings missing (see the env checks)")]
     deployment = env["AZURE_OPENAI_DEPLOYMENT"]
     try:
-        with openai.AzureOpenAI(
-            azure_endpoint=env["AZURE_OPENAI_API_BASE"],
-            api_version=env["AZURE_OPENAI_API_VERSION"],
-            timeout=inputs.timeout_s,
-            max_retries=0,
-            **credential,
-        ) as client:
+        with azure_client(inputs) as client:
             client.chat.completions.create(
                 model=deployment, messages=[{"role": "user", "content": "ping"}], max_tokens=1
             )

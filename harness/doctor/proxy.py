@@ -96,17 +96,23 @@ def _error_text(response: httpx.Response) -> str:
     return response.text
 
 
+def proxy_client(inputs: DoctorInputs) -> openai.OpenAI:
+    """A client of the proxy as the application has one: LITELLM_API_BASE and its key, one attempt,
+    twice the doctor's deadline (the proxy's own call to Azure is inside it)."""
+    return openai.OpenAI(
+        base_url=inputs.env["LITELLM_API_BASE"].rstrip("/") + "/v1",
+        api_key=inputs.env.get("LITELLM_API_KEY", ""),
+        timeout=inputs.timeout_s * 2,
+        max_retries=0,
+    )
+
+
 def check_proxy_leg(inputs: DoctorInputs, config: Mapping[str, Any] | None) -> list[Finding]:
     """One token through the proxy: the proxy's own call to Azure, and what made it fail."""
     env = inputs.env
     alias = env.get("LITELLM_MODEL", "")
     try:
-        with openai.OpenAI(
-            base_url=env["LITELLM_API_BASE"].rstrip("/") + "/v1",
-            api_key=env.get("LITELLM_API_KEY", ""),
-            timeout=inputs.timeout_s * 2,
-            max_retries=0,
-        ) as client:
+        with proxy_client(inputs) as client:
             client.chat.completions.create(model=alias, messages=[{"role": "user", "content": "ping"}], max_tokens=1)
     except openai.APIConnectionError as exc:
         return [connection_failure("proxy → Azure", "LITELLM_API_BASE", exc, inputs.timeout_s * 2)]
