@@ -99,6 +99,15 @@ def clean_env(settings: Mapping[str, str] = {}) -> dict[str, str]:
     return env | dict(settings)
 
 
+def body(out: str) -> str:
+    """A pytest run's output before its short test summary, which repeats each failure's first line.
+
+    pytest truncates those summary lines to the terminal's width, except when `CI` is set: then each
+    one carries the whole message. A test that checks a message is printed once reads the body.
+    """
+    return out.split(" short test summary info ", 1)[0]
+
+
 def run(command: Sequence[str], env: Mapping[str, str], *, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """A command in a fresh process, with a deadline, its output captured."""
     return subprocess.run(

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .support import ROOT, clean_env, run
+from .support import ROOT, body, clean_env, run
 
 SHIPPED = ROOT / "tests" / "cassettes" / "chat" / "basic"
 
@@ -48,7 +48,7 @@ def test_a_disk_that_fills_while_recording_keeps_the_old_cassette_and_says_so(tm
     )
     out = done.stdout + done.stderr
     assert done.returncode == 1, out[-3000:]
-    assert out.count("harness: cannot write cassette") == 1, out[-3000:]
+    assert body(out).count("harness: cannot write cassette") == 1, out[-3000:]
     assert "No space left on device (errno 28); the previous recording is unchanged" in out
     assert "pytest tests/contract/test_chat.py -k 'basic' --upstream emulator --record" in out  # the command
     assert "Traceback" not in out
@@ -114,5 +114,5 @@ def test_a_read_only_tmpdir_is_one_message_before_anything_runs(tmp_path: Path):
     )
     out = done.stdout + done.stderr
     assert done.returncode == 4, out[-3000:]
-    assert out.count(f"TMPDIR={readonly} is not a writable folder") == 1, out[-3000:]
+    assert body(out).count(f"TMPDIR={readonly} is not a writable folder") == 1, out[-3000:]
     assert "point TMPDIR at a writable folder" in out and "Traceback" not in out

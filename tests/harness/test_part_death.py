@@ -16,7 +16,7 @@ import pytest
 
 from harness.runner.parts import Part, PartDown, Watch
 
-from .support import ROOT, clean_env, run
+from .support import ROOT, body, clean_env, run
 
 
 def crashed_run(tmp_path: Path, part: str, at: int, *args: str) -> tuple[int, str, dict]:
@@ -54,9 +54,9 @@ def test_a_killed_proxy_is_named_once_with_its_signal_and_log(background_run):
     code, out = background_run.returncode, background_run.stdout
     report = json.loads((background_run.folder / "parity-report.json").read_text())
     assert code == 1, out[-3000:]
-    assert out.count("harness: the LiteLLM proxy (pid ") == 1, out[-5000:]
+    assert body(out).count("harness: the LiteLLM proxy (pid ") == 1, out[-5000:]
     assert "was killed by SIGKILL" in out
-    assert out.count("last lines of its log:") == 1 and "Uvicorn running on" in out  # the log tail, scrubbed
+    assert body(out).count("last lines of its log:") == 1 and "Uvicorn running on" in out  # the log tail, scrubbed
     assert "rerun: pytest" in out
     assert "APIConnectionError" not in out  # no symptom dressed as a contract failure
     infra = _infra(report)
@@ -70,7 +70,7 @@ def test_a_stopped_upstream_server_is_named_once(tmp_path: Path):
     # Direct items only: the server runs all the same (the proxy's side of replay), no proxy is needed.
     code, out, report = crashed_run(tmp_path, "loopback upstream server", 8, "--paths", "direct")
     assert code == 1, out[-3000:]
-    assert out.count("harness: the loopback upstream server") == 1, out[-5000:]
+    assert body(out).count("harness: the loopback upstream server") == 1, out[-5000:]
     assert "exited with code 0" in out
     assert _infra(report) and all(o["outcome"] != "failed" for o in report["outcomes"])
 
@@ -78,7 +78,7 @@ def test_a_stopped_upstream_server_is_named_once(tmp_path: Path):
 def test_a_stopped_emulator_is_named_once(tmp_path: Path):
     code, out, report = crashed_run(tmp_path, "Azure emulator", 5, "--upstream", "emulator", "--paths", "direct")
     assert code == 1, out[-3000:]
-    assert out.count("harness: the Azure emulator") == 1, out[-5000:]
+    assert body(out).count("harness: the Azure emulator") == 1, out[-5000:]
     assert _infra(report) and all(o["outcome"] != "failed" for o in report["outcomes"])
 
 
