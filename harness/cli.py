@@ -167,6 +167,7 @@ def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str]) -> int
             cache_dir=Path(args.cache_dir) if args.cache_dir else None,
             pytest_args=pytest_args,
             deadline_s=args.timeout,
+            budget_s=args.budget * 60 if args.budget else None,
             log=lambda line: print(line, file=sys.stderr, flush=True),
         )
     except (GateError, GateEnvError, Uninstallable) as exc:
@@ -257,6 +258,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--update-ledger",
         action="store_true",
         help="--bisect: rewrite the litellm ranges of the ledger entries it placed, and list what changed",
+    )
+    gate.add_argument(
+        "--budget",
+        type=float,
+        metavar="MINUTES",
+        help="--bisect: start no new release run after this long; unplaced changes come back as ranges, and "
+        "the same command with the same --report-dir continues from the runs kept in it",
     )
     gate.add_argument("--report-dir", default=".", metavar="DIR", help="where gate-report.{json,html,txt} go")
     gate.add_argument("--cache-dir", metavar="DIR", help="venv cache (default: ~/.cache/azure-litellm-contract/gate)")

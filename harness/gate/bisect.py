@@ -33,6 +33,10 @@ class Uninstallable(Exception):
     """A release that pip cannot install; the message is pip's one-line reason."""
 
 
+class BudgetSpent(Exception):
+    """The bisect's time budget is spent: no new release run starts."""
+
+
 RunRelease = Callable[[str], RunData]
 
 
@@ -173,6 +177,8 @@ class Found:
     last_without: str | None
     came_and_went: list[str] = field(default_factory=list)  # releases that contradict a single transition
     undecided: list[str] = field(default_factory=list)  # releases whose run could not tell
+    #: the budget ran out before the search ended: the change is somewhere after `last_without`, by `first`
+    narrowed_only: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -182,6 +188,7 @@ class Found:
             "last_without": self.last_without,
             "came_and_went": self.came_and_went,
             "undecided": self.undecided,
+            "narrowed_only": self.narrowed_only,
         }
 
 
@@ -194,12 +201,25 @@ class Bisector:
     runs: dict[str, RunData] = field(default_factory=dict)
     skipped: list[Skip] = field(default_factory=list)
     order: list[str] = field(default_factory=list)  # releases in the order their suite ran
+    #: a release's run kept by an earlier bisect (None: not kept); free, so the budget does not apply
+    kept: Callable[[str], RunData | None] = lambda version: None
+    #: whether a new release run may start (the budget); once False, searches stop where they are
+    may_start: Callable[[], bool] = lambda: True
+    reused: list[str] = field(default_factory=list)
+    stopped: bool = False
 
     def run_of(self, version: str) -> RunData | None:
         if version in self.runs:
             return self.runs[version]
         if any(s.version == version for s in self.skipped):
             return None
+        if (data := self.kept(version)) is not None:
+            self.runs[version] = data
+            self.reused.append(version)
+            return data
+        if self.stopped or not self.may_start():
+            self.stopped = True
+            raise BudgetSpent(version)
         try:
             data = self.run_release(version)
         except Uninstallable as exc:
@@ -215,13 +235,18 @@ class Bisector:
     def search(self, change: Change) -> Found:
         lo, hi = self.releases[0], self.releases[-1]
         undecided: list[str] = []
+        narrowed = False
         while True:
             i, j = self.releases.index(lo), self.releases.index(hi)
             between = [r for r in self.releases[i + 1 : j] if r not in undecided]
             if not between:
                 break
             mid = between[len(between) // 2]
-            data = self.run_of(mid)
+            try:
+                data = self.run_of(mid)
+            except BudgetSpent:
+                narrowed = True
+                break
             if data is None:
                 continue  # skipped: the list shrank, search again
             verdict = change.present(data)
@@ -231,7 +256,9 @@ class Bisector:
                 hi = mid
             else:
                 lo = mid
-        found = Found(change, hi, lo, undecided=undecided)
+        if narrowed:
+            lo, hi = self._narrowest(change, lo, hi)
+        found = Found(change, hi, lo, undecided=undecided, narrowed_only=narrowed)
         i, j = self.releases.index(lo), self.releases.index(hi)
         for version, data in self.runs.items():
             if version not in self.releases:
@@ -241,6 +268,15 @@ class Bisector:
             if verdict is not None and ((k <= i and verdict) or (k >= j and not verdict)):
                 found.came_and_went.append(version)
         return found
+
+    def _narrowest(self, change: Change, lo: str, hi: str) -> tuple[str, str]:
+        """With the budget spent: the tightest (last without, first with) the runs made so far allow."""
+        i, j = self.releases.index(lo), self.releases.index(hi)
+        verdicts = [(r, change.present(self.runs[r])) for r in self.releases[i + 1 : j] if r in self.runs]
+        first = next((r for r, v in verdicts if v), hi)
+        last = max((r for r, v in verdicts if v is False and self.releases.index(r) < self.releases.index(first)),
+                   key=self.releases.index, default=lo)  # fmt: skip
+        return last, first
 
     def bisect(self, changes: Sequence[Change]) -> list[Found]:
         for end in (self.releases[0], self.releases[-1]):

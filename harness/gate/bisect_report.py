@@ -29,10 +29,17 @@ def render_text(r: BisectResult) -> str:
             note = f"  (came and went: also seen differently in {', '.join(f.came_and_went)})"
         if f.undecided:
             note += f"  (could not tell in {', '.join(f.undecided)})"
+        if f.narrowed_only:
+            note += "  (narrowed only: the budget ran out; first seen after the last without, by the first)"
         lines.append(f"{f.first or '-':<15}{f.last_without or '-':<14}{f.change.kind}: {f.change.text}{note}")
     if r.skipped:
         lines += ["", f"left out ({len(r.skipped)}):"]
         lines += [f"  {s.version}: {s.reason}" for s in r.skipped]
+    if data["reused_runs"]:
+        lines += ["", "runs kept by an earlier bisect, reused: " + ", ".join(data["reused_runs"])]
+    if data["budget_spent"]:
+        narrowed = sum(f.narrowed_only for f in r.found)
+        lines += ["", f"budget spent: {narrowed} narrowed only; the same command continues from the kept runs"]
     if runs:
         lines += ["", "suite runs, in order: " + ", ".join(f"{x['version']} {x['wall_s'] or 0:.0f} s" for x in runs)]
     return "\n".join(lines)
@@ -42,7 +49,8 @@ def render_html(r: BisectResult) -> str:
     data = r.as_dict()
     rows = "".join(
         f"<tr><td>{esc(f.first or '-')}</td><td>{esc(f.last_without or '-')}</td><td>{esc(f.change.kind)}</td>"
-        f"<td>{esc(f.change.text)}</td><td>{esc(', '.join(f.came_and_went) or '')}</td></tr>"
+        f"<td>{esc(f.change.text)}</td><td>{esc(', '.join(f.came_and_went) or '')}"
+        f"{' (narrowed only: budget spent)' if f.narrowed_only else ''}</td></tr>"
         for f in sorted(r.found, key=lambda f: (f.first or "", f.change.kind))
     )
     skipped = "".join(f"<tr><td>{esc(s.version)}</td><td>{esc(s.reason)}</td></tr>" for s in r.skipped)
@@ -53,6 +61,8 @@ def render_html(r: BisectResult) -> str:
                 ("bad", r.bad),
                 ("installable releases", str(data["installable_releases"])),
                 ("suite runs", f"{len(data['suite_runs'])} (bound {data['runs_bound']})"),
+                ("reused runs", str(len(data["reused_runs"]))),
+                ("budget", "spent: changes narrowed only are marked" if data["budget_spent"] else "not spent"),
             ]
         )
         + '<h2>Changes and the release that made them</h2><div class="wrap"><table class="matrix"><thead><tr>'

@@ -21,6 +21,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from harness.gate import run_cache
 from harness.gate.bisect import Bisector, Found, RunData, Skip, Uninstallable, changes_between, runs_bound
 from harness.gate.env import GateEnvError, ensure_env, validate_version
 from harness.gate.run import ROLES, GateError, emulate_missed_one, run_gate, run_suite
@@ -81,6 +82,8 @@ class BisectResult:
     runs_s: dict[str, float] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
     gate_verdict: str = ""
+    reused: list[str] = field(default_factory=list)  # releases whose run an earlier bisect kept
+    budget_spent: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         firsts = {f.first for f in self.found if f.first}
@@ -93,6 +96,8 @@ class BisectResult:
             "changes": [f.as_dict() for f in self.found],
             "suite_runs": [{"version": v, "wall_s": self.runs_s.get(v)} for v in self.order],
             "runs_bound": runs_bound(len(self.releases), len(firsts)),
+            "reused_runs": list(self.reused),
+            "budget_spent": self.budget_spent,
         }
 
 
@@ -104,8 +109,16 @@ def _one_line(text: str) -> str:
 
 def release_runner(
     repo: Path, out: Path, cases: set[str], nodeids: Sequence[str], cache_dir: Path | None, deadline_s: float, log: Any
-) -> Callable[[str], RunData]:
-    """What the bisector calls per release: the involved cases replayed, missed ones on the emulator."""
+) -> tuple[Callable[[str], RunData], Callable[[str], RunData | None]]:
+    """What the bisector calls per release (the involved cases replayed, missed ones on the emulator),
+    and the lookup of a release's run kept by an earlier bisect with the same inputs (`run_cache`)."""
+    key = run_cache.fingerprint(repo, nodeids)
+
+    def kept(version: str) -> RunData | None:
+        data = run_cache.load(out / version, key)
+        if data is not None:
+            log(f"harness gate: litellm {version}: the run kept in {out / version} (same inputs)")
+        return data
 
     def run_release(version: str) -> RunData:
         try:
@@ -118,9 +131,11 @@ def release_runner(
         replayed = json.loads(
             run_suite(env, repo, folder, pytest_args=list(nodeids), deadline_s=deadline_s).report.read_text()
         )
-        return emulate_missed_one(env, replayed, repo, folder, deadline_s, log)
+        data = emulate_missed_one(env, replayed, repo, folder, deadline_s, log)
+        run_cache.store(folder, key, data)
+        return data
 
-    return run_release
+    return run_release, kept
 
 
 def run_bisect(
@@ -132,9 +147,15 @@ def run_bisect(
     cache_dir: Path | None = None,
     pytest_args: Sequence[str] = ("tests/contract",),
     deadline_s: float = 3600.0,
+    budget_s: float | None = None,
     pip_output: str | None = None,
     log: Any = print,
 ) -> BisectResult:
+    """The gate between `good` and `bad`, then each change it found searched over the releases between.
+
+    `budget_s` bounds the time spent on new release runs: once it is spent, no new one starts, and a
+    change not placed exactly is reported with the narrowest range the runs so far allow. Runs kept
+    by an earlier bisect into the same `report_dir` are reused, so running it again continues."""
     for text in (good, bad):
         validate_version(text)
     if Version(good) >= Version(bad):
@@ -151,7 +172,8 @@ def run_bisect(
     cases |= {o.get("case") or o["nodeid"] for run in gate.data for o in run["outcomes"] if o["nodeid"] in nodeids}
     log(f"harness gate: {len(changes)} change(s) to place, in {len(cases)} case(s)")
     timed: dict[str, float] = {}
-    runner = release_runner(repo, report_dir / "bisect-runs", cases, nodeids, cache_dir, deadline_s, log)
+    runner, kept = release_runner(repo, report_dir / "bisect-runs", cases, nodeids, cache_dir, deadline_s, log)
+    started_at = time.monotonic()
 
     def timed_runner(version: str) -> RunData:
         started = time.monotonic()
@@ -160,10 +182,14 @@ def run_bisect(
         finally:
             timed[version] = time.monotonic() - started
 
-    bisector = Bisector(list(releases), timed_runner, runs={good: good_data, bad: bad_data}, skipped=list(skipped))
+    def may_start() -> bool:
+        return budget_s is None or time.monotonic() - started_at < budget_s
+
+    bisector = Bisector(list(releases), timed_runner, runs={good: good_data, bad: bad_data}, skipped=list(skipped),
+                        kept=kept, may_start=may_start)  # fmt: skip
     found = bisector.bisect(changes)
     return BisectResult(good, bad, bisector.releases, bisector.skipped, found, timed, bisector.order,
-                        gate.comparison.verdict)  # fmt: skip
+                        gate.comparison.verdict, bisector.reused, bisector.stopped)  # fmt: skip
 
 
 __all__ = ["ROLES", "BisectResult", "list_releases", "run_bisect"]

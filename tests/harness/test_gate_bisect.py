@@ -91,6 +91,44 @@ def test_an_uninstallable_release_in_the_middle_is_skipped_with_pips_reason() ->
     assert runner.calls.count("1.5") == 1
 
 
+def test_a_spent_budget_stops_new_runs_and_narrows_from_the_runs_made() -> None:
+    runner = Runner()
+    started: list[str] = []
+
+    def may_start() -> bool:  # two new runs, then the budget is spent
+        started.append("?")
+        return len(started) <= 2
+
+    bisector = Bisector(list(RELEASES), runner, runs={"1.0": run("1.0"), "1.9": run("1.9")}, may_start=may_start)
+    broke = found_for(bisector)["broke"]
+    assert runner.calls == ["1.5", "1.3"]  # the first halvings, then nothing new
+    assert broke.narrowed_only and (broke.last_without, broke.first) == ("1.3", "1.5")
+    assert bisector.stopped
+
+
+def test_runs_kept_by_an_earlier_bisect_are_reused_without_running_or_spending() -> None:
+    runner = Runner()
+    kept = {v: run(v) for v in RELEASES[1:-1]}
+    ends = {v: run(v) for v in (RELEASES[0], RELEASES[-1])}
+    bisector = Bisector(list(RELEASES), runner, runs=ends, kept=kept.get, may_start=lambda: False)
+    broke = found_for(bisector)["broke"]
+    assert runner.calls == [] and not broke.narrowed_only
+    assert (broke.first, broke.last_without) == ("1.5", "1.4")
+    assert "1.5" in bisector.reused
+
+
+def test_a_kept_run_is_found_only_under_the_same_inputs(tmp_path) -> None:
+    from harness.gate import run_cache
+
+    key = run_cache.fingerprint(ROOT, ["t[a-litellm]"])
+    assert key != run_cache.fingerprint(ROOT, ["t[b-litellm]"])
+    run_cache.store(tmp_path / "1.5", key, run("1.5"))
+    assert run_cache.load(tmp_path / "1.5", key) == run("1.5")
+    assert run_cache.load(tmp_path / "1.5", "another checkout") is None
+    (tmp_path / "1.5" / run_cache.FILE).write_text("{half a fil")
+    assert run_cache.load(tmp_path / "1.5", key) is None  # unreadable: run it again, never guess
+
+
 def test_an_uninstallable_end_is_an_error() -> None:
     with pytest.raises(Uninstallable, match=r"1\.9 is an end of the range"):
         Bisector(list(RELEASES), Runner(uninstallable=frozenset({"1.9"}))).bisect([])
@@ -135,8 +173,10 @@ def test_update_ledger_rewrites_only_the_placed_ranges(tmp_path) -> None:
         change = Change(f"{kind} x/a p", kind, f"p in x/a [{entry}]", lambda run: None, ("x/a",))
         return Found(change, first, "1.0")
 
+    narrowed = found("new divergence", "other", "1.50")
+    narrowed.narrowed_only = True  # the budget ran out: a range, not a release to write down
     changes = update_ranges(
-        ledger, [found("new divergence", "alias", "1.81.7"), found("gone divergence", "gone", "1.95.2")]
+        ledger, [found("new divergence", "alias", "1.81.7"), found("gone divergence", "gone", "1.95.2"), narrowed]
     )
     assert [(c.entry, c.before, c.after) for c in changes] == [
         ("alias", ">=1.108.7", ">=1.81.7"),

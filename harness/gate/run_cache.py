@@ -1,0 +1,55 @@
+"""A bisect's release runs, kept so that a second bisect with the same report folder continues.
+
+A bisect over a wide range can take hours (a release's install plus its suite run is minutes). If
+the session ends, or `--budget` stops it, the runs it made are not lost: each one is written next
+to its log, `bisect-runs/<version>/run-data.json`, under a key. The key fingerprints what decides a
+run's answer besides the release: the harness, the contract cases, the cassettes, the project's
+pins and the node ids asked for. A changed checkout or another case selection makes the old run a
+miss, never a wrong answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from harness.replay.atomic import write_text_atomic
+
+#: what a run's answer depends on, besides the release (relative to the checkout)
+INPUTS = ("harness", "tests/contract", "tests/cassettes", "conftest.py", "pyproject.toml")
+FILE = "run-data.json"
+
+
+def fingerprint(repo: Path, nodeids: Sequence[str]) -> str:
+    """A digest of every input file's path and bytes, and of the node ids."""
+    digest = hashlib.sha256()
+    for name in INPUTS:
+        root = repo / name
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in files:
+            if "__pycache__" in path.parts or path.suffix == ".pyc":
+                continue
+            digest.update(path.relative_to(repo).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    digest.update("\n".join(sorted(nodeids)).encode())
+    return digest.hexdigest()[:24]
+
+
+def load(folder: Path, key: str) -> dict[str, Any] | None:
+    """The run kept in `folder` under `key`; None when there is none, it is another key's, or unreadable."""
+    try:
+        kept = json.loads((folder / FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(kept, dict) or kept.get("key") != key or not isinstance(kept.get("data"), dict):
+        return None
+    return kept["data"]
+
+
+def store(folder: Path, key: str, data: Any) -> None:
+    """Keep a finished run (atomically: an interrupted write leaves the old file or none)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(folder / FILE, json.dumps({"key": key, "data": data}))
