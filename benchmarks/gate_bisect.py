@@ -29,11 +29,14 @@ def figures(report: dict) -> list[str]:
     runs = report["suite_runs"]
     versions = [r["version"] for r in runs]
     walls = [r["wall_s"] or 0.0 for r in runs]
-    firsts = sorted({c["first"] for c in report["changes"] if c.get("first")})
+    placed = [c for c in report["changes"] if c.get("first_seen_in") and not c.get("narrowed_only")]
+    firsts = sorted({c["first_seen_in"] for c in placed}, key=lambda v: tuple(int(x) for x in v.split(".")))
+    narrowed = len(report["changes"]) - len(placed)
     repeated = [v for v, n in Counter(versions).items() if n > 1]
     lines = [
         f"bisect {report['good']} -> {report['bad']}: {report['installable_releases']} installable releases, "
-        f"{len(report['changes'])} changes placed in {len(firsts)} distinct first releases",
+        f"{len(placed)} of {len(report['changes'])} changes placed in {len(firsts)} distinct first releases"
+        + (f"; {narrowed} narrowed only (budget spent)" if narrowed else ""),
         f"suite runs: {len(runs)} (bound {report['runs_bound']}); releases run twice: {repeated or 'none'}",
     ]
     if walls:
@@ -41,6 +44,8 @@ def figures(report: dict) -> list[str]:
             f"time per run: median {sorted(walls)[len(walls) // 2]:.0f} s, max {max(walls):.0f} s, "
             f"sum {sum(walls):.0f} s"
         )
+    if report.get("reused_runs"):
+        lines.append(f"runs reused from an earlier bisect: {len(report['reused_runs'])}")
     lines.append("first releases: " + ", ".join(firsts))
     return lines
 
