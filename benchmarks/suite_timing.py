@@ -4,8 +4,11 @@ Runs `pytest tests/contract` (replay, the default) serially, with `-n 2` and wit
 the per-item timings the plugin writes to its parity JSON. Prints the figures and the targets: wall
 time at most 3 x the proxy's cold start, harness overhead < 5 ms per case. `--whole` also times the
 README's test command, `pytest` with the self-tests, serially (target: under 150 s on 2 cores).
+`--config` times config mode (examples/production-like, the team's own retries, timeouts and
+fallbacks, against the emulator) next to the default mode on the same cases, both serial and both
+against their proxy's cold start.
 
-    python benchmarks/suite_timing.py [--whole]
+    python benchmarks/suite_timing.py [--whole] [--config]
 """
 
 from __future__ import annotations
@@ -72,7 +75,18 @@ def describe(label: str, wall: float, data: dict) -> None:
     print(f"  target: wall <= 3 x cold start = {3 * cold:.1f} s -> {'met' if wall <= 3 * cold else 'NOT met'}")
 
 
+#: the cases examples/production-like's ledger is written for (tests/harness/background.py runs them too)
+CONFIG_CASES = ("tests/contract/test_errors.py", "tests/contract/test_cooldown.py")
+CONFIG_MODE = ["--litellm-config", "examples/production-like/litellm.config.yaml", "--litellm-model", "gpt-4o",
+               "--ledger", "examples/production-like/divergences.yaml"]  # fmt: skip
+
+
 def main() -> int:
+    if "--config" in sys.argv[1:]:
+        for label, extra in (("default mode, serial", []), ("config mode, serial", CONFIG_MODE)):
+            wall, data = run(extra, paths=CONFIG_CASES)
+            describe(f"{label} ({', '.join(CONFIG_CASES)})", wall, data)
+        return 0
     for label, extra in (("serial", []), ("-n 2", ["-n", "2"]), ("-n 4", ["-n", "4"])):
         wall, data = run(extra)
         describe(label, wall, data)
