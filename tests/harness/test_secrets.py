@@ -46,6 +46,22 @@ def test_committed_cassettes_hold_no_secret_shaped_values():
                         assert not any(HEX_KEY.search(str(v)) for v in values), f"{file}: {name} looks like a key"
 
 
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+AZURE_HOST = re.compile(r"[\w-]+\.(openai\.azure\.com|cognitiveservices\.azure\.com)")
+
+
+def test_committed_reports_hold_no_secret_shaped_values():
+    """The gate's and the bisect's reports committed under docs/ came from real runs: scan them too."""
+    reports = sorted(p for p in DOCS.rglob("*-report.*") if p.suffix in (".json", ".txt", ".html"))
+    assert reports, "no committed reports found to scan"
+    for file in reports:
+        text = file.read_text()
+        for what, pattern in (("a JWT", JWT), ("an sk- key", MASTER_KEY), ("a 32-hex key", HEX_KEY),
+                              ("an Azure resource host", AZURE_HOST)):  # fmt: skip
+            found = pattern.search(text)
+            assert not found, f"{file}: holds {what}: {found[0][:12]}..."
+
+
 def test_the_scan_catches_what_it_claims(tmp_path: Path):
     token = "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJodHRwczovL2NvZ25pdGl2ZXNlcnZpY2VzIn0.c2ln"
     assert JWT.search(token) and MASTER_KEY.search("sk-" + "a" * 20) and HEX_KEY.search("0" * 32)
