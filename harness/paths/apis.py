@@ -29,13 +29,19 @@ def _as_dict(model: Any) -> dict[str, Any]:
     return model.to_dict(warnings=False)
 
 
+def _failure(exc: openai.OpenAIError, harness_cause: Callable[[openai.OpenAIError], Any]) -> Observation:
+    """What the application saw when the SDK raised, unless the harness's own part caused it (then that
+    part's error is raised instead, so a dead proxy never reads as a contract failure)."""
+    if (cause := harness_cause(exc)) is not None:
+        raise cause from None
+    return observe_failure(exc)
+
+
 def _raw(make: Callable[[], Any], harness_cause: Callable[[openai.OpenAIError], BaseException | None]) -> Observation:
     try:
         raw = make()
     except openai.OpenAIError as exc:
-        if (cause := harness_cause(exc)) is not None:
-            raise cause from None
-        return observe_failure(exc)
+        return _failure(exc, harness_cause)
     parsed = raw.parse()
     body = _as_dict(parsed) if hasattr(parsed, "to_dict") else {"value": parsed}
     return observe_response(raw.status_code, body, raw.headers)
@@ -73,9 +79,7 @@ def _created(
     try:
         raw = make()
     except openai.OpenAIError as exc:
-        if (cause := harness_cause(exc)) is not None:
-            raise cause from None
-        return observe_failure(exc), None
+        return _failure(exc, harness_cause), None
     body = raw.parse().to_dict()
     return observe_response(raw.status_code, body, raw.headers), body.get("id")
 
@@ -86,9 +90,7 @@ def _sync_events(
     try:
         raw = client.responses.with_raw_response.create(model=model, stream=True, **params)
     except openai.OpenAIError as exc:
-        if (cause := harness_cause(exc)) is not None:
-            raise cause from None
-        return observe_failure(exc)
+        return _failure(exc, harness_cause)
     events: list[dict[str, Any]] = []
     error: BaseException | None = None
     stream = raw.parse()
@@ -111,9 +113,7 @@ async def async_api_call(
         try:
             response = await make()
         except openai.OpenAIError as exc:
-            if (cause := harness_cause(exc)) is not None:
-                raise cause from None
-            return observe_failure(exc)
+            return _failure(exc, harness_cause)
         parsed = response.parse()
         body = await parsed if inspect.isawaitable(parsed) else parsed
         return observe_response(response.status_code, _as_dict(body), response.headers)
@@ -125,9 +125,7 @@ async def async_api_call(
     try:
         response = await client.responses.with_raw_response.create(model=model, stream=True, **params)
     except openai.OpenAIError as exc:
-        if (cause := harness_cause(exc)) is not None:
-            raise cause from None
-        return observe_failure(exc)
+        return _failure(exc, harness_cause)
     events: list[dict[str, Any]] = []
     error: BaseException | None = None
     parsed = response.parse()  # the Responses stream's parse() is not awaitable, chat's is
