@@ -174,7 +174,8 @@ def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str]) -> int
         print(str(exc), file=sys.stderr)
         return 2
     outputs = write_reports(result, Path(args.report_dir))
-    print(render_text(result))
+    print(render_text(result, every=False))
+    print("\nevery change, one per line: bisect-report.txt")
     if args.update_ledger:
         ledger = repo / "tests" / "contract" / "divergences.yaml"
         changed = update_ranges(ledger, result.found)

@@ -9,21 +9,51 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from harness.gate.bisect import Found
 from harness.gate.bisect_run import BisectResult
 from harness.replay.atomic import write_text_atomic
 from harness.report.page import esc, facts, page
 
 
-def render_text(r: BisectResult) -> str:
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
+def by_release(found: list[Found]) -> list[tuple[str, str, dict[str, int], list[str]]]:
+    """The changes grouped by where they were placed, oldest first: (first seen in, last without,
+    count per kind, up to three changes as examples). A real bisect places hundreds of field-level
+    changes in a handful of releases, and the releases are what a reader asks for first."""
+    groups: dict[tuple[str, str, bool], list[Found]] = {}
+    for f in found:
+        if f.first:
+            groups.setdefault((f.first, f.last_without or "-", f.narrowed_only), []).append(f)
+    out = []
+    for (first, last, narrowed), members in sorted(groups.items(), key=lambda kv: _version_key(kv[0][0])):
+        kinds: dict[str, int] = {}
+        for f in members:
+            kinds[f.change.kind] = kinds.get(f.change.kind, 0) + 1
+        label = f"by {first}" if narrowed else first
+        out.append((label, last, kinds, [f"{f.change.kind}: {f.change.text}" for f in members[:3]]))
+    return out
+
+
+def render_text(r: BisectResult, *, every: bool = True) -> str:
+    """The report; `every=False` (the terminal) stops after the per-release summary and the costs."""
     data = r.as_dict()
     runs = data["suite_runs"]
     lines = [
         f"LiteLLM bisect: {r.good} -> {r.bad}: {len(r.found)} change(s) placed; {data['installable_releases']} "
         f"installable releases, {len(runs)} suite runs (bound {data['runs_bound']})",
         "",
-        f"{'first seen in':<15}{'last without':<14}change",
+        f"{'first seen in':<15}{'last without':<14}changes",
     ]
-    for f in sorted(r.found, key=lambda f: (f.first or "", f.change.kind)):
+    for first, last, kinds, examples in by_release(r.found):
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
+        lines.append(f"{first:<15}{last:<14}{counts}")
+        lines += [f"{'':<29}e.g. {example}" for example in examples]
+    if every:
+        lines += ["", "every change:", f"{'first seen in':<15}{'last without':<14}change"]
+    for f in sorted(r.found, key=lambda f: (_version_key(f.first or "0"), f.change.kind)) if every else ():
         note = ""
         if f.came_and_went:
             note = f"  (came and went: also seen differently in {', '.join(f.came_and_went)})"
@@ -51,7 +81,13 @@ def render_html(r: BisectResult) -> str:
         f"<tr><td>{esc(f.first or '-')}</td><td>{esc(f.last_without or '-')}</td><td>{esc(f.change.kind)}</td>"
         f"<td>{esc(f.change.text)}</td><td>{esc(', '.join(f.came_and_went) or '')}"
         f"{' (narrowed only: budget spent)' if f.narrowed_only else ''}</td></tr>"
-        for f in sorted(r.found, key=lambda f: (f.first or "", f.change.kind))
+        for f in sorted(r.found, key=lambda f: (_version_key(f.first or "0"), f.change.kind))
+    )
+    summary = "".join(
+        f"<tr><td>{esc(first)}</td><td>{esc(last)}</td>"
+        f"<td>{esc(', '.join(f'{n} {kind}' for kind, n in kinds.items()))}</td>"
+        f"<td>{'<br>'.join(esc(e) for e in examples)}</td></tr>"
+        for first, last, kinds, examples in by_release(r.found)
     )
     skipped = "".join(f"<tr><td>{esc(s.version)}</td><td>{esc(s.reason)}</td></tr>" for s in r.skipped)
     body = (
@@ -65,7 +101,10 @@ def render_html(r: BisectResult) -> str:
                 ("budget", "spent: changes narrowed only are marked" if data["budget_spent"] else "not spent"),
             ]
         )
-        + '<h2>Changes and the release that made them</h2><div class="wrap"><table class="matrix"><thead><tr>'
+        + '<h2>By release</h2><div class="wrap"><table class="matrix"><thead><tr><th>first seen in</th>'
+        + "<th>last without</th><th>changes</th><th>for example</th>"
+        + f"</tr></thead><tbody>{summary}</tbody></table></div>"
+        + '<h2>Every change and the release that made it</h2><div class="wrap"><table class="matrix"><thead><tr>'
         + "<th>first seen in</th><th>last without</th><th>kind</th><th>change</th><th>came and went</th></tr>"
         + f"</thead><tbody>{rows}</tbody></table></div>"
         + '<h2>Left out</h2><div class="wrap"><table class="matrix"><thead><tr><th>release</th><th>why</th></tr>'

@@ -184,3 +184,21 @@ def test_update_ledger_rewrites_only_the_placed_ranges(tmp_path) -> None:
     ]
     text = ledger.read_text()
     assert 'litellm: ">=1.0"' in text and "what: z" in text  # the rest untouched
+
+
+def test_the_report_leads_with_the_releases_and_marks_what_is_only_narrowed() -> None:
+    from harness.gate.bisect_report import by_release, render_html, render_text
+    from harness.gate.bisect_run import BisectResult
+
+    runner = Runner()
+    bisector = Bisector(list(RELEASES), runner)
+    found = list(found_for(bisector).values())
+    result = BisectResult("1.0", "1.9", bisector.releases, [], found, {v: 1.0 for v in runner.calls}, runner.calls)
+    groups = by_release(found)
+    assert [g[0] for g in groups] == sorted({f.first for f in found}, key=lambda v: int(v.split(".")[1]))
+    assert any(g[0] == "1.5" and g[2].get("broke") == 1 for g in groups)
+    terminal, full = render_text(result, every=False), render_text(result)
+    assert "every change:" not in terminal and "every change:" in full
+    assert "1.5            1.4           1 broke" in terminal
+    found[0].narrowed_only = True
+    assert f"by {found[0].first}" in render_text(result) and "narrowed only" in render_html(result)
