@@ -114,15 +114,17 @@ def _gate(args: argparse.Namespace) -> int:
     pytest_args = pytest_args or ["tests/contract"]
     if args.gate_examples is not None:
         pytest_args = [*pytest_args, f"--gate-examples={args.gate_examples}"]
-    # the team's own config and ledger, under both versions (config mode)
+    # the team's own config and ledger, under both versions (config mode): given to every suite run,
+    # the reruns of a selection included, so they are kept apart from the user's pytest arguments
+    mode_args: list[str] = []
     if args.litellm_config:
-        pytest_args += ["--litellm-config", str(Path(args.litellm_config).resolve())]
+        mode_args += ["--litellm-config", str(Path(args.litellm_config).resolve())]
     if args.litellm_model:
-        pytest_args += ["--litellm-model", args.litellm_model]
+        mode_args += ["--litellm-model", args.litellm_model]
     if args.ledger:
-        pytest_args += ["--ledger", str(Path(args.ledger).resolve())]
+        mode_args += ["--ledger", str(Path(args.ledger).resolve())]
     if args.bisect:
-        return _bisect(args, repo, pytest_args)
+        return _bisect(args, repo, pytest_args, mode_args)
     if not (args.baseline and args.candidate):
         print("harness gate: give --baseline and --candidate (or --bisect --good X --bad Y)", file=sys.stderr)
         return 2
@@ -134,8 +136,8 @@ def _gate(args: argparse.Namespace) -> int:
             report_dir=Path(args.report_dir),
             cache_dir=Path(args.cache_dir) if args.cache_dir else None,
             pytest_args=pytest_args,
-            baseline_args=args.baseline_arg,
-            candidate_args=args.candidate_arg,
+            baseline_args=[*mode_args, *args.baseline_arg],  # a version's own options last: they win
+            candidate_args=[*mode_args, *args.candidate_arg],
             deadline_s=args.timeout,
             log=lambda line: print(line, file=sys.stderr, flush=True),
         )
@@ -147,7 +149,7 @@ def _gate(args: argparse.Namespace) -> int:
     return EXIT[result.comparison.verdict]
 
 
-def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str]) -> int:
+def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_args: list[str]) -> int:
     from harness.gate.bisect import Uninstallable
     from harness.gate.bisect_report import render_text, write_reports
     from harness.gate.bisect_run import run_bisect
@@ -166,6 +168,7 @@ def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str]) -> int
             report_dir=Path(args.report_dir),
             cache_dir=Path(args.cache_dir) if args.cache_dir else None,
             pytest_args=pytest_args,
+            mode_args=mode_args,
             deadline_s=args.timeout,
             budget_s=args.budget * 60 if args.budget else None,
             log=lambda line: print(line, file=sys.stderr, flush=True),

@@ -108,11 +108,18 @@ def _one_line(text: str) -> str:
 
 
 def release_runner(
-    repo: Path, out: Path, cases: set[str], nodeids: Sequence[str], cache_dir: Path | None, deadline_s: float, log: Any
+    repo: Path,
+    out: Path,
+    nodeids: Sequence[str],
+    mode_args: Sequence[str],
+    cache_dir: Path | None,
+    deadline_s: float,
+    log: Any,
 ) -> tuple[Callable[[str], RunData], Callable[[str], RunData | None]]:
-    """What the bisector calls per release (the involved cases replayed, missed ones on the emulator),
-    and the lookup of a release's run kept by an earlier bisect with the same inputs (`run_cache`)."""
-    key = run_cache.fingerprint(repo, nodeids)
+    """What the bisector calls per release (the involved cases replayed, missed ones on the emulator;
+    `mode_args`, config mode's options, on every run), and the lookup of a release's run kept by an
+    earlier bisect with the same inputs (`run_cache`)."""
+    key = run_cache.fingerprint(repo, [*nodeids, *mode_args])
 
     def kept(version: str) -> RunData | None:
         data = run_cache.load(out / version, key)
@@ -129,9 +136,9 @@ def release_runner(
         log(f"harness gate: running litellm {version} ({len(nodeids)} items) ...")
         folder = out / version
         replayed = json.loads(
-            run_suite(env, repo, folder, pytest_args=list(nodeids), deadline_s=deadline_s).report.read_text()
+            run_suite(env, repo, folder, pytest_args=[*nodeids, *mode_args], deadline_s=deadline_s).report.read_text()
         )
-        data = emulate_missed_one(env, replayed, repo, folder, deadline_s, log)
+        data = emulate_missed_one(env, replayed, repo, folder, deadline_s, log, mode_args)
         run_cache.store(folder, key, data)
         return data
 
@@ -146,6 +153,7 @@ def run_bisect(
     report_dir: Path,
     cache_dir: Path | None = None,
     pytest_args: Sequence[str] = ("tests/contract",),
+    mode_args: Sequence[str] = (),
     deadline_s: float = 3600.0,
     budget_s: float | None = None,
     pip_output: str | None = None,
@@ -163,7 +171,7 @@ def run_bisect(
     releases, skipped = list_releases(good, bad, pip_output if pip_output is not None else pip_versions())
     log(f"harness gate: {len(releases)} releases from {good} to {bad} ({len(skipped)} left out)")
     gate = run_gate(good, bad, repo=repo, report_dir=report_dir, cache_dir=cache_dir, pytest_args=pytest_args,
-                    deadline_s=deadline_s, log=log)  # fmt: skip
+                    baseline_args=mode_args, candidate_args=mode_args, deadline_s=deadline_s, log=log)  # fmt: skip
     good_data, bad_data = gate.data
     changes = changes_between(gate.comparison, good_data, bad_data)
     cases = {case for change in changes for case in change.cases}
@@ -172,7 +180,7 @@ def run_bisect(
     cases |= {o.get("case") or o["nodeid"] for run in gate.data for o in run["outcomes"] if o["nodeid"] in nodeids}
     log(f"harness gate: {len(changes)} change(s) to place, in {len(cases)} case(s)")
     timed: dict[str, float] = {}
-    runner, kept = release_runner(repo, report_dir / "bisect-runs", cases, nodeids, cache_dir, deadline_s, log)
+    runner, kept = release_runner(repo, report_dir / "bisect-runs", nodeids, mode_args, cache_dir, deadline_s, log)
     started_at = time.monotonic()
 
     def timed_runner(version: str) -> RunData:

@@ -155,17 +155,25 @@ def run_gate(
     return GateResult(comparison, (runs[0], runs[1]), outputs, (data[0], data[1]))
 
 
+def _selects(arg: str) -> bool:
+    """A test path or node id (`tests/...`, `x.py`, `x.py::t[id]`), as opposed to an option's value."""
+    return "::" in arg or arg.endswith(".py") or Path(arg).parts[:1] == ("tests",)
+
+
 def options_only(args: Sequence[str]) -> list[str]:
-    """The user's pytest options without what selects items (paths, `-k`, `-m`): a rerun selects by node id."""
+    """The user's pytest options without what selects items (paths, `-k`, `-m`): a rerun selects by node
+    id. An option's value (`-n 2`, `--ledger my.yaml`, `-p no:randomly`) stays with its option."""
     out: list[str] = []
     skip = False
-    for arg in args:
+    for i, arg in enumerate(args):
         if skip:
             skip = False
         elif arg in ("-k", "-m"):
             skip = True
         elif arg.startswith("-") and not arg.startswith(("-k=", "-m=")):
             out.append(arg)
+        elif i and args[i - 1].startswith("-") and "=" not in args[i - 1] and not _selects(arg):
+            out.append(arg)  # the value of the option before it
     return out
 
 
@@ -207,14 +215,20 @@ def _emulate_missed(
 
 
 def emulate_missed_one(
-    env: LiteLLMEnv, replayed: dict[str, Any], repo: Path, out: Path, deadline_s: float, log: Any
+    env: LiteLLMEnv,
+    replayed: dict[str, Any],
+    repo: Path,
+    out: Path,
+    deadline_s: float,
+    log: Any,
+    mode_args: Sequence[str] = (),
 ) -> dict[str, Any]:
     """One release's run (the bisect): the cases its requests miss in the cassettes, on the emulator."""
     missed = replay_missed_cases(replayed)
     if not missed:
         return replayed
     log(f"harness gate:   {len(missed)} case(s) miss the cassettes; running them on the emulator")
-    args = [*_nodeids([replayed], missed), "--upstream", "emulator"]
+    args = [*_nodeids([replayed], missed), "--upstream", "emulator", *mode_args]
     emulated = json.loads(
         run_suite(env, repo, out / "emulator", pytest_args=args, deadline_s=deadline_s).report.read_text()
     )

@@ -199,6 +199,26 @@ def _planted(folder: Path, stack: ExitStack) -> Made:
     return argv, {"AZURE_OPENAI_API_KEY": PLANTED_KEY, "AZURE_OPENAI_API_BASE": f"https://{PLANTED_HOST}"}
 
 
+def _gate_config_planted(folder: Path, stack: ExitStack) -> Made:
+    """The gate in config mode (examples/production-like), the candidate's ledger missing the entry for
+    the fallback that answers a 500: the item differs, so it is rerun under both, in config mode too."""
+    import yaml
+
+    example = ROOT / "examples" / "production-like"
+    ledger = yaml.safe_load((example / "divergences.yaml").read_text())
+    ledger["divergences"] = [e for e in ledger["divergences"] if e["id"] != "fallback-answers-failed-calls"]
+    ledger["extends"] = str((example / ledger["extends"]).resolve())  # relative to the example's folder
+    planted = folder / "planted.yaml"
+    planted.write_text(yaml.safe_dump(ledger, sort_keys=False))
+    argv = [
+        sys.executable, "-m", "harness", "gate", "--baseline", "current", "--candidate", "current",
+        "--litellm-config", str(example / "litellm.config.yaml"), "--litellm-model", "gpt-4o",
+        "--ledger", str(example / "divergences.yaml"), "--report-dir", str(folder / "report"),
+        f"--candidate-arg=--ledger={planted}", "--", "tests/contract/test_errors.py", "-k", "server-error-500",
+    ]  # fmt: skip
+    return argv, {}
+
+
 RUNS: dict[str, Spec] = {
     "config-seed": _config_mode("seed-broken", "tests/contract/test_chat.py", "-k", "basic"),
     "config-production": _config_mode(
@@ -214,6 +234,7 @@ RUNS: dict[str, Spec] = {
     "live-record": Spec(_live_record, then=(_live_record_replayed,)),
     "live-local-proxy": Spec(_live_local_proxy),
     "gate-planted": Spec(_gate_planted),
+    "gate-config-planted": Spec(_gate_config_planted),
     "crash-proxy": _crash("LiteLLM proxy", 8),
     "rerecord": Spec(_rerecord),
     "waits-real": Spec(_real_waits),

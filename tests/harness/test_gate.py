@@ -214,3 +214,29 @@ def test_the_gate_catches_a_removed_ledger_entry_and_names_the_case(background_r
     assert report["verdict"] == "fail"
     assert [b["nodeid"] for b in report["broke"]] == ["tests/contract/test_chat.py::test_chat[basic-litellm]"]
     assert (background_run.folder / "report" / "gate-report.html").read_text().count("test_chat[basic-litellm]") >= 1
+
+
+@pytest.mark.background_run("gate-config-planted")
+def test_the_gate_in_config_mode_keeps_the_config_on_every_run_the_reruns_included(background_run) -> None:
+    """Config mode's options reach the rerun of a differing item (they once lost their values there)."""
+    out = background_run.stdout
+    assert background_run.returncode == 1, out[-3000:]
+    assert "expected one argument" not in out
+    report = json.loads((background_run.folder / "report" / "gate-report.json").read_text())
+    nodeid = "tests/contract/test_errors.py::test_errors[server-error-500-litellm]"
+    assert [b["nodeid"] for b in report["broke"]] == [nodeid] and report["flaky"] == []
+    reruns = sorted((background_run.folder / "report" / "gate-runs").glob("*-rerun-*"))
+    assert reruns, "the differing item was rerun"
+    for folder in reruns:  # each rerun ran the team's config: its parity data says so
+        meta = json.loads((folder / "parity-report.json").read_text())["meta"]
+        assert meta.get("config") == "litellm.config.yaml, alias gpt-4o", meta
+
+
+def test_options_only_keeps_each_options_value_and_drops_the_selection() -> None:
+    from harness.gate.run import options_only
+
+    selection = ["tests/contract/test_errors.py", "-k", "basic", "tests/contract/test_chat.py::test_chat[basic-direct]"]
+    args = [*selection[:3], "-n", "2", "--ledger", "examples/x/divergences.yaml", "-p", "no:randomly", "-x",
+            selection[3], "--gate-examples=3"]  # fmt: skip
+    assert options_only(args) == ["-n", "2", "--ledger", "examples/x/divergences.yaml", "-p", "no:randomly", "-x",
+                                  "--gate-examples=3"]  # fmt: skip
