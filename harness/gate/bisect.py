@@ -213,14 +213,14 @@ class Bisector:
             return self.runs[version]
         if any(s.version == version for s in self.skipped):
             return None
-        if (data := self.kept(version)) is not None:
-            self.runs[version] = data
-            self.reused.append(version)
-            return data
-        if self.stopped or not self.may_start():
-            self.stopped = True
-            raise BudgetSpent(version)
         try:
+            if (data := self.kept(version)) is not None:
+                self.runs[version] = data
+                self.reused.append(version)
+                return data
+            if self.stopped or not self.may_start():
+                self.stopped = True
+                raise BudgetSpent(version)
             data = self.run_release(version)
         except Uninstallable as exc:
             self.skipped.append(

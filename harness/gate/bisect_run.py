@@ -107,6 +107,13 @@ def _one_line(text: str) -> str:
     return (useful or lines or ["pip could not install it"])[0]
 
 
+def _failure_line(message: str) -> str:
+    """The line of a failed suite's log tail that names the error (`ModuleNotFoundError: ...`)."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    errors = [line for line in lines if re.search(r"\w+(Error|Exception)\b:|^ERROR", line)]
+    return (errors or lines or ["no output"])[-1][:300]
+
+
 def release_runner(
     repo: Path,
     out: Path,
@@ -123,6 +130,8 @@ def release_runner(
 
     def kept(version: str) -> RunData | None:
         data = run_cache.load(out / version, key)
+        if data is not None and run_cache.UNUSABLE in data:
+            raise Uninstallable(data[run_cache.UNUSABLE])
         if data is not None:
             log(f"harness gate: litellm {version}: the run kept in {out / version} (same inputs)")
         return data
@@ -135,10 +144,15 @@ def release_runner(
             raise Uninstallable(_one_line(str(exc))) from None
         log(f"harness gate: running litellm {version} ({len(nodeids)} items) ...")
         folder = out / version
-        replayed = json.loads(
-            run_suite(env, repo, folder, pytest_args=[*nodeids, *mode_args], deadline_s=deadline_s).report.read_text()
-        )
-        data = emulate_missed_one(env, replayed, repo, folder, deadline_s, log, mode_args)
+        try:
+            suite = run_suite(env, repo, folder, pytest_args=[*nodeids, *mode_args], deadline_s=deadline_s)
+            data = emulate_missed_one(env, json.loads(suite.report.read_text()), repo, folder, deadline_s, log,
+                                      mode_args)  # fmt: skip
+        except GateError as exc:  # e.g. a release whose proxy does not start: skipped, never the end of the bisect
+            reason = f"its suite could not run: {_failure_line(str(exc))} (log: {folder / 'pytest.log'})"
+            log(f"harness gate: skipping litellm {version}: {reason}")
+            run_cache.store(folder, key, {run_cache.UNUSABLE: reason})
+            raise Uninstallable(reason) from None
         run_cache.store(folder, key, data)
         return data
 

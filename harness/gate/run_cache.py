@@ -20,7 +20,12 @@ from harness.replay.atomic import write_text_atomic
 
 #: what a run's answer depends on, besides the release (relative to the checkout)
 INPUTS = ("harness", "tests/contract", "tests/cassettes", "conftest.py", "pyproject.toml")
+#: the gate's own code and the command line drive the runs; the suite never imports them, so a fix
+#: to the bisect itself keeps the runs it made
+NOT_INPUTS = ("harness/gate", "harness/cli.py", "harness/__main__.py")
 FILE = "run-data.json"
+#: the key of a release whose suite could not run at all (its proxy does not start): skipped again
+UNUSABLE = "unusable"
 
 
 def fingerprint(repo: Path, nodeids: Sequence[str]) -> str:
@@ -30,9 +35,10 @@ def fingerprint(repo: Path, nodeids: Sequence[str]) -> str:
         root = repo / name
         files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
         for path in files:
-            if "__pycache__" in path.parts or path.suffix == ".pyc":
+            relative = path.relative_to(repo).as_posix()
+            if "__pycache__" in path.parts or path.suffix == ".pyc" or relative.startswith(NOT_INPUTS):
                 continue
-            digest.update(path.relative_to(repo).as_posix().encode() + b"\0")
+            digest.update(relative.encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     digest.update("\n".join(sorted(nodeids)).encode())
     return digest.hexdigest()[:24]

@@ -202,3 +202,43 @@ def test_the_report_leads_with_the_releases_and_marks_what_is_only_narrowed() ->
     assert "1.5            1.4           1 broke" in terminal
     found[0].narrowed_only = True
     assert f"by {found[0].first}" in render_text(result) and "narrowed only" in render_html(result)
+
+
+def test_a_release_whose_suite_cannot_run_is_skipped_with_its_error_and_remembered(tmp_path, monkeypatch) -> None:
+    """LiteLLM 1.96.0's proxy does not start (`No module named 'proxy_server'`): the bisect goes on."""
+    from harness.gate import bisect_run, run_cache
+
+    def no_proxy(env, repo, out, *, pytest_args, deadline_s):
+        raise GateError(
+            f"harness gate: the suite under litellm {env.version} exited 3 without a parity report (log: x):\n"
+            '  File "proxy_cli.py", line 1018, in run_server\n'
+            "  ModuleNotFoundError: No module named 'proxy_server'\n  fix: run `litellm --config ...` by hand"
+        )
+
+    monkeypatch.setattr(bisect_run, "ensure_env", lambda version, **kw: type("Env", (), {"version": version})())
+    monkeypatch.setattr(bisect_run, "run_suite", no_proxy)
+    out = tmp_path / "bisect-runs"
+    runner, kept = bisect_run.release_runner(ROOT, out, ["t[a-litellm]"], [], None, 60.0, lambda line: None)
+    bisector = Bisector(["1.0", "1.5", "1.9"], runner, runs={"1.0": run("1.0"), "1.9": run("1.9")}, kept=kept)
+    broke = found_for(bisector)["broke"]
+    assert (broke.first, broke.last_without) == ("1.9", "1.0")
+    assert [(s.version, s.reason.split(" (log")[0]) for s in bisector.skipped] == [
+        ("1.5", "its suite could not run: ModuleNotFoundError: No module named 'proxy_server'")
+    ]
+    again = Bisector(["1.0", "1.5", "1.9"], lambda v: pytest.fail("ran again"), runs=dict(bisector.runs), kept=kept)
+    found_for(again)  # the skip was kept: a second bisect does not try the release again
+    assert [s.version for s in again.skipped] == ["1.5"]
+    assert run_cache.UNUSABLE in (out / "1.5" / run_cache.FILE).read_text()
+
+
+def test_the_gates_own_code_is_not_an_input_of_a_kept_run(tmp_path) -> None:
+    from harness.gate import run_cache
+
+    for name in ("harness/gate/bisect.py", "harness/contract/compare.py", "tests/contract/test_chat.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x = 1\n")
+    before = run_cache.fingerprint(tmp_path, ["n"])
+    (tmp_path / "harness/gate/bisect.py").write_text("x = 2  # a fix to the bisect itself\n")
+    assert run_cache.fingerprint(tmp_path, ["n"]) == before
+    (tmp_path / "harness/contract/compare.py").write_text("x = 2\n")
+    assert run_cache.fingerprint(tmp_path, ["n"]) != before  # what the suite runs: another answer
