@@ -170,7 +170,7 @@ def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_a
             pytest_args=pytest_args,
             mode_args=mode_args,
             deadline_s=args.timeout,
-            budget_s=args.budget * 60 if args.budget else None,
+            budget_s=args.budget * 60 if args.budget is not None else None,  # 0: only the kept runs
             log=lambda line: print(line, file=sys.stderr, flush=True),
         )
     except (GateError, GateEnvError, Uninstallable) as exc:

@@ -9,14 +9,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from packaging.version import Version
+
 from harness.gate.bisect import Found
 from harness.gate.bisect_run import BisectResult
 from harness.replay.atomic import write_text_atomic
 from harness.report.page import esc, facts, page
-
-
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split(".") if part.isdigit())
 
 
 def by_release(found: list[Found]) -> list[tuple[str, str, dict[str, int], list[str]]]:
@@ -28,7 +26,7 @@ def by_release(found: list[Found]) -> list[tuple[str, str, dict[str, int], list[
         if f.first:
             groups.setdefault((f.first, f.last_without or "-", f.narrowed_only), []).append(f)
     out = []
-    for (first, last, narrowed), members in sorted(groups.items(), key=lambda kv: _version_key(kv[0][0])):
+    for (first, last, narrowed), members in sorted(groups.items(), key=lambda kv: Version(kv[0][0])):
         kinds: dict[str, int] = {}
         for f in members:
             kinds[f.change.kind] = kinds.get(f.change.kind, 0) + 1
@@ -53,7 +51,7 @@ def render_text(r: BisectResult, *, every: bool = True) -> str:
         lines += [f"{'':<29}e.g. {example}" for example in examples]
     if every:
         lines += ["", "every change:", f"{'first seen in':<15}{'last without':<14}change"]
-    for f in sorted(r.found, key=lambda f: (_version_key(f.first or "0"), f.change.kind)) if every else ():
+    for f in sorted(r.found, key=lambda f: (Version(f.first or "0"), f.change.kind)) if every else ():
         note = ""
         if f.came_and_went:
             note = f"  (came and went: also seen differently in {', '.join(f.came_and_went)})"
@@ -81,7 +79,7 @@ def render_html(r: BisectResult) -> str:
         f"<tr><td>{esc(f.first or '-')}</td><td>{esc(f.last_without or '-')}</td><td>{esc(f.change.kind)}</td>"
         f"<td>{esc(f.change.text)}</td><td>{esc(', '.join(f.came_and_went) or '')}"
         f"{' (narrowed only: budget spent)' if f.narrowed_only else ''}</td></tr>"
-        for f in sorted(r.found, key=lambda f: (_version_key(f.first or "0"), f.change.kind))
+        for f in sorted(r.found, key=lambda f: (Version(f.first or "0"), f.change.kind))
     )
     summary = "".join(
         f"<tr><td>{esc(first)}</td><td>{esc(last)}</td>"

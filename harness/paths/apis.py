@@ -19,7 +19,8 @@ from harness.contract.events import observe_events
 from harness.contract.observe import Observation, SequenceObservation, observe_failure, observe_response
 from harness.contract.scenario import Scenario
 
-_STREAM_ERRORS = (openai.OpenAIError, httpx.HTTPError, ValueError)
+#: what a stream can raise mid-way, observed as how it ended (chat streams and Responses events alike)
+STREAM_ERRORS = (openai.OpenAIError, httpx.HTTPError, ValueError)
 
 
 def _as_dict(model: Any) -> dict[str, Any]:
@@ -29,7 +30,7 @@ def _as_dict(model: Any) -> dict[str, Any]:
     return model.to_dict(warnings=False)
 
 
-def _failure(exc: openai.OpenAIError, harness_cause: Callable[[openai.OpenAIError], Any]) -> Observation:
+def failure_or_raise(exc: openai.OpenAIError, harness_cause: Callable[[openai.OpenAIError], Any]) -> Observation:
     """What the application saw when the SDK raised, unless the harness's own part caused it (then that
     part's error is raised instead, so a dead proxy never reads as a contract failure)."""
     if (cause := harness_cause(exc)) is not None:
@@ -41,7 +42,7 @@ def _raw(make: Callable[[], Any], harness_cause: Callable[[openai.OpenAIError], 
     try:
         raw = make()
     except openai.OpenAIError as exc:
-        return _failure(exc, harness_cause)
+        return failure_or_raise(exc, harness_cause)
     parsed = raw.parse()
     body = _as_dict(parsed) if hasattr(parsed, "to_dict") else {"value": parsed}
     return observe_response(raw.status_code, body, raw.headers)
@@ -79,7 +80,7 @@ def _created(
     try:
         raw = make()
     except openai.OpenAIError as exc:
-        return _failure(exc, harness_cause), None
+        return failure_or_raise(exc, harness_cause), None
     body = raw.parse().to_dict()
     return observe_response(raw.status_code, body, raw.headers), body.get("id")
 
@@ -90,14 +91,14 @@ def _sync_events(
     try:
         raw = client.responses.with_raw_response.create(model=model, stream=True, **params)
     except openai.OpenAIError as exc:
-        return _failure(exc, harness_cause)
+        return failure_or_raise(exc, harness_cause)
     events: list[dict[str, Any]] = []
     error: BaseException | None = None
     stream = raw.parse()
     try:
         for event in stream:
             events.append(event.to_dict())
-    except _STREAM_ERRORS as exc:
+    except STREAM_ERRORS as exc:
         error = exc
     finally:
         stream.close()
@@ -113,7 +114,7 @@ async def async_api_call(
         try:
             response = await make()
         except openai.OpenAIError as exc:
-            return _failure(exc, harness_cause)
+            return failure_or_raise(exc, harness_cause)
         parsed = response.parse()
         body = await parsed if inspect.isawaitable(parsed) else parsed
         return observe_response(response.status_code, _as_dict(body), response.headers)
@@ -125,7 +126,7 @@ async def async_api_call(
     try:
         response = await client.responses.with_raw_response.create(model=model, stream=True, **params)
     except openai.OpenAIError as exc:
-        return _failure(exc, harness_cause)
+        return failure_or_raise(exc, harness_cause)
     events: list[dict[str, Any]] = []
     error: BaseException | None = None
     parsed = response.parse()  # the Responses stream's parse() is not awaitable, chat's is
@@ -133,7 +134,7 @@ async def async_api_call(
     try:
         async for event in stream:
             events.append(event.to_dict())
-    except _STREAM_ERRORS as exc:
+    except STREAM_ERRORS as exc:
         error = exc
     finally:
         await stream.close()

@@ -11,7 +11,6 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import openai
 from vcr.errors import CannotOverwriteExistingCassetteException
 
@@ -23,7 +22,7 @@ from harness.contract.observe import (
     observe_stream,
 )
 from harness.contract.scenario import Scenario
-from harness.paths.apis import async_api_call, sync_api_call
+from harness.paths.apis import STREAM_ERRORS, async_api_call, failure_or_raise, sync_api_call
 
 
 def _content_chunks(chunks: list[dict[str, Any]]) -> int:
@@ -52,9 +51,7 @@ def observe_sync(create_raw: Callable[..., Any], scenario: Scenario) -> Observat
             return observe_response(raw.status_code, raw.parse().to_dict(), raw.headers)
         raw = create_raw(stream=True, **kwargs)
     except openai.OpenAIError as exc:
-        if (cause := _harness_cause(exc)) is not None:
-            raise cause from None
-        return observe_failure(exc)
+        return failure_or_raise(exc, _harness_cause)
     chunks: list[dict[str, Any]] = []
     error: BaseException | None = None
     stream = raw.parse()
@@ -63,7 +60,7 @@ def observe_sync(create_raw: Callable[..., Any], scenario: Scenario) -> Observat
             chunks.append(chunk.to_dict())
             if scenario.stop_after_content is not None and _content_chunks(chunks) >= scenario.stop_after_content:
                 break
-    except (openai.OpenAIError, httpx.HTTPError, ValueError) as exc:
+    except STREAM_ERRORS as exc:
         error = exc
     finally:
         stream.close()
@@ -80,9 +77,7 @@ async def _async_call(client: openai.AsyncOpenAI, model: str, scenario: Scenario
             return observe_response(raw.status_code, raw.parse().to_dict(), raw.headers)
         raw = await client.chat.completions.with_raw_response.create(stream=True, **kwargs)
     except openai.OpenAIError as exc:
-        if (cause := _harness_cause(exc)) is not None:
-            raise cause from None
-        return observe_failure(exc)
+        return failure_or_raise(exc, _harness_cause)
     chunks: list[dict[str, Any]] = []
     error: BaseException | None = None
     # `with_raw_response` gives the legacy raw response, whose `parse()` hands back the AsyncStream itself
@@ -93,7 +88,7 @@ async def _async_call(client: openai.AsyncOpenAI, model: str, scenario: Scenario
             chunks.append(chunk.to_dict())
             if scenario.stop_after_content is not None and _content_chunks(chunks) >= scenario.stop_after_content:
                 break
-    except (openai.OpenAIError, httpx.HTTPError, ValueError) as exc:
+    except STREAM_ERRORS as exc:
         error = exc
     finally:
         await stream.close()
