@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.contract.compare import Level, diff
-from harness.gate.compare import GateComparison, divergences
+from harness.gate.compare import GateComparison, divergences, request_diff
 
 RunData = Mapping[str, Any]  # a parity-report.json (harness.contract.results.RunResults.to_json)
 
@@ -141,8 +141,7 @@ def _request(good: RunData, case: str, path: str) -> Callable[[RunData], bool | 
         now = _requests(run, case)
         if before is None or now is None:
             return None
-        changed = diff({"upstream_requests": before}, {"upstream_requests": now}, Level.EXACT)
-        return any(m.path == path for m in changed)
+        return any(m.path == path for m in request_diff(before, now))
 
     return present
 

@@ -29,7 +29,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.contract.compare import Level, diff, plain
+from harness.contract.compare import Level, Mismatch, diff, plain
+from harness.contract.observe import number_ids
 
 _MISMATCH = re.compile(r"^(?P<path>\S+): (?P<kind>\w+) mismatch")
 _MISS = "sent Azure a request that matches nothing"
@@ -169,6 +170,16 @@ def _miss_change(nodeid: str, side: str, message: str, other_replayed: bool) -> 
     return {"case": nodeid, "source": f"replay miss under the {side}", "changes": changes}
 
 
+def request_diff(before: Any, after: Any) -> list[Mismatch]:
+    """What LiteLLM sent Azure, field by field, that differs between two runs of one case.
+
+    Ids Azure minted (`resp_…`, `msg_…`, `fc_…`) are random per run: a retrieve of a stored
+    response names another id every time. They are numbered by first appearance (`<resp#1>`), as
+    the contract does between the paths, so only a request that names another response counts.
+    """
+    return diff({"upstream_requests": number_ids(before)}, {"upstream_requests": number_ids(after)}, Level.EXACT)
+
+
 def _by_case_path(divs: Mapping[tuple[str, str, str], Divergence]) -> dict[tuple[str, str], Divergence]:
     return {(d.case, d.path): d for d in divs.values()}
 
@@ -255,7 +266,7 @@ def compare_runs(baseline: Mapping[str, Any], candidate: Mapping[str, Any]) -> G
         a = (old_cmp[case].get("requests") or {}).get("litellm")
         b = (new_cmp[case].get("requests") or {}).get("litellm")
         if a is not None and b is not None:
-            changes = diff({"upstream_requests": a}, {"upstream_requests": b}, Level.EXACT)
+            changes = request_diff(a, b)
             if changes:
                 result.request_changes.append(
                     {

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from harness.gate.compare import compare_runs
+from harness.gate.compare import compare_runs, request_diff
 from harness.gate.env import (
     _EXTRA_MISSING,
     MARKER,
@@ -114,6 +114,28 @@ def comparison(case: str, covered: dict[str, list[str]], unledgered: list[str], 
         "requests": {"litellm": [{"method": "POST", "body": body}]},
         "header_names": {"litellm": headers},
     }
+
+
+def test_ids_azure_minted_are_not_a_request_change() -> None:
+    """A retrieve of a stored response names the id the emulator (or Azure) minted in that run:
+    another id every run. Numbered by first appearance, the same requests compare equal; a request
+    that names another response than before still counts."""
+    a, b, c = ("resp_" + digit * 48 for digit in "abc")
+    retrieve = lambda first, second: [  # noqa: E731
+        {"method": "POST", "path": "/openai/responses", "body": {"input": "hi"}},
+        {"method": "GET", "path": f"/openai/responses/{first}"},
+        {"method": "DELETE", "path": f"/openai/responses/{second}"},
+    ]
+    assert request_diff(retrieve(a, a), retrieve(b, b)) == []
+    changed = request_diff(retrieve(a, a), retrieve(b, c))
+    assert [m.path for m in changed] == ["upstream_requests[2].path"]
+
+    def run(version: str, resp_id: str) -> dict[str, Any]:
+        case = {"case": "responses/retrieve", "covered": {}, "unledgered": [],
+                "requests": {"litellm": retrieve(resp_id, resp_id)}, "header_names": {"litellm": ["x-a"]}}  # fmt: skip
+        return parity_run(version, {"t[r-litellm]": "passed"}, [case], [])
+
+    assert compare_runs(run("1.0.0", a), run("2.0.0", b)).request_changes == []
 
 
 def test_the_comparison_names_what_changed() -> None:
