@@ -160,6 +160,9 @@ def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_a
     if not (args.good and args.bad):
         print("harness gate: --bisect needs --good X (older, without the changes) and --bad Y", file=sys.stderr)
         return 2
+    if args.jobs < 1:
+        print(f"harness gate: --jobs must be 1 or more (releases run side by side), not {args.jobs}", file=sys.stderr)
+        return 2
     try:
         result = run_bisect(
             args.good,
@@ -171,6 +174,7 @@ def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_a
             mode_args=mode_args,
             deadline_s=args.timeout,
             budget_s=args.budget * 60 if args.budget is not None else None,  # 0: only the kept runs
+            jobs=args.jobs,
             log=lambda line: print(line, file=sys.stderr, flush=True),
         )
     except (GateError, GateEnvError, Uninstallable) as exc:
@@ -269,6 +273,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MINUTES",
         help="--bisect: start no new release run after this long; unplaced changes come back as ranges, and "
         "the same command with the same --report-dir continues from the runs kept in it",
+    )
+    gate.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="--bisect: run up to N releases side by side (the searches advance in step; same answers and runs)",
     )
     gate.add_argument("--report-dir", default=".", metavar="DIR", help="where gate-report.{json,html,txt} go")
     gate.add_argument("--cache-dir", metavar="DIR", help="venv cache (default: ~/.cache/azure-litellm-contract/gate)")

@@ -2,8 +2,8 @@
 venv, and what changed between them.
 
 Owns: venvs per version (`env`), running both suites (`run`), comparing their parity reports
-(`compare`), rendering the verdict (`report`); the bisect (`bisect`, `bisect_run`, `run_cache`,
-`bisect_report`, `ledger_ranges`) and the supply-chain checks (`supply`, `denylist.yaml`).
+(`compare`), rendering the verdict (`report`); the bisect (`changes`, `bisect`, `bisect_run`,
+`run_cache`, `bisect_report`, `ledger_ranges`) and the supply-chain checks (`supply`, `denylist.yaml`).
 May import: `contract` (comparison), `paths` (stopping a process), `replay` (atomic writes),
 `report`. It runs the suite as a subprocess, never in-process.
 """

@@ -6,11 +6,12 @@ bisect` names the first bad commit:
 
 - the releases between X and Y that pip can see, pre-releases left out, known-compromised ones and
   the ones that cannot be installed skipped, each with its reason (`Skip`);
-- each change is a predicate over one release's run (`Change.present`: does this run look like Y
-  for it?), searched by halving the releases between the last run without it and the first with;
+- each change is a predicate over one release's run (`harness.gate.changes`: does this run look
+  like Y for it?), searched by halving the releases between the last run without it and the first with;
 - a release's suite runs once, however many changes are searched (`Bisector.run_of` caches it), so
   the cost is at most ceil(log2 N) runs per distinct first release, plus the two ends;
-- a change that comes and goes between X and Y is reported as such, from the runs already made.
+- a change that comes and goes between X and Y is reported as such, from every run made;
+- with `jobs` > 1 the searches advance in step and the releases they need next run side by side.
 
 Pure logic over plain run data: the release runner is injected (`RunRelease`), so the search is
 tested on synthetic reports and driven by `harness.gate.bisect_run` for real.
@@ -19,14 +20,11 @@ tested on synthetic reports and driven by `harness.gate.bisect_run` for real.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.contract.compare import Level, diff
-from harness.gate.compare import GateComparison, divergences, request_diff
-
-RunData = Mapping[str, Any]  # a parity-report.json (harness.contract.results.RunResults.to_json)
+from harness.gate.changes import Change, RunData
 
 
 class Uninstallable(Exception):
@@ -38,135 +36,14 @@ class BudgetSpent(Exception):
 
 
 RunRelease = Callable[[str], RunData]
+#: several releases' runs made side by side: each one's data, or why it cannot be installed
+RunMany = Callable[[Sequence[str]], Mapping[str, "RunData | Uninstallable"]]
 
 
 @dataclass(frozen=True)
 class Skip:
     version: str
     reason: str
-
-
-@dataclass(frozen=True)
-class Change:
-    """One change the gate found between X and Y, and how to tell whether a run shows it."""
-
-    key: str
-    kind: str
-    text: str
-    present: Callable[[RunData], bool | None] = field(compare=False, repr=False)
-    #: the cases (or, for an item's outcome, the node ids) a run must include to tell
-    cases: tuple[str, ...] = ()
-
-
-def _outcome(run: RunData, nodeid: str) -> str | None:
-    return next((o["outcome"] for o in run.get("outcomes", []) if o["nodeid"] == nodeid), None)
-
-
-def _comparison(run: RunData, case: str) -> Mapping[str, Any] | None:
-    return next((c for c in run.get("comparisons", []) if c["case"] == case), None)
-
-
-def _requests(run: RunData, case: str) -> Any:
-    comparison = _comparison(run, case)
-    return None if comparison is None else (comparison.get("requests") or {}).get("litellm")
-
-
-def _observed(run: RunData, case: str) -> Any:
-    comparison = _comparison(run, case)
-    return None if comparison is None else comparison.get("litellm")
-
-
-def changes_between(comparison: GateComparison, good: RunData, bad: RunData) -> list[Change]:
-    """Every change of the gate's comparison from X (`good`) to Y (`bad`), as a searchable predicate."""
-    out: list[Change] = []
-    for row in comparison.broke:
-        nodeid = row["nodeid"]
-        out.append(Change(f"broke {nodeid}", "broke", nodeid, lambda r, n=nodeid: _fails(r, n), (nodeid,)))
-    for row in comparison.fixed:
-        nodeid = row["nodeid"]
-        out.append(Change(f"fixed {nodeid}", "fixed", nodeid, lambda r, n=nodeid: _passes(r, n), (nodeid,)))
-    for d in comparison.new_divergences:
-        text = f"{d.path} in {d.case}" + (f" [{d.ledger}]" if d.ledger else " [not in the ledger]")
-        out.append(
-            Change(f"new {d.case} {d.path}", "new divergence", text, _divergence(d.case, d.path, True), (d.case,))
-        )
-    for d in comparison.gone_divergences:
-        text = f"{d.path} in {d.case}" + (f" [{d.ledger}]" if d.ledger else "")
-        out.append(
-            Change(f"gone {d.case} {d.path}", "gone divergence", text, _divergence(d.case, d.path, False), (d.case,))
-        )
-    for change in comparison.request_changes:
-        case = change["case"]
-        if "source" in change:  # a replay miss: the emulator rerun compares the requests themselves
-            continue
-        for field_change in change["changes"]:
-            path = field_change["path"]
-            text = f"{path}: {field_change['baseline']} -> {field_change['candidate']} in {case}"
-            out.append(Change(f"request {case} {path}", "upstream request", text, _request(good, case, path), (case,)))
-    for name, cases in comparison.headers_added.items():
-        out.append(Change(f"header+ {name}", "header added", name, _header(cases[0], name, True), (cases[0],)))
-    for name, cases in comparison.headers_removed.items():
-        out.append(Change(f"header- {name}", "header removed", name, _header(cases[0], name, False), (cases[0],)))
-    for change in comparison.app_changes:
-        case, path = change["case"], change["path"]
-        text = f"{path}: {change['baseline']} -> {change['candidate']} in {case}"
-        out.append(Change(f"value {case} {path}", "what the application sees", text, _value(good, case, path), (case,)))
-    return out
-
-
-def _fails(run: RunData, nodeid: str) -> bool | None:
-    outcome = _outcome(run, nodeid)
-    return None if outcome in (None, "infra", "skipped") else outcome != "passed"
-
-
-def _passes(run: RunData, nodeid: str) -> bool | None:
-    failing = _fails(run, nodeid)
-    return None if failing is None else not failing
-
-
-def _divergence(case: str, path: str, when_present: bool) -> Callable[[RunData], bool | None]:
-    def present(run: RunData) -> bool | None:
-        if _comparison(run, case) is None:
-            return None
-        there = any(k[0] == case and k[1] == path for k in divergences(run))
-        return there if when_present else not there
-
-    return present
-
-
-def _request(good: RunData, case: str, path: str) -> Callable[[RunData], bool | None]:
-    before = _requests(good, case)
-
-    def present(run: RunData) -> bool | None:
-        now = _requests(run, case)
-        if before is None or now is None:
-            return None
-        return any(m.path == path for m in request_diff(before, now))
-
-    return present
-
-
-def _header(case: str, name: str, when_present: bool) -> Callable[[RunData], bool | None]:
-    def present(run: RunData) -> bool | None:
-        comparison = _comparison(run, case)
-        names = (comparison or {}).get("header_names", {}).get("litellm")
-        if not names:
-            return None
-        return (name in names) == when_present
-
-    return present
-
-
-def _value(good: RunData, case: str, path: str) -> Callable[[RunData], bool | None]:
-    before = _observed(good, case)
-
-    def present(run: RunData) -> bool | None:
-        now = _observed(run, case)
-        if before is None or now is None:
-            return None
-        return any(m.path == path for m in diff(before, now, Level.EXACT))
-
-    return present
 
 
 @dataclass
@@ -206,32 +83,59 @@ class Bisector:
     may_start: Callable[[], bool] = lambda: True
     reused: list[str] = field(default_factory=list)
     stopped: bool = False
+    #: how several new runs are made at once (`bisect(jobs=...)`); None: one after the other
+    run_many: RunMany | None = None
+
+    def _settled(self, version: str) -> bool:
+        """Whether `run_of(version)` answers without a new suite run: made, kept, skipped, or no budget."""
+        if version in self.runs or self.stopped or any(s.version == version for s in self.skipped):
+            return True
+        try:
+            data = self.kept(version)
+        except Uninstallable as exc:
+            self._skip(version, exc)
+            return True
+        if data is not None:
+            self.runs[version] = data
+            self.reused.append(version)
+        return data is not None
+
+    def _skip(self, version: str, exc: Uninstallable) -> None:
+        self.skipped.append(Skip(version, str(exc).strip().splitlines()[0] if str(exc).strip() else "uninstallable"))
+        self.releases.remove(version)
+
+    def _run_batch(self, versions: Sequence[str]) -> None:
+        """New runs of `versions` (at most `jobs`, as many as the budget lets start), made side by side."""
+        starting: list[str] = []
+        for version in versions:
+            if self.stopped or not self.may_start():
+                self.stopped = True
+                break
+            starting.append(version)
+        if not starting:
+            return
+        made = self.run_many(starting) if self.run_many is not None else run_each(self.run_release, starting)
+        for version in starting:  # recorded in the order asked, whatever order they finished in
+            outcome = made[version]
+            if isinstance(outcome, Uninstallable):
+                self._skip(version, outcome)
+                continue
+            self.runs[version] = outcome
+            self.order.append(version)
 
     def run_of(self, version: str) -> RunData | None:
+        if not self._settled(version):
+            self._run_batch([version])
         if version in self.runs:
             return self.runs[version]
         if any(s.version == version for s in self.skipped):
             return None
-        try:
-            if (data := self.kept(version)) is not None:
-                self.runs[version] = data
-                self.reused.append(version)
-                return data
-            if self.stopped or not self.may_start():
-                self.stopped = True
-                raise BudgetSpent(version)
-            data = self.run_release(version)
-        except Uninstallable as exc:
-            self.skipped.append(
-                Skip(version, str(exc).strip().splitlines()[0] if str(exc).strip() else "uninstallable")
-            )
-            self.releases.remove(version)
-            return None
-        self.runs[version] = data
-        self.order.append(version)
-        return data
+        raise BudgetSpent(version)
 
-    def search(self, change: Change) -> Found:
+    def _search(self, change: Change) -> Generator[str, None, Found]:
+        """One change's halving. It yields each release it needs a new run of before asking for it, so a
+        driver may make several searches' runs side by side (`bisect(jobs=...)`); driven alone, the
+        release simply runs when asked."""
         lo, hi = self.releases[0], self.releases[-1]
         undecided: list[str] = []
         narrowed = False
@@ -241,6 +145,8 @@ class Bisector:
             if not between:
                 break
             mid = between[len(between) // 2]
+            if not self._settled(mid):
+                yield mid
             try:
                 data = self.run_of(mid)
             except BudgetSpent:
@@ -257,16 +163,27 @@ class Bisector:
                 lo = mid
         if narrowed:
             lo, hi = self._narrowest(change, lo, hi)
-        found = Found(change, hi, lo, undecided=undecided, narrowed_only=narrowed)
-        i, j = self.releases.index(lo), self.releases.index(hi)
-        for version, data in self.runs.items():
-            if version not in self.releases:
-                continue
+        return Found(change, hi, lo, undecided=undecided, narrowed_only=narrowed)
+
+    def search(self, change: Change) -> Found:
+        steps = self._search(change)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+
+    def _came_and_went(self, found: Found) -> None:
+        """Runs that contradict the single transition found: with it before `last_without`, or
+        without it from `first` on. Read from every run the bisect made, once all searches ended."""
+        if found.first is None or found.last_without is None:
+            return
+        i, j = self.releases.index(found.last_without), self.releases.index(found.first)
+        for version in sorted((v for v in self.runs if v in self.releases), key=self.releases.index):
             k = self.releases.index(version)
-            verdict = change.present(data)
+            verdict = found.change.present(self.runs[version])
             if verdict is not None and ((k <= i and verdict) or (k >= j and not verdict)):
                 found.came_and_went.append(version)
-        return found
 
     def _narrowest(self, change: Change, lo: str, hi: str) -> tuple[str, str]:
         """With the budget spent: the tightest (last without, first with) the runs made so far allow."""
@@ -277,11 +194,53 @@ class Bisector:
                    key=self.releases.index, default=lo)  # fmt: skip
         return last, first
 
-    def bisect(self, changes: Sequence[Change]) -> list[Found]:
-        for end in (self.releases[0], self.releases[-1]):
+    def bisect(self, changes: Sequence[Change], jobs: int = 1) -> list[Found]:
+        """Every change searched. With `jobs` > 1 the searches advance in step: the releases they
+        need next (distinct, the earliest-listed change's first) run up to `jobs` at a time. Each
+        search takes the same halvings either way, so the answers and the runs made are the same;
+        only the wall time differs."""
+        ends = (self.releases[0], self.releases[-1])
+        self._run_batch([end for end in ends if not self._settled(end)])
+        for end in ends:
             if self.run_of(end) is None:
                 raise Uninstallable(f"{end} is an end of the range and cannot be installed: {self.skipped[-1].reason}")
-        return [self.search(change) for change in changes]
+        found = [self.search(change) for change in changes] if jobs <= 1 else self._in_step(changes, jobs)
+        for one in found:
+            self._came_and_went(one)
+        return found
+
+    def _in_step(self, changes: Sequence[Change], jobs: int) -> list[Found]:
+        searches = [self._search(change) for change in changes]
+        wanted: dict[int, str] = {}
+        found: dict[int, Found] = {}
+
+        def advance(index: int) -> None:
+            try:
+                wanted[index] = next(searches[index])
+            except StopIteration as done:
+                wanted.pop(index, None)
+                found[index] = done.value
+
+        for index in range(len(searches)):
+            advance(index)
+        while wanted:
+            batch = list(dict.fromkeys(wanted.values()))[:jobs]
+            self._run_batch(batch)
+            for index, version in list(wanted.items()):
+                if version in batch or self._settled(version):
+                    advance(index)
+        return [found[index] for index in range(len(changes))]
+
+
+def run_each(run_release: RunRelease, versions: Sequence[str]) -> dict[str, RunData | Uninstallable]:
+    """One release after the other (what `jobs=1` does): each one's run, or why it cannot be installed."""
+    made: dict[str, RunData | Uninstallable] = {}
+    for version in versions:
+        try:
+            made[version] = run_release(version)
+        except Uninstallable as exc:
+            made[version] = exc
+    return made
 
 
 def runs_bound(installable: int, distinct_first: int) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,27 @@ PACKAGES = ("litellm", "openai", "httpx", "uvicorn", "fastapi", "pydantic")
 
 class GateError(RuntimeError):
     """The gate could not produce a comparison; the message says which step and why."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """The gate was interrupted while suites ran side by side in threads (`cancel_suites`)."""
+
+
+#: set when the gate is interrupted: every suite running in a thread stops its process group. The main
+#: thread alone hears Ctrl-C, and the suites lead their own sessions, so nothing else would stop them.
+_CANCEL = threading.Event()
+#: how often a running suite looks at `_CANCEL`
+POLL_S = 0.5
+
+
+def cancel_suites() -> None:
+    """Stop every suite running now (each in `run_suite`'s finally, by its own process group)."""
+    _CANCEL.set()
+
+
+def allow_suites() -> None:
+    """Undo `cancel_suites` before new suites start."""
+    _CANCEL.clear()
 
 
 @dataclass(frozen=True)
@@ -66,7 +88,7 @@ def run_suite(
             command, cwd=repo, env=environment, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
         )
         try:
-            code = proc.wait(timeout=deadline_s)
+            code = _wait(proc, started + deadline_s)
         except subprocess.TimeoutExpired:
             raise GateError(
                 f"harness gate: the suite under litellm {env.version} did not finish within {deadline_s:.0f} s; "
@@ -81,6 +103,18 @@ def run_suite(
             f"(log: {log}):\n  " + "\n  ".join(tail)
         )
     return SuiteRun(env.requested, env, report, log, code, time.monotonic() - started)
+
+
+def _wait(proc: subprocess.Popen[bytes], deadline: float) -> int:
+    """The suite's exit code; TimeoutExpired past `deadline`, Interrupted once `cancel_suites` was called."""
+    while True:
+        try:
+            return proc.wait(timeout=max(0.0, min(POLL_S, deadline - time.monotonic())))
+        except subprocess.TimeoutExpired:
+            if _CANCEL.is_set():
+                raise Interrupted(f"the suite pid {proc.pid} was stopped: the gate was interrupted") from None
+            if time.monotonic() >= deadline:
+                raise
 
 
 def packages(python: Path) -> dict[str, str]:

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from harness.gate.bisect import Bisector, Change, Found, Uninstallable, changes_between, runs_bound
+from harness.gate.bisect import Bisector, Found, Uninstallable, runs_bound
 from harness.gate.bisect_run import list_releases, run_bisect
+from harness.gate.changes import Change, changes_between
 from harness.gate.compare import compare_runs
 from harness.gate.env import GateEnvError
 from harness.gate.ledger_ranges import update_ranges
