@@ -112,14 +112,9 @@ def run_gate_command(args: argparse.Namespace) -> int:
         result = run_gate(
             args.baseline,
             args.candidate,
-            repo=repo,
-            report_dir=Path(args.report_dir),
-            cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-            pytest_args=pytest_args,
             baseline_args=[*mode_args, *args.baseline_arg],  # a version's own options last: they win
             candidate_args=[*mode_args, *args.candidate_arg],
-            deadline_s=args.timeout,
-            log=lambda line: print(line, file=sys.stderr, flush=True),
+            **_common(args, repo, pytest_args),
         )
     except GateError as exc:
         print(str(exc), file=sys.stderr)
@@ -127,6 +122,18 @@ def run_gate_command(args: argparse.Namespace) -> int:
     print(render_text(result.comparison))
     print("\ngate report: " + ", ".join(str(p) for p in result.outputs))
     return EXIT[result.comparison.verdict]
+
+
+def _common(args: argparse.Namespace, repo: Path, pytest_args: list[str]) -> dict[str, Any]:
+    """What the gate and the bisect both take from the command line."""
+    return {
+        "repo": repo,
+        "report_dir": Path(args.report_dir),
+        "cache_dir": Path(args.cache_dir) if args.cache_dir else None,
+        "pytest_args": pytest_args,
+        "deadline_s": args.timeout,
+        "log": lambda line: print(line, file=sys.stderr, flush=True),
+    }
 
 
 def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_args: list[str]) -> int:
@@ -147,15 +154,10 @@ def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_a
         result = run_bisect(
             args.good,
             args.bad,
-            repo=repo,
-            report_dir=Path(args.report_dir),
-            cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-            pytest_args=pytest_args,
             mode_args=mode_args,
-            deadline_s=args.timeout,
             budget_s=args.budget * 60 if args.budget is not None else None,  # 0: only the kept runs
             jobs=args.jobs,
-            log=lambda line: print(line, file=sys.stderr, flush=True),
+            **_common(args, repo, pytest_args),
         )
     except (GateError, GateEnvError, Uninstallable) as exc:
         print(str(exc), file=sys.stderr)
