@@ -79,7 +79,20 @@ def add_gate_parser(sub: Any) -> None:
 
 
 def run_gate_command(args: argparse.Namespace) -> int:
-    """`python -m harness gate`: a gate between two versions, or with `--bisect`, the bisect."""
+    """`python -m harness gate`: a gate between two versions, or with `--bisect`, the bisect.
+
+    Interrupted (Ctrl-C, SIGTERM), it says so in one line, after every suite it started has been
+    stopped by its process group (`harness.gate.run`), and exits 130."""
+    try:
+        return _gate_or_bisect(args)
+    except KeyboardInterrupt:
+        kept = Path(args.report_dir) / "bisect-runs"
+        more = f"; the release runs finished are kept in {kept}: the same command continues" if args.bisect else ""
+        print(f"harness gate: interrupted; every suite it started was stopped{more}", file=sys.stderr)
+        return 130
+
+
+def _gate_or_bisect(args: argparse.Namespace) -> int:
     from harness.gate.report import render_text
     from harness.gate.run import GateError, run_gate
 

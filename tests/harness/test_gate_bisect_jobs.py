@@ -6,6 +6,7 @@ halvings); only the wall time may differ. Interrupted, no suite outlives the gat
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import threading
 import time
@@ -141,3 +142,24 @@ def test_jobs_below_one_is_one_line_and_exit_2(tmp_path) -> None:
         "harness gate: --jobs must be 1 or more (releases run side by side), not 0"
     ]
     assert not (tmp_path / "cache").exists()
+
+
+def test_an_interrupted_bisect_says_so_in_one_line_and_exits_130(tmp_path, monkeypatch, capsys) -> None:
+    from harness import cli
+    from harness.gate import bisect_run
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bisect_run, "run_bisect", interrupted)
+    handler = signal.getsignal(signal.SIGTERM)  # cli.main turns SIGTERM into an interrupt; put it back
+    try:
+        code = cli.main(["gate", "--bisect", "--good", "1.80.17", "--bad", "1.108.7", "--report-dir", str(tmp_path)])
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 130
+    assert err == [
+        "harness gate: interrupted; every suite it started was stopped; the release runs finished are kept in "
+        f"{tmp_path / 'bisect-runs'}: the same command continues"
+    ]
