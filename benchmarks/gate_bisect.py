@@ -31,14 +31,17 @@ def figures(report: dict) -> list[str]:
     runs = report["suite_runs"]
     versions = [r["version"] for r in runs]
     walls = [r["wall_s"] or 0.0 for r in runs]
-    placed = [c for c in report["changes"] if c.get("first_seen_in") and not c.get("narrowed_only")]
+    # `exact` since the bisect tells "placed in one release" from a range left by releases that could not tell
+    placed = [c for c in report["changes"] if c.get("exact", bool(c.get("first_seen_in")) and not c["narrowed_only"])]
     firsts = sorted({c["first_seen_in"] for c in placed}, key=lambda v: tuple(int(x) for x in v.split(".")))
-    narrowed = len(report["changes"]) - len(placed)
+    narrowed = sum(bool(c.get("narrowed_only")) for c in report["changes"])
+    between = len(report["changes"]) - len(placed) - narrowed
     repeated = [v for v, n in Counter(versions).items() if n > 1]
     lines = [
         f"bisect {report['good']} -> {report['bad']}: {report['installable_releases']} installable releases, "
-        f"{len(placed)} of {len(report['changes'])} changes placed in {len(firsts)} distinct first releases"
-        + (f"; {narrowed} narrowed only (budget spent)" if narrowed else ""),
+        f"{len(placed)} of {len(report['changes'])} changes placed in one release ({len(firsts)} distinct)"
+        + (f"; {narrowed} narrowed only (budget spent)" if narrowed else "")
+        + (f"; {between} left between releases whose run could not tell" if between else ""),
         f"suite runs: {len(runs)} (bound {report['runs_bound']}); releases run twice: {repeated or 'none'}",
     ]
     if walls:

@@ -24,6 +24,8 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from packaging.version import Version
+
 from harness.gate.changes import Change, RunData
 
 
@@ -56,6 +58,20 @@ class Found:
     #: the budget ran out before the search ended: the change is somewhere after `last_without`, by `first`
     narrowed_only: bool = False
 
+    @property
+    def between(self) -> list[str]:
+        """Releases between the last without and the first with whose run could not tell (say the case
+        did not run there): the change came in one of them or in `first`."""
+        if self.first is None or self.last_without is None:
+            return []
+        low, high = Version(self.last_without), Version(self.first)
+        return sorted((u for u in self.undecided if low < Version(u) < high), key=Version)
+
+    @property
+    def exact(self) -> bool:
+        """Placed in one release: the search ended, and no release in between left it open."""
+        return self.first is not None and self.last_without is not None and not self.narrowed_only and not self.between
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.change.kind,
@@ -65,6 +81,7 @@ class Found:
             "came_and_went": self.came_and_went,
             "undecided": self.undecided,
             "narrowed_only": self.narrowed_only,
+            "exact": self.exact,
         }
 
 

@@ -24,7 +24,7 @@ def by_release(found: list[Found]) -> list[tuple[str, str, dict[str, int], list[
     groups: dict[tuple[str, str, bool], list[Found]] = {}
     for f in found:
         if f.first:
-            groups.setdefault((f.first, f.last_without or "-", f.narrowed_only), []).append(f)
+            groups.setdefault((f.first, f.last_without or "-", not f.exact), []).append(f)
     out = []
     for (first, last, narrowed), members in sorted(groups.items(), key=lambda kv: Version(kv[0][0])):
         kinds: dict[str, int] = {}
@@ -35,12 +35,25 @@ def by_release(found: list[Found]) -> list[tuple[str, str, dict[str, int], list[
     return out
 
 
+def placement(found: list[Found]) -> str:
+    """How many changes the bisect placed in one release, and why the others are ranges."""
+    exact = sum(f.exact for f in found)
+    narrowed = sum(f.narrowed_only for f in found)
+    open_between = sum(bool(f.between) and not f.narrowed_only for f in found)
+    text = f"{exact} of {len(found)} change(s) placed in one release"
+    if narrowed:
+        text += f", {narrowed} narrowed only (budget spent)"
+    if open_between:
+        text += f", {open_between} left between releases whose run could not tell"
+    return text
+
+
 def render_text(r: BisectResult, *, every: bool = True) -> str:
     """The report; `every=False` (the terminal) stops after the per-release summary and the costs."""
     data = r.as_dict()
     runs = data["suite_runs"]
     lines = [
-        f"LiteLLM bisect: {r.good} -> {r.bad}: {len(r.found)} change(s) placed; {data['installable_releases']} "
+        f"LiteLLM bisect: {r.good} -> {r.bad}: {placement(r.found)}; {data['installable_releases']} "
         f"installable releases, {len(runs)} suite runs (bound {data['runs_bound']})",
         "",
         f"{'first seen in':<15}{'last without':<14}changes",
@@ -55,8 +68,8 @@ def render_text(r: BisectResult, *, every: bool = True) -> str:
         note = ""
         if f.came_and_went:
             note = f"  (came and went: also seen differently in {', '.join(f.came_and_went)})"
-        if f.undecided:
-            note += f"  (could not tell in {', '.join(f.undecided)})"
+        if f.between:
+            note += f"  (between them, could not tell in {', '.join(f.between)}: came in one of those, or in the first)"
         if f.narrowed_only:
             note += "  (narrowed only: the budget ran out; first seen after the last without, by the first)"
         lines.append(f"{f.first or '-':<15}{f.last_without or '-':<14}{f.change.kind}: {f.change.text}{note}")
@@ -78,7 +91,8 @@ def render_html(r: BisectResult) -> str:
     rows = "".join(
         f"<tr><td>{esc(f.first or '-')}</td><td>{esc(f.last_without or '-')}</td><td>{esc(f.change.kind)}</td>"
         f"<td>{esc(f.change.text)}</td><td>{esc(', '.join(f.came_and_went) or '')}"
-        f"{' (narrowed only: budget spent)' if f.narrowed_only else ''}</td></tr>"
+        f"{' (narrowed only: budget spent)' if f.narrowed_only else ''}"
+        f"{esc(' (could not tell in ' + ', '.join(f.between) + ')') if f.between else ''}</td></tr>"
         for f in sorted(r.found, key=lambda f: (Version(f.first or "0"), f.change.kind))
     )
     summary = "".join(
@@ -94,6 +108,7 @@ def render_html(r: BisectResult) -> str:
                 ("good", r.good),
                 ("bad", r.bad),
                 ("installable releases", str(data["installable_releases"])),
+                ("changes", placement(r.found)),
                 ("suite runs", f"{len(data['suite_runs'])} (bound {data['runs_bound']})"),
                 ("reused runs", str(len(data["reused_runs"]))),
                 ("budget", "spent: changes narrowed only are marked" if data["budget_spent"] else "not spent"),

@@ -36,7 +36,7 @@ def bounds(found: Iterable[Found]) -> dict[str, tuple[str | None, str | None, li
     out: dict[str, tuple[str | None, str | None, list[str]]] = {}
     for f in found:
         entry = f.change.text.rsplit("[", 1)[-1].rstrip("]") if f.change.text.endswith("]") else ""
-        if not entry or entry == "not in the ledger" or f.first is None or f.came_and_went or f.narrowed_only:
+        if not entry or entry == "not in the ledger" or not f.exact or f.came_and_went:
             continue
         low, high, why = out.get(entry, (None, None, []))
         if f.change.kind == "new divergence":

@@ -176,15 +176,37 @@ def test_update_ledger_rewrites_only_the_placed_ranges(tmp_path) -> None:
 
     narrowed = found("new divergence", "other", "1.50")
     narrowed.narrowed_only = True  # the budget ran out: a range, not a release to write down
-    changes = update_ranges(
-        ledger, [found("new divergence", "alias", "1.81.7"), found("gone divergence", "gone", "1.95.2"), narrowed]
-    )
+    open_between = found("new divergence", "other", "1.60")
+    open_between.undecided = ["1.30"]  # a release in between could not tell: it may have come there
+    placed = [found("new divergence", "alias", "1.81.7"), found("gone divergence", "gone", "1.95.2")]
+    changes = update_ranges(ledger, [*placed, narrowed, open_between])
     assert [(c.entry, c.before, c.after) for c in changes] == [
         ("alias", ">=1.108.7", ">=1.81.7"),
         ("gone", ">=1.80.17,<1.108.7", ">=1.80.17,<1.95.2"),
     ]
     text = ledger.read_text()
     assert 'litellm: ">=1.0"' in text and "what: z" in text  # the rest untouched
+
+
+def test_releases_whose_run_cannot_tell_leave_a_range_never_a_release() -> None:
+    """A case that did not run under some releases (its test failed before it) cannot say there
+    whether the change is present. The search goes round them; if the transition lies next to them,
+    the change is a range, said so in the report, and never written to the ledger as a release."""
+    from harness.gate.bisect_report import placement
+
+    def present(run: dict[str, Any]) -> bool | None:
+        i = int(run["meta"]["litellm_version"].split(".")[1])
+        return None if i in (4, 5) else i >= 6
+
+    change = Change("new x/a p", "new divergence", "p in x/a [entry]", present, ("x/a",))
+    steady = Change("new x/b q", "new divergence", "q in x/b [entry]", lambda r: present(r) or False, ("x/b",))
+    found = Bisector(list(RELEASES), Runner()).bisect([change, steady])
+    assert (found[0].first, found[0].last_without, found[0].between) == ("1.6", "1.3", ["1.4", "1.5"])
+    assert not found[0].exact and found[0].as_dict()["exact"] is False
+    assert found[1].exact and (found[1].first, found[1].last_without) == ("1.6", "1.5")
+    assert placement(found) == (
+        "1 of 2 change(s) placed in one release, 1 left between releases whose run could not tell"
+    )
 
 
 def test_the_report_leads_with_the_releases_and_marks_what_is_only_narrowed() -> None:
