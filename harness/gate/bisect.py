@@ -102,6 +102,15 @@ class Bisector:
     stopped: bool = False
     #: how several new runs are made at once (`bisect(jobs=...)`); None: one after the other
     run_many: RunMany | None = None
+    #: releases whose run cannot tell after which a search stops with a range (None: ceil(log2 N)). Where a
+    #: case does not run across a band of releases, every one of them is undecided, and going round them
+    #: one by one would turn the halving into a scan
+    undecided_limit: int | None = None
+
+    def _undecided_limit(self) -> int:
+        if self.undecided_limit is not None:
+            return self.undecided_limit
+        return math.ceil(math.log2(max(len(self.releases), 2)))
 
     def _settled(self, version: str) -> bool:
         """Whether `run_of(version)` answers without a new suite run: made, kept, skipped, or no budget."""
@@ -174,6 +183,8 @@ class Bisector:
             verdict = change.present(data)
             if verdict is None:
                 undecided.append(mid)
+                if len(undecided) >= self._undecided_limit():
+                    break  # a band of releases that cannot tell: scanning it would cost a run per release
             elif verdict:
                 hi = mid
             else:

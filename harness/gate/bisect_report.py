@@ -69,7 +69,7 @@ def render_text(r: BisectResult, *, every: bool = True) -> str:
         if f.came_and_went:
             note = f"  (came and went: also seen differently in {', '.join(f.came_and_went)})"
         if f.between:
-            note += f"  (between them, could not tell in {', '.join(f.between)}: came in one of those, or in the first)"
+            note += f"  (a range: between them, the runs of {', '.join(f.between)} could not tell)"
         if f.narrowed_only:
             note += "  (narrowed only: the budget ran out; first seen after the last without, by the first)"
         lines.append(f"{f.first or '-':<15}{f.last_without or '-':<14}{f.change.kind}: {f.change.text}{note}")

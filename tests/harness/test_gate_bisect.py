@@ -209,6 +209,22 @@ def test_releases_whose_run_cannot_tell_leave_a_range_never_a_release() -> None:
     )
 
 
+def test_a_band_of_releases_that_cannot_tell_is_not_scanned() -> None:
+    """Across a band of releases where the case does not run, each is undecided; going round them one
+    by one would cost a run per release. After `undecided_limit` the search stops with a range."""
+
+    def present(run: dict[str, Any]) -> bool | None:
+        i = int(run["meta"]["litellm_version"].split(".")[1])
+        return None if 1 <= i <= 7 else i >= 8
+
+    runner = Runner()
+    change = Change("new x/a p", "new divergence", "p in x/a [entry]", present, ("x/a",))
+    (found,) = Bisector(list(RELEASES), runner, undecided_limit=2).bisect([change])
+    assert len(runner.calls) == 2 + 2, "the two ends and two releases that could not tell"
+    assert not found.exact and len(found.between) == 2
+    assert (found.last_without, found.first) == ("1.0", "1.9")
+
+
 def test_the_report_leads_with_the_releases_and_marks_what_is_only_narrowed() -> None:
     from harness.gate.bisect_report import by_release, render_html, render_text
     from harness.gate.bisect_run import BisectResult
