@@ -9,8 +9,8 @@ within 10% of the sum of its suite runs.
 
 The first form reads a committed report; the second runs `python -m harness gate --bisect` into a
 fresh folder (venvs cached by an earlier run, no kept runs) and sets its wall time against every suite
-run it made, the gate's own included, by pytest's clock: the rest is the bisect's overhead
-(interpreter starts, venv checks, pip's release list, comparisons, reports).
+run it made, the gate's own included, each from its interpreter's start to its exit: the rest is the
+bisect's own overhead (venv checks, pip's release list, package probes, comparisons, reports).
 """
 
 from __future__ import annotations
@@ -57,11 +57,12 @@ def figures(report: dict) -> list[str]:
 
 def suite_seconds(report_dir: Path) -> tuple[int, float]:
     """Every suite run under a bisect's report folder (the gate's own runs, its emulator reruns and
-    reruns of differing items, and the release runs): how many, and their time by pytest's clock."""
+    reruns of differing items, and the release runs): how many, and their wall time as the gate saw
+    it, from the interpreter's start to its exit (`suite-run.json` beside each parity report)."""
     walls = []
-    for path in sorted(report_dir.rglob("parity-report.json")):
+    for path in sorted(report_dir.rglob("suite-run.json")):
         try:
-            walls.append(float(json.loads(path.read_text())["meta"]["wall_s"]))
+            walls.append(float(json.loads(path.read_text())["wall_s"]))
         except (OSError, ValueError, KeyError, TypeError):
             continue
     return len(walls), sum(walls)
@@ -84,7 +85,7 @@ def repeat(good: str, bad: str, jobs: int) -> list[str]:
     return [
         *figures(report),
         f"repeat bisect {good} -> {bad}{side}: wall {wall:.0f} s; {count} suite runs (the gate's and the releases') "
-        f"took {suites:.0f} s by pytest's clock: {wall / suites - 1:+.0%} "
+        f"took {suites:.0f} s: {wall / suites - 1:+.0%} "
         + ("(target: within +10%)" if jobs == 1 else "(below 0: the runs overlapped)"),
     ]
 

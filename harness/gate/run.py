@@ -28,6 +28,8 @@ from harness.replay.atomic import write_text_atomic
 from harness.report.gate import render_html
 
 SUITE_DEADLINE_S = 3600.0
+#: beside each suite run's parity report: its wall time, exit code and version
+SUITE_RUN = "suite-run.json"
 ROLES = ("baseline", "candidate")
 PACKAGES = ("litellm", "openai", "httpx", "uvicorn", "fastapi", "pydantic")
 
@@ -102,7 +104,11 @@ def run_suite(
             f"harness gate: the suite under litellm {env.version} exited {code} without a parity report "
             f"(log: {log}):\n  " + "\n  ".join(tail)
         )
-    return SuiteRun(env.requested, env, report, log, code, time.monotonic() - started)
+    wall_s = time.monotonic() - started
+    # the run's cost as the gate saw it (interpreter start to exit), beside pytest's own clock in the
+    # report: what benchmarks/gate_bisect.py sets a bisect's wall time against
+    write_text_atomic(out / SUITE_RUN, json.dumps({"litellm": env.version, "exit_code": code, "wall_s": wall_s}))
+    return SuiteRun(env.requested, env, report, log, code, wall_s)
 
 
 def _wait(proc: subprocess.Popen[bytes], deadline: float) -> int:

@@ -252,6 +252,10 @@ def test_the_gate_in_config_mode_keeps_the_config_on_every_run_the_reruns_includ
     for folder in reruns:  # each rerun ran the team's config: its parity data says so
         meta = json.loads((folder / "parity-report.json").read_text())["meta"]
         assert meta.get("config") == "litellm.config.yaml, alias gpt-4o", meta
+    for folder in (background_run.folder / "report" / "gate-runs").iterdir():  # each run's cost, as the gate saw it
+        cost = json.loads((folder / "suite-run.json").read_text())
+        meta = json.loads((folder / "parity-report.json").read_text())["meta"]
+        assert cost["exit_code"] in (0, 1) and cost["wall_s"] >= meta["wall_s"] > 0, (folder.name, cost, meta)
 
 
 def test_options_only_keeps_each_options_value_and_drops_the_selection() -> None:
