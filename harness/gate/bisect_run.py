@@ -120,10 +120,20 @@ class BisectResult:
         }
 
 
+#: pip's lines that say why an install failed, most telling first. pip also prints notices as ERROR
+#: ("ERROR: Ignored the following versions that require a different python version"): never the reason
+_REASONS = ("No matching distribution", "ResolutionImpossible", "conflict", "ERROR")
+_NOTICES = ("is ignored", "Ignored the following")
+
+
 def _one_line(text: str) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip() and "is ignored" not in line]
-    useful = [line for line in lines if line.startswith("ERROR") or "No matching" in line or "conflict" in line]
-    return (useful or lines or ["pip could not install it"])[0]
+    """pip's reason for a failed install, in one line."""
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not any(n in line for n in _NOTICES)]
+    for marker in _REASONS:
+        found = [line for line in lines if marker in line]
+        if found:
+            return found[0]
+    return (lines or ["pip could not install it"])[0]
 
 
 def _failure_line(message: str) -> str:

@@ -281,3 +281,19 @@ def test_the_gates_own_code_is_not_an_input_of_a_kept_run(tmp_path) -> None:
     assert run_cache.fingerprint(tmp_path, ["n"]) == before
     (tmp_path / "harness/contract/compare.py").write_text("x = 2\n")
     assert run_cache.fingerprint(tmp_path, ["n"]) != before  # what the suite runs: another answer
+
+
+def test_pips_reason_is_the_line_that_says_why_not_a_notice() -> None:
+    """pip prints notices as ERROR lines before the reason (seen on LiteLLM 1.103.11)."""
+    from harness.gate.bisect_run import _one_line
+
+    output = (
+        "harness gate: pip install litellm[proxy]==1.103.11 failed:\n"
+        "ERROR: Ignored the following versions that require a different python version: 0.0.0 Requires-Python >=3.14\n"
+        "ERROR: Could not find a version that satisfies the requirement litellm-proxy-extras==0.4.100.post2 "
+        "(from versions: 0.1.0, 0.4.110)\n"
+        "ERROR: No matching distribution found for litellm-proxy-extras==0.4.100.post2 (from litellm[proxy])\n"
+    )
+    assert _one_line(output) == (
+        "ERROR: No matching distribution found for litellm-proxy-extras==0.4.100.post2 (from litellm[proxy])"
+    )
