@@ -57,6 +57,8 @@ class Found:
     undecided: list[str] = field(default_factory=list)  # releases whose run could not tell
     #: the budget ran out before the search ended: the change is somewhere after `last_without`, by `first`
     narrowed_only: bool = False
+    #: the search stopped at `undecided_limit` releases that could not tell; narrowed from the runs made
+    left_open: bool = False
 
     @property
     def between(self) -> list[str]:
@@ -70,7 +72,8 @@ class Found:
     @property
     def exact(self) -> bool:
         """Placed in one release: the search ended, and no release in between left it open."""
-        return self.first is not None and self.last_without is not None and not self.narrowed_only and not self.between
+        placed = self.first is not None and self.last_without is not None
+        return placed and not (self.narrowed_only or self.left_open or self.between)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +84,7 @@ class Found:
             "came_and_went": self.came_and_went,
             "undecided": self.undecided,
             "narrowed_only": self.narrowed_only,
+            "left_open": self.left_open,
             "exact": self.exact,
         }
 
@@ -164,7 +168,7 @@ class Bisector:
         release simply runs when asked."""
         lo, hi = self.releases[0], self.releases[-1]
         undecided: list[str] = []
-        narrowed = False
+        narrowed = left_open = False
         while True:
             i, j = self.releases.index(lo), self.releases.index(hi)
             between = [r for r in self.releases[i + 1 : j] if r not in undecided]
@@ -184,14 +188,15 @@ class Bisector:
             if verdict is None:
                 undecided.append(mid)
                 if len(undecided) >= self._undecided_limit():
-                    break  # a band of releases that cannot tell: scanning it would cost a run per release
+                    left_open = True  # a band of releases that cannot tell: scanning it costs a run each
+                    break
             elif verdict:
                 hi = mid
             else:
                 lo = mid
-        if narrowed:
+        if narrowed or left_open:
             lo, hi = self._narrowest(change, lo, hi)
-        return Found(change, hi, lo, undecided=undecided, narrowed_only=narrowed)
+        return Found(change, hi, lo, undecided=undecided, narrowed_only=narrowed, left_open=left_open)
 
     def search(self, change: Change) -> Found:
         steps = self._search(change)

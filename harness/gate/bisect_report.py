@@ -31,15 +31,20 @@ def by_release(found: list[Found]) -> list[tuple[str, str, dict[str, int], list[
         for f in members:
             kinds[f.change.kind] = kinds.get(f.change.kind, 0) + 1
         label = f"by {first}" if narrowed else first
-        out.append((label, last, kinds, [f"{f.change.kind}: {f.change.text}" for f in members[:3]]))
+        out.append((label, last, kinds, [one_line(f"{f.change.kind}: {f.change.text}") for f in members[:3]]))
     return out
+
+
+def one_line(text: str) -> str:
+    """A change on one line of the text report: a value that spans lines (an error message) shows `\\n`."""
+    return text.replace("\r", "").replace("\n", "\\n")
 
 
 def placement(found: list[Found]) -> str:
     """How many changes the bisect placed in one release, and why the others are ranges."""
     exact = sum(f.exact for f in found)
     narrowed = sum(f.narrowed_only for f in found)
-    open_between = sum(bool(f.between) and not f.narrowed_only for f in found)
+    open_between = sum((bool(f.between) or f.left_open) and not f.narrowed_only for f in found)
     text = f"{exact} of {len(found)} change(s) placed in one release"
     if narrowed:
         text += f", {narrowed} narrowed only (budget spent)"
@@ -68,11 +73,12 @@ def render_text(r: BisectResult, *, every: bool = True) -> str:
         note = ""
         if f.came_and_went:
             note = f"  (came and went: also seen differently in {', '.join(f.came_and_went)})"
-        if f.between:
-            note += f"  (a range: between them, the runs of {', '.join(f.between)} could not tell)"
+        if f.between or f.left_open:
+            note += f"  (a range: between them, the runs of {', '.join(f.between) or 'releases'} could not tell)"
         if f.narrowed_only:
             note += "  (narrowed only: the budget ran out; first seen after the last without, by the first)"
-        lines.append(f"{f.first or '-':<15}{f.last_without or '-':<14}{f.change.kind}: {f.change.text}{note}")
+        text = one_line(f"{f.change.kind}: {f.change.text}")
+        lines.append(f"{f.first or '-':<15}{f.last_without or '-':<14}{text}{note}")
     if r.skipped:
         lines += ["", f"left out ({len(r.skipped)}):"]
         lines += [f"  {s.version}: {s.reason}" for s in r.skipped]

@@ -192,7 +192,7 @@ def test_releases_whose_run_cannot_tell_leave_a_range_never_a_release() -> None:
     """A case that did not run under some releases (its test failed before it) cannot say there
     whether the change is present. The search goes round them; if the transition lies next to them,
     the change is a range, said so in the report, and never written to the ledger as a release."""
-    from harness.gate.bisect_report import placement
+    from harness.gate.bisect_report import one_line, placement
 
     def present(run: dict[str, Any]) -> bool | None:
         i = int(run["meta"]["litellm_version"].split(".")[1])
@@ -204,6 +204,7 @@ def test_releases_whose_run_cannot_tell_leave_a_range_never_a_release() -> None:
     assert (found[0].first, found[0].last_without, found[0].between) == ("1.6", "1.3", ["1.4", "1.5"])
     assert not found[0].exact and found[0].as_dict()["exact"] is False
     assert found[1].exact and (found[1].first, found[1].last_without) == ("1.6", "1.5")
+    assert one_line("error.message: a\nb -> c") == "error.message: a\\nb -> c"  # one change, one line
     assert placement(found) == (
         "1 of 2 change(s) placed in one release, 1 left between releases whose run could not tell"
     )
@@ -221,8 +222,12 @@ def test_a_band_of_releases_that_cannot_tell_is_not_scanned() -> None:
     change = Change("new x/a p", "new divergence", "p in x/a [entry]", present, ("x/a",))
     (found,) = Bisector(list(RELEASES), runner, undecided_limit=2).bisect([change])
     assert len(runner.calls) == 2 + 2, "the two ends and two releases that could not tell"
-    assert not found.exact and len(found.between) == 2
+    assert found.left_open and not found.exact and len(found.between) == 2
     assert (found.last_without, found.first) == ("1.0", "1.9")
+    # the runs made for other changes narrow it, as when the budget runs out
+    made = {v: run(v) for v in ("1.0", "1.8", "1.9")}
+    (found,) = Bisector(list(RELEASES), Runner(), runs=made, undecided_limit=2).bisect([change])
+    assert found.left_open and (found.last_without, found.first) == ("1.0", "1.8") and not found.exact
 
 
 def test_the_report_leads_with_the_releases_and_marks_what_is_only_narrowed() -> None:
