@@ -36,21 +36,21 @@ def figures(report: dict) -> list[str]:
     firsts = sorted({c["first_seen_in"] for c in placed}, key=lambda v: tuple(int(x) for x in v.split(".")))
     narrowed = sum(bool(c.get("narrowed_only")) for c in report["changes"])
     between = len(report["changes"]) - len(placed) - narrowed
-    repeated = [v for v, n in Counter(versions).items() if n > 1]
+    kept = list(report.get("reused_runs", []))
+    repeated = [v for v, n in Counter(versions + kept).items() if n > 1]
     lines = [
         f"bisect {report['good']} -> {report['bad']}: {report['installable_releases']} installable releases, "
         f"{len(placed)} of {len(report['changes'])} changes placed in one release ({len(firsts)} distinct)"
         + (f"; {narrowed} narrowed only (budget spent)" if narrowed else "")
         + (f"; {between} left between releases whose run could not tell" if between else ""),
-        f"suite runs: {len(runs)} (bound {report['runs_bound']}); releases run twice: {repeated or 'none'}",
+        f"release runs: {len(runs) + len(kept)} ({len(runs)} in this sitting, {len(kept)} kept by earlier sittings of "
+        f"the same command; bound {report['runs_bound']}); releases run twice: {repeated or 'none'}",
     ]
     if walls:
         lines.append(
             f"time per run: median {sorted(walls)[len(walls) // 2]:.0f} s, max {max(walls):.0f} s, "
             f"sum {sum(walls):.0f} s"
         )
-    if report.get("reused_runs"):
-        lines.append(f"runs reused from an earlier bisect: {len(report['reused_runs'])}")
     lines.append("first releases: " + ", ".join(firsts))
     return lines
 
