@@ -35,15 +35,8 @@ from harness.gate.bisect import (
 )
 from harness.gate.changes import changes_between
 from harness.gate.env import GateEnvError, ensure_env, validate_version
-from harness.gate.run import (
-    ROLES,
-    GateError,
-    allow_suites,
-    cancel_suites,
-    emulate_missed_one,
-    run_gate,
-    run_suite,
-)
+from harness.gate.run import ROLES, emulate_missed_one, run_gate
+from harness.gate.suite import GateError, allow_suites, cancel_suites, run_suite
 from harness.gate.supply import denylist
 
 _AVAILABLE = re.compile(r"Available versions:\s*(.+)")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from harness.gate import run as gate_run
+from harness.gate import suite as gate_run
 from harness.gate.bisect import Bisector, Uninstallable, run_each
 from harness.gate.bisect_run import side_by_side
 from harness.gate.changes import changes_between
