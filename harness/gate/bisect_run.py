@@ -36,7 +36,7 @@ from harness.gate.bisect import (
 from harness.gate.changes import changes_between
 from harness.gate.env import GateEnvError, ensure_env, validate_version
 from harness.gate.run import ROLES, emulate_missed_one, run_gate
-from harness.gate.suite import GateError, allow_suites, cancel_suites, run_suite
+from harness.gate.suite import GateError, Interrupted, allow_suites, cancel_suites, run_suite
 from harness.gate.supply import denylist
 
 _AVAILABLE = re.compile(r"Available versions:\s*(.+)")
@@ -207,6 +207,9 @@ def side_by_side(run_release: Callable[[str], RunData]) -> RunMany:
             finally:
                 if any(f.done() and f.exception() is not None for f in futures.values()):
                     cancel_suites()  # one run failed the bisect: the others stop too
+        errors = [e for e in (futures[version].exception() for version in versions) if e is not None]
+        if errors:  # the failure itself, not the interruptions it caused in the other threads
+            raise next((e for e in errors if not isinstance(e, Interrupted)), errors[0])
         return {version: futures[version].result()[version] for version in versions}
 
     return run_many

@@ -90,6 +90,31 @@ def test_side_by_side_runs_at_once_and_returns_each_answer() -> None:
     assert isinstance(made["1.5"], Uninstallable)
 
 
+def test_a_run_that_fails_stops_the_others_and_its_own_error_comes_back() -> None:
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def run_release(version: str) -> dict[str, Any]:
+        if version == "1.7":
+            proc = subprocess.Popen(["sleep", "60"], start_new_session=True)
+            procs.append(proc)
+            try:
+                gate_run._wait(proc, time.monotonic() + 60)
+            finally:
+                stop(proc)
+        time.sleep(0.3)
+        raise OSError("disk full while writing 1.3's report")
+
+    started = time.monotonic()
+    try:
+        with pytest.raises(OSError, match="disk full"):  # not the Interrupted it caused in 1.7's thread
+            side_by_side(run_release)(["1.7", "1.3"])
+        assert time.monotonic() - started < 10 and procs[0].poll() is not None
+    finally:
+        gate_run.allow_suites()
+        for proc in procs:
+            stop(proc)
+
+
 def test_interrupted_no_suite_outlives_the_gate() -> None:
     """One run is interrupted (Ctrl-C); the suite the other thread waits on is stopped by its process
     group before the interrupt reaches the caller."""
