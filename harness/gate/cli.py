@@ -41,6 +41,12 @@ def add_gate_parser(sub: Any) -> None:
         help="--bisect: rewrite the litellm ranges of the ledger entries it placed, and list what changed",
     )
     gate.add_argument(
+        "--apply-bisect-report",
+        metavar="FILE",
+        help="write the ranges a finished bisect placed (its bisect-report.json) into this checkout's ledger "
+        "(or --ledger FILE), without running anything",
+    )
+    gate.add_argument(
         "--budget",
         type=float,
         metavar="MINUTES",
@@ -116,6 +122,8 @@ def _gate_or_bisect(args: argparse.Namespace) -> int:
         mode_args += ["--litellm-model", args.litellm_model]
     if args.ledger:
         mode_args += ["--ledger", str(Path(args.ledger).resolve())]
+    if args.apply_bisect_report:
+        return _apply_report(args, repo)
     if args.bisect:
         return _bisect(args, repo, pytest_args, mode_args)
     if not (args.baseline and args.candidate):
@@ -154,7 +162,6 @@ def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_a
     from harness.gate.bisect_report import render_text, write_reports
     from harness.gate.bisect_run import run_bisect
     from harness.gate.env import GateEnvError
-    from harness.gate.ledger_ranges import update_ranges
     from harness.gate.run import GateError
 
     if not (args.good and args.bad):
@@ -179,10 +186,37 @@ def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_a
     print(render_text(result, every=False))
     print("\nevery change, one per line: bisect-report.txt")
     if args.update_ledger:
-        ledger = repo / "tests" / "contract" / "divergences.yaml"
-        changed = update_ranges(ledger, result.found)
-        print(f"\nledger ranges updated in {ledger} ({len(changed)}):")
-        for c in changed:
-            print(f"  {c.entry}: {c.before!r} -> {c.after!r}  ({c.why})")
+        _write_ranges(_ledger(args, repo), result.found)
     print("\nbisect report: " + ", ".join(str(p) for p in outputs))
+    return 0
+
+
+def _ledger(args: argparse.Namespace, repo: Path) -> Path:
+    """The ledger whose ranges a bisect writes: the team's (`--ledger`, config mode), or the project's."""
+    return Path(args.ledger).resolve() if args.ledger else repo / "tests" / "contract" / "divergences.yaml"
+
+
+def _write_ranges(ledger: Path, found: list[Any]) -> None:
+    from harness.gate.ledger_ranges import update_ranges
+
+    changed = update_ranges(ledger, found)
+    print(f"\nledger ranges updated in {ledger} ({len(changed)}):")
+    for c in changed:
+        print(f"  {c.entry}: {c.before!r} -> {c.after!r}  ({c.why})")
+
+
+def _apply_report(args: argparse.Namespace, repo: Path) -> int:
+    """`--apply-bisect-report FILE`: a finished bisect's placed ranges written into this checkout's ledger."""
+    from harness.gate.ledger_ranges import ReportError, found_from_report
+
+    ledger = _ledger(args, repo)
+    if not ledger.is_file():
+        print(f"harness gate: no ledger at {ledger} (give --ledger FILE)", file=sys.stderr)
+        return 2
+    try:
+        found = found_from_report(Path(args.apply_bisect_report))
+    except ReportError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    _write_ranges(ledger, found)
     return 0

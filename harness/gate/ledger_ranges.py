@@ -8,6 +8,7 @@ other bounds kept). The file is edited line by line, so its comments, order and 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from harness.gate.bisect import Found
+from harness.gate.changes import Change
 from harness.replay.atomic import write_text_atomic
 
 _ENTRY = re.compile(r"^  - id: (?P<id>\S+)\s*$")
@@ -80,3 +82,34 @@ def update_ranges(ledger: Path, found: Iterable[Found]) -> list[RangeChange]:
     if changes:
         write_text_atomic(ledger, "".join(lines))
     return changes
+
+
+class ReportError(ValueError):
+    """A bisect report that cannot be read back; the message names the file and what is wrong."""
+
+
+def found_from_report(path: Path) -> list[Found]:
+    """The changes of a `bisect-report.json`, as the bisect found them, to write their ranges into a
+    ledger without running anything: a bisect made in one checkout (a CI machine, a worktree whose
+    ledger must stay as it was for its kept runs) applied to the ledger of another."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        changes = data["changes"]
+        return [
+            Found(
+                Change(c["change"], c["kind"], c["change"], lambda run: None),
+                c["first_seen_in"],
+                c["last_without"],
+                list(c.get("came_and_went") or []),
+                list(c.get("undecided") or []),
+                bool(c.get("narrowed_only")),
+                bool(c.get("left_open")),
+            )
+            for c in changes
+        ]
+    except OSError as exc:
+        raise ReportError(f"harness gate: cannot read the bisect report {path}: {exc.strerror}") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise ReportError(
+            f"harness gate: {path} is not a bisect report (bisect-report.json from `gate --bisect`): {exc!r}"
+        ) from None

@@ -302,3 +302,40 @@ def test_pips_reason_is_the_line_that_says_why_not_a_notice() -> None:
     assert _one_line(output) == (
         "ERROR: No matching distribution found for litellm-proxy-extras==0.4.100.post2 (from litellm[proxy])"
     )
+
+
+def test_a_finished_bisects_report_writes_its_ranges_into_another_checkouts_ledger(tmp_path, capsys) -> None:
+    """Bisected in one checkout (its ledger must stay as it was for its kept runs), applied in another:
+    the same ranges as --update-ledger would write, and a report that is not one is a line and exit 2."""
+    import signal
+
+    from harness import cli
+    from harness.gate.bisect_report import write_reports
+    from harness.gate.bisect_run import BisectResult
+
+    text = (
+        "divergences:\n"
+        '  - id: alias\n    what: x\n    litellm: ">=1.108.7"\n    reason: r\n'
+        '  - id: other\n    what: z\n    litellm: ">=1.0"\n    reason: r\n'
+    )
+    ledger = tmp_path / "divergences.yaml"
+    ledger.write_text(text)
+    alias = Found(Change("k", "new divergence", "p in x/a [alias]", lambda run: None), "1.81.6", "1.81.5")
+    left_open = Found(Change("o", "new divergence", "q in x/b [other]", lambda run: None), "1.90.0", "1.81.0")
+    left_open.left_open = True  # a range: never written
+    write_reports(BisectResult("1.80.17", "1.108.7", ["1.80.17", "1.108.7"], [], [alias, left_open]), tmp_path)
+    (tmp_path / "broken.json").write_text('{"changes": [{"kind": 1}]}')
+
+    def gate(*args: str) -> int:
+        handler = signal.getsignal(signal.SIGTERM)
+        try:
+            return cli.main(["gate", "--ledger", str(ledger), *args])
+        finally:
+            signal.signal(signal.SIGTERM, handler)
+
+    assert gate("--apply-bisect-report", str(tmp_path / "broken.json")) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is not a bisect report" in err[0] and ledger.read_text() == text
+    assert gate("--apply-bisect-report", str(tmp_path / "bisect-report.json")) == 0
+    assert "alias: '>=1.108.7' -> '>=1.81.6'" in capsys.readouterr().out
+    assert 'litellm: ">=1.81.6"' in ledger.read_text() and 'litellm: ">=1.0"' in ledger.read_text()
