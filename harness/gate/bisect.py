@@ -63,17 +63,22 @@ class Found:
     @property
     def between(self) -> list[str]:
         """Releases between the last without and the first with whose run could not tell (say the case
-        did not run there): the change came in one of them or in `first`."""
+        did not run there): with them in the way, the change is not placed in `first` for certain."""
         if self.first is None or self.last_without is None:
             return []
         low, high = Version(self.last_without), Version(self.first)
         return sorted((u for u in self.undecided if low < Version(u) < high), key=Version)
 
     @property
+    def open_range(self) -> bool:
+        """A range because runs could not tell (not because the budget ran out)."""
+        return not self.narrowed_only and (self.left_open or bool(self.between))
+
+    @property
     def exact(self) -> bool:
         """Placed in one release: the search ended, and no release in between left it open."""
         placed = self.first is not None and self.last_without is not None
-        return placed and not (self.narrowed_only or self.left_open or self.between)
+        return placed and not (self.narrowed_only or self.open_range)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -87,6 +92,21 @@ class Found:
             "left_open": self.left_open,
             "exact": self.exact,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Found:
+        """A change as `as_dict` wrote it, read back from a report: its predicate is gone (nothing can be
+        searched again), what was found stays."""
+        change = Change(data["change"], data["kind"], data["change"], lambda run: None)
+        return cls(
+            change,
+            data["first_seen_in"],
+            data["last_without"],
+            came_and_went=list(data.get("came_and_went") or []),
+            undecided=list(data.get("undecided") or []),
+            narrowed_only=bool(data.get("narrowed_only")),
+            left_open=bool(data.get("left_open")),
+        )
 
 
 @dataclass

@@ -40,11 +40,28 @@ def one_line(text: str) -> str:
     return text.replace("\r", "").replace("\n", "\\n")
 
 
+def in_order(found: list[Found]) -> list[Found]:
+    """Every change, by the release that made it (unplaced ones first), then by kind."""
+    return sorted(found, key=lambda f: (Version(f.first or "0"), f.change.kind))
+
+
+def notes(f: Found) -> list[str]:
+    """What a reader must know about a change's place besides the two releases (text and HTML alike)."""
+    out = []
+    if f.came_and_went:
+        out.append(f"came and went: also seen differently in {', '.join(f.came_and_went)}")
+    if f.open_range:
+        out.append(f"a range: between them, the runs of {', '.join(f.between) or 'releases'} could not tell")
+    if f.narrowed_only:
+        out.append("narrowed only: the budget ran out; first seen after the last without, by the first")
+    return out
+
+
 def placement(found: list[Found]) -> str:
     """How many changes the bisect placed in one release, and why the others are ranges."""
     exact = sum(f.exact for f in found)
     narrowed = sum(f.narrowed_only for f in found)
-    open_between = sum((bool(f.between) or f.left_open) and not f.narrowed_only for f in found)
+    open_between = sum(f.open_range for f in found)
     text = f"{exact} of {len(found)} change(s) placed in one release"
     if narrowed:
         text += f", {narrowed} narrowed only (budget spent)"
@@ -69,14 +86,8 @@ def render_text(r: BisectResult, *, every: bool = True) -> str:
         lines += [f"{'':<29}e.g. {example}" for example in examples]
     if every:
         lines += ["", "every change:", f"{'first seen in':<15}{'last without':<14}change"]
-    for f in sorted(r.found, key=lambda f: (Version(f.first or "0"), f.change.kind)) if every else ():
-        note = ""
-        if f.came_and_went:
-            note = f"  (came and went: also seen differently in {', '.join(f.came_and_went)})"
-        if f.between or f.left_open:
-            note += f"  (a range: between them, the runs of {', '.join(f.between) or 'releases'} could not tell)"
-        if f.narrowed_only:
-            note += "  (narrowed only: the budget ran out; first seen after the last without, by the first)"
+    for f in in_order(r.found) if every else ():
+        note = "".join(f"  ({n})" for n in notes(f))
         text = one_line(f"{f.change.kind}: {f.change.text}")
         lines.append(f"{f.first or '-':<15}{f.last_without or '-':<14}{text}{note}")
     if r.skipped:
@@ -96,10 +107,8 @@ def render_html(r: BisectResult) -> str:
     data = r.as_dict()
     rows = "".join(
         f"<tr><td>{esc(f.first or '-')}</td><td>{esc(f.last_without or '-')}</td><td>{esc(f.change.kind)}</td>"
-        f"<td>{esc(f.change.text)}</td><td>{esc(', '.join(f.came_and_went) or '')}"
-        f"{' (narrowed only: budget spent)' if f.narrowed_only else ''}"
-        f"{esc(' (could not tell in ' + ', '.join(f.between) + ')') if f.between else ''}</td></tr>"
-        for f in sorted(r.found, key=lambda f: (Version(f.first or "0"), f.change.kind))
+        f"<td>{esc(f.change.text)}</td><td>{esc('; '.join(notes(f)))}</td></tr>"
+        for f in in_order(r.found)
     )
     summary = "".join(
         f"<tr><td>{esc(first)}</td><td>{esc(last)}</td>"
@@ -124,7 +133,7 @@ def render_html(r: BisectResult) -> str:
         + "<th>last without</th><th>changes</th><th>for example</th>"
         + f"</tr></thead><tbody>{summary}</tbody></table></div>"
         + '<h2>Every change and the release that made it</h2><div class="wrap"><table class="matrix"><thead><tr>'
-        + "<th>first seen in</th><th>last without</th><th>kind</th><th>change</th><th>came and went</th></tr>"
+        + "<th>first seen in</th><th>last without</th><th>kind</th><th>change</th><th>notes</th></tr>"
         + f"</thead><tbody>{rows}</tbody></table></div>"
         + '<h2>Left out</h2><div class="wrap"><table class="matrix"><thead><tr><th>release</th><th>why</th></tr>'
         + f"</thead><tbody>{skipped}</tbody></table></div>"

@@ -88,7 +88,7 @@ def run_gate_command(args: argparse.Namespace) -> int:
     """`python -m harness gate`: a gate between two versions, or with `--bisect`, the bisect.
 
     Interrupted (Ctrl-C, SIGTERM), it says so in one line, after every suite it started has been
-    stopped by its process group (`harness.gate.run`), and exits 130."""
+    stopped by its process group (`harness.gate.suite`), and exits 130."""
     try:
         return _gate_or_bisect(args)
     except KeyboardInterrupt:

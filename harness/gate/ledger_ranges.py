@@ -18,7 +18,6 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from harness.gate.bisect import Found
-from harness.gate.changes import Change
 from harness.replay.atomic import write_text_atomic
 
 _ENTRY = re.compile(r"^  - id: (?P<id>\S+)\s*$")
@@ -94,19 +93,7 @@ def found_from_report(path: Path) -> list[Found]:
     ledger must stay as it was for its kept runs) applied to the ledger of another."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        changes = data["changes"]
-        return [
-            Found(
-                Change(c["change"], c["kind"], c["change"], lambda run: None),
-                c["first_seen_in"],
-                c["last_without"],
-                list(c.get("came_and_went") or []),
-                list(c.get("undecided") or []),
-                bool(c.get("narrowed_only")),
-                bool(c.get("left_open")),
-            )
-            for c in changes
-        ]
+        return [Found.from_dict(c) for c in data["changes"]]
     except OSError as exc:
         raise ReportError(f"harness gate: cannot read the bisect report {path}: {exc.strerror}") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -203,6 +203,8 @@ def test_releases_whose_run_cannot_tell_leave_a_range_never_a_release() -> None:
     found = Bisector(list(RELEASES), Runner()).bisect([change, steady])
     assert (found[0].first, found[0].last_without, found[0].between) == ("1.6", "1.3", ["1.4", "1.5"])
     assert not found[0].exact and found[0].as_dict()["exact"] is False
+    for one in found:  # a report read back says what the bisect found (`--apply-bisect-report`)
+        assert Found.from_dict(one.as_dict()).as_dict() == one.as_dict()
     assert found[1].exact and (found[1].first, found[1].last_without) == ("1.6", "1.5")
     assert one_line("error.message: a\nb -> c") == "error.message: a\\nb -> c"  # one change, one line
     assert placement(found) == (
