@@ -31,6 +31,19 @@ from .test_chat import PERSON_SCHEMA, TIME, WEATHER
 
 DEFAULT_EXAMPLES = 12
 
+
+def fuzz_settings(examples: int) -> settings:
+    """The project's profile (root conftest.py), always derandomized and without a database: the
+    gate runs the fuzz under two LiteLLM versions and must give both the same requests. Generated
+    requests are filtered (no blank text), so that health check is off too."""
+    return settings(
+        max_examples=examples,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[*settings.default.suppress_health_check, HealthCheck.filter_too_much],
+    )
+
+
 # Printable text from several scripts; never the emulator's `[[fault:` marker.
 _TEXT = st.text(
     alphabet=st.characters(categories=("Lu", "Ll", "Lo", "Nd", "Zs", "Po", "So"), exclude_characters="[]"),
@@ -120,13 +133,7 @@ def test_generated_requests_agree_up_to_the_ledger(fuzz_examples: int, request: 
         pytest.skip("--gate-examples 0: differential fuzzing switched off for this run")
     runner: ContractRunner = request.getfixturevalue("live_contract_runner")  # starts the proxy if needed
 
-    @settings(
-        max_examples=fuzz_examples,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )
+    @fuzz_settings(fuzz_examples)
     @given(generated=chat_requests())
     def agree(generated: tuple[dict[str, Any], bool]) -> None:
         check_request(runner, *generated)

@@ -6,7 +6,7 @@ import json
 
 import httpx
 import openai
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.emulator import Emulator, EmulatorTransport
@@ -39,7 +39,7 @@ params = st.fixed_dictionaries(
         "logprobs": st.just(True),
     },
 )
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=40)  # the rest from the profile (root conftest.py)
 
 
 @SETTINGS

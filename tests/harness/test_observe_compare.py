@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from harness.contract.compare import ContractFailure, Level, MissingField, TypeMismatch, ValueMismatch, diff
@@ -91,7 +91,6 @@ def _set(tree: Any, path: str, value: Any) -> Any:
     return tree
 
 
-@settings(max_examples=200)
 @given(observations, st.data())
 def test_a_single_changed_field_is_reported_at_its_path(tree: dict[str, Any], data: st.DataObject):
     import copy

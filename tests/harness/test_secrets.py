@@ -8,7 +8,7 @@ from pathlib import Path
 
 import vcr.serializers.yamlserializer
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from vcr.request import Request
 
@@ -86,7 +86,7 @@ SECRET = st.text(
 ).map(lambda s: "S3cr3t" + s)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60)
 @given(
     secrets=st.lists(SECRET, min_size=4, max_size=4, unique=True),
     header=NAMES,
