@@ -143,3 +143,26 @@ def load_ledger(path: Path, _seen: tuple[Path, ...] = ()) -> Ledger:
             raise LedgerError(f"{path}: divergences[{index}]: duplicate id {entry.id!r}")
         entries.append(entry)
     return Ledger(path=path, entries=tuple(inherited + entries))
+
+
+def is_new_ledger(path: Path) -> bool:
+    """No ledger yet: the file is missing, empty, or holds only comments. Such a ledger extends the
+    shipped one, so a team's bootstrap writes only what its config changes."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # unreadable: `load_ledger` says why
+    try:
+        return yaml.safe_load(text) is None
+    except yaml.YAMLError:
+        return False
+
+
+def load_own_ledger(path: Path, shipped: Path) -> Ledger:
+    """A `--ledger` of the team's: as written, or, while it is new, the shipped ledger under its name
+    (what `--ledger-update` will write it to extend)."""
+    if path.resolve() != shipped.resolve() and is_new_ledger(path):
+        return replace(load_ledger(shipped), path=path)
+    return load_ledger(path)

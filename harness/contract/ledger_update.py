@@ -4,27 +4,46 @@ The snapshot-testing workflow (syrupy's `--snapshot-update`), with one differenc
 unread. Each unledgered divergence becomes an entry with what was observed, the versions and the
 cases, and `reason`, `impact` and `link` marked `REVIEW:`. A marked entry fails every later run until
 a person replaces the marks. Stale entries (in scope, no longer observed) are removed only here, and
-listed. The file is edited as text, so the entries a team wrote keep their comments and order.
+listed: the file's own are cut out, inherited ones (`extends:`) are switched off for the cases where
+they did not occur (`disable:`).
+
+The file is edited as a YAML document (ruamel.yaml's round trip), never by appending text: the
+entries, comments and order a team wrote stay as they were, and an empty, comments-only or
+`extends`-only file gets the keys it lacks. A new file extends the shipped ledger, so a bootstrap
+writes only what the team's config changes.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.util import load_yaml_guess_indent
 
 REVIEW = "REVIEW:"
 _INDEX = re.compile(r"\[\d+\]")
-_BLOCK = re.compile(r"^  - id: (\S+)\s*$", re.M)
+HEADER = (
+    "# This proxy config's divergence ledger: LiteLLM's own divergences (the shipped ledger, `extends`),\n"
+    "# switched off where this config's settings make them not occur (`disable`), and what the settings\n"
+    "# change (`divergences`). `--ledger-update` writes entries marked REVIEW; a person writes the rest.\n"
+)
 
 
 @dataclass
 class Update:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    #: inherited entries switched off, with the cases
+    disabled: dict[str, list[str]] = field(default_factory=dict)
+
+
+class LedgerWriteError(ValueError):
+    """The ledger file cannot be edited as a document (not a mapping); nothing was written."""
 
 
 def _slug(text: str) -> str:
@@ -70,59 +89,103 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _without(text: str, ids: set[str]) -> str:
-    """The ledger text with the entries named in `ids` cut out (each from its `- id:` line to the next)."""
-    starts = [(m.start(), m.group(1)) for m in _BLOCK.finditer(text)]
-    out, cursor = [], 0
-    for i, (start, ident) in enumerate(starts):
-        end = starts[i + 1][0] if i + 1 < len(starts) else len(text)
-        if ident in ids:
-            out.append(text[cursor:start])
-            cursor = end
-    out.append(text[cursor:])
-    return "".join(out)
+def _round_trip(text: str) -> YAML:
+    """ruamel.yaml in round-trip mode with the file's own indentation, so an edit changes only what it
+    must (the shipped style, `  - id:`, for a new file)."""
+    _, sequence, offset = load_yaml_guess_indent(text) if text.strip() else (None, 4, 2)
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=sequence or 4, offset=offset if offset is not None else 2)
+    return yaml
 
 
-_HEADER = "# This proxy config's divergence ledger; `--ledger-update` writes entries marked REVIEW.\ndivergences:\n"
+def _flow(items: Iterable[str]) -> CommentedSeq:
+    seq = CommentedSeq(items)
+    seq.fa.set_flow_style()
+    return seq
 
 
-_DISABLE_BLOCK = re.compile(r"^disable:[ \t]*\n((?:[ \t]+\S.*\n)*)", re.M)
-_DISABLE_LINE = re.compile(r"^\s+([^\s:]+):\s*\[([^\]]*)\]")
+def _document(yaml: YAML, text: str, base: str | None) -> tuple[CommentedMap, str]:
+    """The ledger as an editable mapping, and the comment lines to put before it when ruamel could not
+    hold them (a comments-only file loads as nothing). A new file extends `base`."""
+    data = yaml.load(text) if text.strip() else None
+    if data is None:
+        lead = text if text.strip() else HEADER
+        doc = CommentedMap()
+        if base is not None:
+            doc["extends"] = base
+        return doc, lead.rstrip("\n") + "\n"
+    if not isinstance(data, CommentedMap):
+        raise LedgerWriteError(f"expected a mapping with 'divergences', got a {type(data).__name__}")
+    return data, ""
 
 
-def _disable(text: str, stale: Mapping[str, list[str]]) -> str:
+def _place(doc: CommentedMap, key: str, value: Any, before: str | None) -> None:
+    """Put a missing key where it belongs: `disable` before `divergences`, the rest at the end."""
+    if key in doc:
+        return
+    keys = list(doc)
+    doc.insert(keys.index(before) if before in keys else len(keys), key, value)
+
+
+def _disable(doc: CommentedMap, off: Mapping[str, list[str]]) -> dict[str, list[str]]:
     """Inherited entries (`extends:`) that went stale are switched off here, for the cases where they did
-    not occur (the file they come from is not this config's to edit); merged with what is already off."""
-    if not stale:
-        return text
-    current: dict[str, set[str]] = {}
-    block = _DISABLE_BLOCK.search(text)
-    if block:
-        for line in block.group(1).splitlines():
-            if m := _DISABLE_LINE.match(line):
-                current.setdefault(m.group(1), set()).update(c.strip() for c in m.group(2).split(",") if c.strip())
-    for ident, cases in stale.items():
-        current.setdefault(ident, set()).update(cases)
-    lines = "".join(
-        f"  {i}: [{', '.join(sorted(cases))}]  # not observed with this config (--ledger-update)\n"
-        for i, cases in sorted(current.items())
-    )
-    if block:
-        return text[: block.start()] + "disable:\n" + lines + text[block.end() :]
-    return re.sub(r"^divergences:", "disable:\n" + lines + "divergences:", text, count=1, flags=re.M)
+    not occur (the file they come from is not this config's to edit); merged with what is already off.
+    Returns what changed."""
+    if not off:
+        return {}
+    current = doc.get("disable")
+    if current is None or isinstance(current, list):
+        listed = {str(i): ["*"] for i in current or []}
+        current = CommentedMap((i, _flow(c)) for i, c in listed.items())
+        if "disable" in doc:
+            doc["disable"] = current
+        else:
+            _place(doc, "disable", current, "divergences")
+    changed: dict[str, list[str]] = {}
+    for ident, cases in sorted(off.items()):
+        have = [str(c) for c in current.get(ident) or []]
+        new = [c for c in cases if c not in have and "*" not in have]
+        if not new:
+            continue
+        changed[ident] = new
+        if ident in current:
+            current[ident].extend(new)
+            current[ident].sort()
+        else:
+            current[ident] = _flow(sorted(new))
+            current.yaml_add_eol_comment("not observed with this config (--ledger-update)", ident)
+    return changed
 
 
 def updated_ledger(
-    text: str, comparisons: Iterable[Mapping[str, Any]], stale: Mapping[str, list[str]], version: str
+    text: str,
+    comparisons: Iterable[Mapping[str, Any]],
+    stale: Mapping[str, list[str]],
+    version: str,
+    base: str | None = None,
 ) -> tuple[str, Update]:
     """The ledger text with the run's unledgered divergences added for review and the stale entries
     removed: this file's own ones cut out, inherited ones disabled for the cases where they went stale
-    (pure: the caller writes it, atomically). `stale` maps entry ids to those cases."""
-    if not text.strip():
-        text = _HEADER
+    (pure: the caller writes it, atomically, after loading it back). `stale` maps entry ids to those
+    cases; `base` is what a new file extends (relative to it)."""
+    yaml = _round_trip(text)
+    doc, lead = _document(yaml, text, base)
     comparisons = list(comparisons)
-    update = Update(removed=sorted(stale))
-    own = set(_BLOCK.findall(text))
+    update = Update()
+    entries = doc.get("divergences")
+    if entries is None:
+        entries = CommentedSeq()
+        if "divergences" in doc:
+            doc["divergences"] = entries
+        else:
+            _place(doc, "divergences", entries, None)
+    if not isinstance(entries, list):
+        raise LedgerWriteError("'divergences' must be a list")
+    if isinstance(entries, CommentedSeq):
+        entries.fa.set_block_style()  # `divergences: []` grows into the block list a person reads
+    own = {str(e.get("id")) for e in entries if isinstance(e, Mapping)}
     # An inherited entry whose pin this config breaks (a fallback answers where the router's 429 was
     # pinned) does not hold for that case: it is switched off there, like a stale one.
     off = {i: list(c) for i, c in stale.items() if i not in own}
@@ -131,12 +194,21 @@ def updated_ledger(
             entry = m.get("pinned_by")
             if entry and entry not in own and comparison["case"] not in off.setdefault(entry, []):
                 off[entry].append(comparison["case"])
-    text = _without(text, set(stale) & own)
-    text = _disable(text, {i: c for i, c in off.items() if c})
-    taken = set(_BLOCK.findall(text))
-    entries = review_entries(comparisons, version, taken)
-    if entries:
-        dumped = yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=100)
-        text = text.rstrip("\n") + "\n\n" + "".join(f"  {line}\n" if line else "\n" for line in dumped.splitlines())
-        update.added = [e["id"] for e in entries]
-    return text, update
+    update.removed = sorted(set(stale) & own)
+    for index in reversed(range(len(entries))):
+        if isinstance(entries[index], Mapping) and str(entries[index].get("id")) in set(stale) & own:
+            del entries[index]
+    update.disabled = _disable(doc, {i: c for i, c in off.items() if c})
+    new = review_entries(comparisons, version, set(own) | set(off))
+    for entry in new:
+        item = CommentedMap(entry)
+        for key in ("paths", "kinds", "cases", "observations"):
+            item[key] = _flow(entry[key])
+        entries.append(item)
+    update.added = [e["id"] for e in new]
+    out = io.StringIO()
+    yaml.dump(doc, out)
+    body = out.getvalue()
+    if isinstance(entries, CommentedSeq) and not entries and "divergences: []" not in body:
+        body = body.replace("divergences:\n", "divergences: []\n")
+    return lead + body, update

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from harness.contract.ledger import Ledger, LedgerError
-from harness.contract.ledger_file import load_ledger
+from harness.contract.ledger_file import load_own_ledger
 from harness.doctor.configlint import explain
 from harness.live.run import settings_for_run
 from harness.live.settings import (
@@ -188,13 +188,19 @@ def pytest_configure(config: pytest.Config) -> None:
     except SettingsError as exc:
         raise pytest.UsageError(f"harness: {exc}") from None
     explicit = config.getoption("--ledger") != str(DEFAULT_LEDGER)
-    if not settings.ledger_path.exists() and (not explicit or settings.ledger_update):
-        ledger = Ledger(path=settings.ledger_path, entries=())
-    else:
-        try:
-            ledger = load_ledger(settings.ledger_path)
-        except LedgerError as exc:
-            raise pytest.UsageError(f"harness: {exc}") from None
+    shipped = config.rootpath / DEFAULT_LEDGER
+    try:
+        if not explicit and not settings.ledger_path.exists():
+            ledger = Ledger(path=settings.ledger_path, entries=())
+        elif explicit and not settings.ledger_path.exists() and not settings.ledger_update:
+            raise LedgerError(
+                f"{settings.ledger_path}: no such ledger; start one with --ledger-update (it extends the "
+                f"shipped {DEFAULT_LEDGER} and adds what your config changes)"
+            )
+        else:
+            ledger = load_own_ledger(settings.ledger_path, shipped)
+    except LedgerError as exc:
+        raise pytest.UsageError(f"harness: {exc}") from None
     unreviewed = [e.id for e in ledger.entries if e.needs_review]
     if unreviewed and not settings.ledger_update:
         raise pytest.UsageError(

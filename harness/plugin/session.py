@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.contract.ledger_update import updated_ledger
+from harness.contract.ledger import LedgerError
+from harness.contract.ledger_file import load_ledger
+from harness.contract.ledger_update import LedgerWriteError, updated_ledger
 from harness.contract.results import NOT_APPLICABLE, PROPERTY, TIMING
 from harness.paths.proxy import litellm_version
 from harness.plugin.state import INFRA, ITEM, RunState
 from harness.replay.atomic import write_text_atomic
 from harness.report.parity import cassette_provenance, render_html
+from harness.settings import DEFAULT_LEDGER
 
 
 def failure_message(report: pytest.TestReport, limit: int = 4000) -> str:
@@ -32,6 +37,14 @@ def skip_reason(report: pytest.TestReport) -> str:
     if report.skipped and isinstance(report.longrepr, tuple):
         return str(report.longrepr[2]).removeprefix("Skipped: ")
     return ""
+
+
+def _loads_back(written: Path) -> None:
+    """The updated ledger, read as the next run will read it (raises `LedgerError`)."""
+    try:
+        load_ledger(written)
+    except LedgerError as exc:
+        raise LedgerError(str(exc).replace(str(written), "the updated ledger")) from None
 
 
 class ContractSession:
@@ -74,7 +87,9 @@ class ContractSession:
             workeroutput["proxy_startups"] = json.dumps(self.state.results.proxy_startups)
             return
         if self.state.settings.ledger_update:
-            self._update_ledger()
+            self._update_ledger(session.config.rootpath)
+            if self.state.ledger_error and session.exitstatus == 0:
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
         elif self.state.results.stale(self.state.ledger) and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
         report = self.state.report_path
@@ -97,30 +112,47 @@ class ContractSession:
             write_text_atomic(report.with_suffix(".html"), render_html(json.loads(json.dumps(data, default=str))))
             self.state.written = [report, report.with_suffix(".html")]
 
-    def _update_ledger(self) -> None:
-        """`--ledger-update`: the run's unledgered divergences written for review, stale entries removed."""
+    def _update_ledger(self, rootdir: Path) -> None:
+        """`--ledger-update`: the run's unledgered divergences written for review, stale entries removed.
+        A new ledger extends the shipped one; the result is loaded back before it replaces the file."""
         path = self.state.ledger.path
         text = path.read_text(encoding="utf-8") if path.exists() else ""
         missing = self.state.results.stale_cases()
         stale = {i: missing[i] for i in self.state.results.stale(self.state.ledger)}
-        new_text, self.state.ledger_changes = updated_ledger(
-            text, self.state.results.comparisons, stale, litellm_version()
-        )
-        if new_text != text:
-            write_text_atomic(path, new_text)
+        shipped = (rootdir / DEFAULT_LEDGER).resolve()
+        base = None if path.resolve() == shipped else os.path.relpath(shipped, path.resolve().parent)
+        try:
+            new_text, self.state.ledger_changes = updated_ledger(
+                text, self.state.results.comparisons, stale, litellm_version(), base
+            )
+            if new_text != text:
+                write_text_atomic(path, new_text, verify=_loads_back)
+        except (LedgerWriteError, LedgerError) as exc:
+            self.state.ledger_error = (
+                f"harness --ledger-update: {path} was left as it was: the update could not be written ({exc}). "
+                "Fix the file by hand, or move it aside and run --ledger-update again to start a new one."
+            )
 
     def pytest_terminal_summary(self, terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
         results = self.state.results
         changes = self.state.ledger_changes
-        if changes is not None:
+        if self.state.ledger_error:
+            terminalreporter.section("ledger update")
+            terminalreporter.write_line(self.state.ledger_error, red=True)
+        elif changes is not None:
             terminalreporter.section("ledger update")
             where = self.state.ledger.path
-            terminalreporter.write_line(f"{where}: {len(changes.added)} entries added for review, "
-                                        f"{len(changes.removed)} stale entries removed")  # fmt: skip
+            terminalreporter.write_line(
+                f"{where}: {len(changes.added)} entries added for review, {len(changes.removed)} stale entries "
+                f"removed, {len(changes.disabled)} inherited entries switched off"
+            )
             for ident in changes.added:
                 terminalreporter.write_line(f"  + {ident} (REVIEW: fill in reason, impact and link)")
             for ident in changes.removed:
                 terminalreporter.write_line(f"  - {ident} (stale: no longer observed)")
+            for ident, cases in changes.disabled.items():
+                shown = ", ".join(cases[:4]) + (f" and {len(cases) - 4} more" if len(cases) > 4 else "")
+                terminalreporter.write_line(f"  ~ {ident} (inherited, switched off with this config for {shown})")
         if not results.areas:
             return
         terminalreporter.section("contract summary")

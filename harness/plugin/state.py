@@ -41,6 +41,8 @@ class RunState:
     config_hints: list[str] = field(default_factory=list)
     #: `--ledger-update`: what was added and removed, for the summary
     ledger_changes: Update | None = None
+    #: `--ledger-update` could not write the ledger: why (the file was left as it was)
+    ledger_error: str = ""
 
 
 STATE = pytest.StashKey[RunState]()
