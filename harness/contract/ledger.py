@@ -166,11 +166,21 @@ class Ledger:
         kind = calls[int(inner.group(1))]
         return next((e for e in self.entries if e.in_scope(case, kind, version) and e.covers(call)), None), call
 
-    def uncovered_anywhere(self, mismatches: Iterable[Mismatch], observation: str, version: str) -> list[Mismatch]:
-        """Mismatches no entry covers, for a request that belongs to no case (differential fuzzing):
-        an entry counts wherever its observation kind and LiteLLM version apply."""
+    def split_anywhere(
+        self, mismatches: Iterable[Mismatch], observation: str, version: str
+    ) -> tuple[list[Mismatch], dict[str, list[Mismatch]]]:
+        """(mismatches no entry covers, {entry id: what it covers}) for a request that belongs to no case
+        (differential fuzzing): an entry counts wherever its observation kind and LiteLLM version apply."""
         scoped = [e for e in self.entries if observation in e.observations and Version(version) in e.litellm]
-        return [m for m in mismatches if not any(e.covers(m) and e.pin_violation(m) is None for e in scoped)]
+        unledgered: list[Mismatch] = []
+        covered: dict[str, list[Mismatch]] = {}
+        for mismatch in mismatches:
+            entry = next((e for e in scoped if e.covers(mismatch) and e.pin_violation(mismatch) is None), None)
+            if entry is None:
+                unledgered.append(mismatch)
+            else:
+                covered.setdefault(entry.id, []).append(mismatch)
+        return unledgered, covered
 
     def scoped_ids(
         self,

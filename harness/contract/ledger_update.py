@@ -56,7 +56,8 @@ def review_entries(comparisons: Iterable[Mapping[str, Any]], version: str, taken
     for comparison in comparisons:
         for m in comparison.get("unledgered_detail") or []:
             path = _INDEX.sub("[*]", m["path"])
-            group = groups.setdefault((path, m["kind"], comparison["observation"]), {"cases": [], "example": m})
+            observation = m.get("observation") or comparison["observation"]  # the fuzz's carry their own
+            group = groups.setdefault((path, m["kind"], observation), {"cases": [], "example": m})
             if comparison["case"] not in group["cases"]:
                 group["cases"].append(comparison["case"])
     entries = []
@@ -95,7 +96,7 @@ def _round_trip(text: str) -> YAML:
     _, sequence, offset = load_yaml_guess_indent(text) if text.strip() else (None, 4, 2)
     yaml = YAML()
     yaml.preserve_quotes = True
-    yaml.width = 100
+    yaml.width = 4096  # a list of cases stays on one line, as a person writes it
     yaml.indent(mapping=2, sequence=sequence or 4, offset=offset if offset is not None else 2)
     return yaml
 

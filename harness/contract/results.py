@@ -87,6 +87,15 @@ class RunResults:
             }
         )
 
+    def routed(self) -> Counter[str]:
+        """Requests per deployment where the router chose among a model group's deployments (config mode)."""
+        counts: Counter[str] = Counter()
+        for comparison in self.comparisons:
+            for request in (comparison.get("requests") or {}).get("litellm") or []:
+                if request.get("routed_to"):
+                    counts[request["routed_to"]] += 1
+        return counts
+
     def stale_cases(self) -> dict[str, list[str]]:
         """Per entry, the cases it was scoped to where it did not occur."""
         missing: dict[str, list[str]] = {}
@@ -138,6 +147,13 @@ class RunResults:
                 f"STALE ledger entry {entry_id!r}: in scope but not observed in {cases}; LiteLLM no longer "
                 f"diverges there. Remove it from {ledger.path}, or narrow its 'cases' / 'except_cases' / "
                 "'litellm' range."
+            )
+        routed = self.routed()
+        if routed:
+            lines.append(
+                f"routed among {len(routed)} deployments of model groups: "
+                + ", ".join(f"{d} x{n}" for d, n in sorted(routed.items()))
+                + " (the router's choice; requests are compared as sent to the group)"
             )
         if self.proxy_startups:
             starts = ", ".join(f"{k} {v:.1f}s" for k, v in sorted(self.proxy_startups.items()))

@@ -129,6 +129,9 @@ def _choice(body: dict[str, Any], index: int, seed: int, faults: Faults, limit: 
         )
         return Choice(index=index, tool_calls=calls, finish_reason="tool_calls")
     tokens = _text_tokens(body, rng)
+    while len(tokens) < faults.min_tokens:  # a long answer asked for (`[[fault:min-tokens=N]]`)
+        more = text.sentence_tokens(rng, 1)
+        tokens += [" " + more[0], *more[1:]]
     stops = body.get("stop")
     if stops:
         tokens, _ = _apply_stop(tokens, [stops] if isinstance(stops, str) else list(stops))

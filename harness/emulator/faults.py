@@ -15,6 +15,10 @@ a proxy may drop them, and the point is to break Azure *behind* LiteLLM.
 | `malformed-sse` | one stream event carries invalid JSON |
 | `filter-prompt=CAT` | the prompt is blocked by the content filter (400) |
 | `filter-output=CAT` | the output is cut and `finish_reason` is `content_filter` |
+| `min-tokens=N` | the generated text runs to at least N tokens before `max_tokens` or `max_output_tokens` cut it |
+
+`min-tokens` is no fault but a premise: a case that needs a long answer (`length`, `incomplete`) asks
+for one, instead of relying on how long the text generated for one model happens to be.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ class Faults:
     malformed_sse: bool = False
     filter_prompt: str | None = None
     filter_output: str | None = None
+    min_tokens: int = 0
 
     @property
     def any(self) -> bool:
@@ -85,6 +90,10 @@ def parse(specs: list[tuple[str, str | None]]) -> Faults:
             values["filter_prompt"] = _category(name, value)
         elif name == "filter-output":
             values["filter_output"] = _category(name, value)
+        elif name == "min-tokens":
+            if not (value or "").isdigit() or not 0 < int(value or 0) <= 100_000:
+                raise FaultError("fault 'min-tokens' needs a whole number of tokens, e.g. [[fault:min-tokens=64]]")
+            values["min_tokens"] = int(value or 0)
         else:
             raise FaultError(f"unknown fault {name!r}; see harness/emulator/faults.py for the list")
     return Faults(**values)  # type: ignore[arg-type]

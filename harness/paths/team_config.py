@@ -146,13 +146,77 @@ def team_upstream(upstream: str, record_mode: str, cassette_dir: str, default_di
     return "replay" if own_dir else "emulator"
 
 
-def emulator_deployments(team: TeamConfig) -> list[tuple[str, str]]:
-    """(deployment, model version) for every Azure entry of the config: the emulated resource must have
-    them, as the team's real resource does. `model_info.base_model` names the model where it is given."""
-    out = {}
+DEFAULT_CHAT_MODEL = "gpt-4o-2024-08-06"
+DEFAULT_EMBEDDINGS_MODEL = "text-embedding-3-small"
+
+
+def _is_embeddings(entry: Mapping[str, Any]) -> bool:
+    return (entry.get("model_info") or {}).get("mode") == "embedding"
+
+
+def model_groups(team: TeamConfig) -> dict[str, list[Mapping[str, Any]]]:
+    """The config's Azure model groups: model_name -> its entries, in the file's order."""
+    groups: dict[str, list[Mapping[str, Any]]] = {}
     for entry in team.raw["model_list"]:
         params = entry.get("litellm_params") or {}
-        if str(params.get("model", "")).startswith("azure/"):
-            base = str((entry.get("model_info") or {}).get("base_model") or "").removeprefix("azure/")
-            out.setdefault(deployment_of(params), base or "gpt-4o-2024-08-06")
-    return sorted(out.items())
+        if isinstance(entry, dict) and str(params.get("model", "")).startswith("azure/"):
+            groups.setdefault(str(entry.get("model_name")), []).append(entry)
+    return groups
+
+
+def _declared_model(entry: Mapping[str, Any]) -> str:
+    return str((entry.get("model_info") or {}).get("base_model") or "").removeprefix("azure/")
+
+
+@dataclass(frozen=True)
+class GroupPlan:
+    """How the emulator serves the config's model groups. Deployments in one group are interchangeable
+    by LiteLLM's own definition (the router picks any of them), so every deployment of a group serves
+    one model: the same request gets the same answer whichever deployment the router picked, and what
+    the application sees never depends on the shuffle. Which deployment a request reached is observed
+    apart (`canonical`): one fact, "routed among N deployments of the group", not a content diff."""
+
+    #: deployment -> (model version it serves, kind)
+    deployments: dict[str, tuple[str, str]]
+    #: deployment -> the first deployment of its group, which stands for the group in request paths (groups
+    #: of more than one deployment)
+    canonical: dict[str, str]
+    #: group -> its deployments, where it has more than one
+    routed: dict[str, list[str]]
+    notes: tuple[str, ...] = ()
+
+
+def plan_groups(team: TeamConfig) -> GroupPlan:
+    """One model per group: the `model_info.base_model` its entries declare, else the default model. A
+    group whose entries declare different base models is a real config question (LiteLLM load-balances
+    across them as one model: the application gets either model's answers, and its cost tracking and
+    parameter support follow each entry's own `base_model`); it is said in a note, and the emulator
+    serves the first one declared, the model the group's first entry names."""
+    deployments: dict[str, tuple[str, str]] = {}
+    canonical: dict[str, str] = {}
+    routed: dict[str, list[str]] = {}
+    notes: list[str] = []
+    for name, entries in model_groups(team).items():
+        declared = list(dict.fromkeys(m for m in map(_declared_model, entries) if m))
+        embeddings = any(_is_embeddings(e) for e in entries)
+        model = declared[0] if declared else (DEFAULT_EMBEDDINGS_MODEL if embeddings else DEFAULT_CHAT_MODEL)
+        if len(declared) > 1:
+            notes.append(
+                f"model group {name!r}: its entries declare different model_info.base_model ({', '.join(declared)}); "
+                "LiteLLM load-balances across them as one model, so the application gets either model's answers "
+                f"at random. The emulator serves the group as {model} (the first declared)"
+            )
+        names = list(dict.fromkeys(deployment_of(e.get("litellm_params") or {}) for e in entries))
+        for deployment in names:
+            deployments.setdefault(deployment, (model, "embeddings" if embeddings else "chat"))
+        if len(names) > 1:
+            routed[name] = names
+            for deployment in names:
+                canonical.setdefault(deployment, names[0])
+    return GroupPlan(deployments, canonical, routed, tuple(notes))
+
+
+def emulator_deployments(team: TeamConfig) -> list[tuple[str, str, str]]:
+    """(deployment, model version, kind) for every Azure entry of the config: the emulated resource must
+    have them, as the team's real resource does, one model per group (`plan_groups`)."""
+    return sorted((name, model, kind) for name, (model, kind) in plan_groups(team).deployments.items())

@@ -18,7 +18,7 @@ from harness.contract.observe import LANE_MARK
 from harness.paths.lanes import LanePlan, lane_alias
 from harness.paths.litellm_config import TOKEN_SOURCES
 from harness.paths.matrix import endpoint_for, litellm_entry
-from harness.paths.team_config import CREDENTIAL_KEYS, TeamConfig, team_setups
+from harness.paths.team_config import CREDENTIAL_KEYS, TeamConfig, plan_groups, team_setups
 from harness.replay.upstream import Credentials
 
 _SECRETISH = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", re.I)
@@ -232,7 +232,7 @@ def render_team_config(
 def team_notes(team: TeamConfig) -> list[str]:
     """What the run keeps and sets aside of the team's config, one line each, for the run's header."""
     rendered = render_team_config(team, {}, {}, "http://emulator.invalid", "key", "token")
-    return [*rendered.set_aside, "honoured: " + ", ".join(rendered.honoured)]
+    return [*rendered.set_aside, *plan_groups(team).notes, "honoured: " + ", ".join(rendered.honoured)]
 
 
 def team_proxy_config(

@@ -21,7 +21,7 @@ from harness.live.run import (
 )
 from harness.paths.matrix import SETUPS, Credentials, render_proxy_config, setup_named
 from harness.paths.proxy import ProxyStartError, RunningProxy, external_proxy_version, litellm_version, run_proxy
-from harness.paths.team_config import emulator_deployments
+from harness.paths.team_config import emulator_deployments, plan_groups
 from harness.paths.team_render import team_proxy_config
 from harness.plugin.state import STATE
 from harness.replay import waits
@@ -97,8 +97,13 @@ def emulator_config(harness_settings: HarnessSettings) -> EmulatorConfig:
     mode it also has every deployment the team's config names, as the team's resource does."""
     config = EmulatorConfig()
     if harness_settings.team is not None:
-        for name, model in emulator_deployments(harness_settings.team):
-            config.deployments.setdefault(name, Deployment(name, model=model))
+        for name, model, kind in emulator_deployments(harness_settings.team):
+            context = {"context_window": 8_192} if kind == "embeddings" else {}
+            existing = config.deployments.get(name)
+            # the team's deployment wins over a plain default of the same name, never over a harness setup's
+            # (a fault, a small quota or context the cases rely on)
+            if existing is None or existing == Deployment(name, existing.model, existing.kind, existing.context_window):
+                config.deployments[name] = Deployment(name, model=model, kind=kind, **context)
     return config
 
 
@@ -252,7 +257,12 @@ def contract_capture(
     harness_scrubber: Scrubber,
 ) -> Capture:
     if upstream_server is None:
-        return LiveCapture(upstream_target, sees_proxy_upstream=harness_settings.proxy_url is None)
+        team = harness_settings.team
+        return LiveCapture(
+            upstream_target,
+            sees_proxy_upstream=harness_settings.proxy_url is None,
+            canonical=plan_groups(team).canonical if team is not None else {},
+        )
     return CassetteSession(
         root=harness_settings.cassette_dir,
         mode=harness_settings.record_mode,

@@ -206,9 +206,20 @@ class BoundContract:
             )
 
     def _record(self, result: CaseResult) -> None:
-        """Results travel to the controller and into the report: known secrets are replaced first."""
-        scrubbed = json.loads(self.scrubber.text(json.dumps(result.as_dict(), default=str)))
-        self.item.user_properties.append((PROPERTY, scrubbed))
+        record_result(self.item, self.scrubber, result)
+
+
+def record_result(item: pytest.Item, scrubber: Scrubber, result: CaseResult) -> None:
+    """Results travel to the controller and into the report: known secrets are replaced first."""
+    scrubbed = json.loads(scrubber.text(json.dumps(result.as_dict(), default=str)))
+    item.user_properties.append((PROPERTY, scrubbed))
+
+
+@pytest.fixture
+def record_contract_result(request: pytest.FixtureRequest, harness_scrubber: Scrubber) -> Callable[[CaseResult], None]:
+    """For a test that judges outside a `Case` (the differential fuzz): its comparison joins the run's
+    results, the report and `--ledger-update`, like a case's."""
+    return lambda result: record_result(request.node, harness_scrubber, result)
 
 
 @pytest.fixture

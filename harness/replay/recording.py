@@ -14,7 +14,7 @@ Azure with what the application itself would have sent.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,6 +40,8 @@ from harness.replay.server import Activation, UpstreamServer
 from harness.replay.upstream import UpstreamTarget
 
 RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
+#: the deployment a request reached, where the router chose among a model group's (not compared)
+ROUTED_TO = "routed_to"
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,10 @@ class LiveCapture:
 
     target: UpstreamTarget
     sees_proxy_upstream: bool = True
+    #: config mode: deployment -> the deployment that stands for its model group. The router may pick any
+    #: deployment of a group; the request is compared as sent to the group, and where it went is kept
+    #: beside it (`routed_to`), one fact rather than a random path difference
+    canonical: Mapping[str, str] = field(default_factory=dict)
 
     def observe(self, path: str, ref: CaseRef, call: Call) -> tuple[Observation, list[dict[str, Any]] | None]:
         if not self.target.emulators or (path == "litellm" and not self.sees_proxy_upstream):
@@ -93,10 +99,19 @@ class LiveCapture:
         before = [len(j) for j in journals]
         observation = call()
         sent = [entry for j, n in zip(journals, before, strict=True) for entry in list(j)[n:]]
-        return observation, [
-            {"method": e.method, "path": e.route, "api-version": e.api_version, "auth": e.auth_scheme, "body": e.body}
-            for e in sent
-        ]
+        return observation, [self._request(e) for e in sent]
+
+    def _request(self, entry: Any) -> dict[str, Any]:
+        out = {"method": entry.method, "path": entry.route, "api-version": entry.api_version,
+               "auth": entry.auth_scheme, "body": entry.body}  # fmt: skip
+        group = self.canonical.get(entry.deployment or "")
+        if group is not None and group != entry.deployment:
+            out["path"] = entry.route.replace(f"/deployments/{entry.deployment}/", f"/deployments/{group}/", 1)
+            if isinstance(entry.body, dict) and entry.body.get("model") == entry.deployment:
+                out["body"] = {**entry.body, "model": group}  # LiteLLM names the deployment in the body too
+        if group is not None:
+            out[ROUTED_TO] = entry.deployment
+        return out
 
 
 @dataclass

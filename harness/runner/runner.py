@@ -18,7 +18,7 @@ from harness.contract.compare import ContractFailure, Level, Mismatch, diff, pla
 from harness.contract.ledger import Ledger
 from harness.contract.observe import Observation, SequenceObservation, number_ids
 from harness.paths.clients import Path
-from harness.replay.recording import Capture, CaseRef
+from harness.replay.recording import ROUTED_TO, Capture, CaseRef
 
 Sent = list[dict[str, Any]] | None  # None: that path's upstream requests could not be seen
 
@@ -33,7 +33,22 @@ def request_mismatches(direct: Sent, litellm: Sent) -> list[Mismatch]:
     """
     if direct is None or litellm is None:
         return []
-    return diff({"upstream_requests": number_ids(direct)}, {"upstream_requests": number_ids(litellm)}, Level.EXACT)
+    return diff(
+        {"upstream_requests": number_ids(_compared(direct))},
+        {"upstream_requests": number_ids(_compared(litellm))},
+        Level.EXACT,
+    )
+
+
+def _compared(sent: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A request as compared: sent to its model group (the deployment the router chose is a fact of its
+    own, `routed`, and never a mismatch: LiteLLM defines a group's deployments as interchangeable)."""
+    return [{k: v for k, v in request.items() if k != ROUTED_TO} for request in sent]
+
+
+def routed(sent: Sent) -> list[str]:
+    """The deployments a path's requests reached where a group had several, in order."""
+    return [str(r[ROUTED_TO]) for r in sent or [] if ROUTED_TO in r]
 
 
 @dataclass

@@ -15,6 +15,7 @@ budget is modest by default; `--gate-examples N` raises it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,9 +23,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harness import Case, Scenario
+from harness.contract.case import CaseResult
 from harness.contract.compare import Level, diff
 from harness.plugin.state import ITEM
 from harness.replay.recording import CaseRef
+from harness.runner.fuzz import FuzzFindings
 from harness.runner.runner import ContractRunner, request_mismatches
 
 from .test_chat import PERSON_SCHEMA, TIME, WEATHER
@@ -106,8 +109,9 @@ def fuzz_examples(pytestconfig: pytest.Config) -> int:
     return DEFAULT_EXAMPLES if value is None else value
 
 
-def check_request(runner: ContractRunner, params: dict[str, Any], stream: bool) -> None:
-    """Both paths, one generated request: every difference must be one the ledger accepts."""
+def check_request(runner: ContractRunner, findings: FuzzFindings, params: dict[str, Any], stream: bool) -> None:
+    """Both paths, one generated request: every difference must be one the ledger accepts (with
+    `--ledger-update`, what is not is gathered for the ledger instead)."""
     case = Case("generated", Scenario(params, stream=stream), replayable=False)
     ref = CaseRef("fuzz", "generated", "tests/contract/test_fuzz.py")
     runner.before_case()
@@ -115,8 +119,8 @@ def check_request(runner: ContractRunner, params: dict[str, Any], stream: bool) 
     runner.before_case()
     litellm, litellm_sent = runner.observe(case, ref, "litellm")
     mismatches = diff(direct.tree(), litellm.tree(), Level.EXACT) + request_mismatches(direct_sent, litellm_sent)
-    unledgered = runner.ledger.uncovered_anywhere(mismatches, direct.kind, runner.litellm_version)
-    assert not unledgered, (
+    unledgered = findings.judge(mismatches, direct.kind)
+    assert runner.collect_unledgered or not unledgered, (
         f"LiteLLM {runner.litellm_version} diverges from Azure on a generated request, outside the ledger:\n"
         f"request (stream={stream}): {json.dumps(params, ensure_ascii=False)}\n"
         + "\n".join(m.describe() for m in unledgered[:8])
@@ -125,17 +129,23 @@ def check_request(runner: ContractRunner, params: dict[str, Any], stream: bool) 
 
 @pytest.mark.offline_only("fuzzes both paths against the emulator, which only an offline run has")
 @pytest.mark.proxy_lane("fuzz/generated", "good-key")
-def test_generated_requests_agree_up_to_the_ledger(fuzz_examples: int, request: pytest.FixtureRequest) -> None:
+def test_generated_requests_agree_up_to_the_ledger(
+    fuzz_examples: int, request: pytest.FixtureRequest, record_contract_result: Callable[[CaseResult], None]
+) -> None:
     # An item of the run's results: its outcome and failure (the shrunk request) reach the parity
-    # report, and so the upgrade gate.
+    # report, and so the upgrade gate; what it found reaches `--ledger-update`.
     request.node.user_properties.append((ITEM, {"area": "fuzz", "path": "litellm"}))
     if fuzz_examples <= 0:
         pytest.skip("--gate-examples 0: differential fuzzing switched off for this run")
     runner: ContractRunner = request.getfixturevalue("live_contract_runner")  # starts the proxy if needed
+    findings = FuzzFindings(runner.ledger, runner.litellm_version)
 
     @fuzz_settings(fuzz_examples)
     @given(generated=chat_requests())
     def agree(generated: tuple[dict[str, Any], bool]) -> None:
-        check_request(runner, *generated)
+        check_request(runner, findings, *generated)
 
-    agree()
+    try:
+        agree()
+    finally:
+        record_contract_result(findings.result())

@@ -80,7 +80,7 @@ CASES = [
     ),
     Case(
         "max-output-tokens-incomplete",
-        respond({"input": "Write a very long story about gateways.", "max_output_tokens": 16}),
+        respond({"input": "Write a very long story about gateways. [[fault:min-tokens=64]]", "max_output_tokens": 16}),
         expect.response_status("incomplete", text=True),
     ),
     Case(
@@ -108,7 +108,7 @@ CASES = [
     ),
     Case(
         "stream-incomplete",
-        respond({"input": "Stream a very long story.", "max_output_tokens": 16}, stream=True),
+        respond({"input": "Stream a very long story. [[fault:min-tokens=64]]", "max_output_tokens": 16}, stream=True),
         expect.event_stream(last="response.incomplete"),
     ),
     Case(

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.paths.team_config import TeamConfigError, load_team_config, team_upstream
-from harness.paths.team_render import KEY_VAR, render_team_config
+from harness.paths.team_config import TeamConfigError, load_team_config, plan_groups, team_upstream
+from harness.paths.team_render import KEY_VAR, render_team_config, team_notes
 
 from .background import PLANTED_HOST, PLANTED_KEY
 from .support import ROOT, clean_env, run
@@ -208,3 +208,39 @@ def test_the_disclosure_settings_turn_off_what_they_say(background_run) -> None:
     report = json.loads((background_run.folder / "parity-report.json").read_text())
     hit = {entry for c in report["comparisons"] for entry in c["covered"]}
     assert hit == {"disclosure-left-with-the-settings", "disclosure-cooldown-deployment-ids"}, hit
+
+
+GROUPED = """
+model_list:
+  - model_name: gpt-4o
+    litellm_params: {model: azure/gpt-4o-eastus, api_base: os.environ/AZURE_API_BASE_EASTUS, api_key: os.environ/K1}
+    model_info: {base_model: azure/gpt-4o}
+  - model_name: gpt-4o
+    litellm_params: {model: azure/gpt-4o-westeu, api_base: os.environ/AZURE_API_BASE_WESTEU, api_key: os.environ/K2}
+  - model_name: mini
+    litellm_params: {model: azure/mini-a, api_key: os.environ/K1}
+    model_info: {base_model: azure/gpt-4o-mini}
+  - model_name: mini
+    litellm_params: {model: azure/mini-b, api_key: os.environ/K2}
+    model_info: {base_model: azure/gpt-4.1-mini}
+  - model_name: embed
+    litellm_params: {model: azure/embed-prod, api_key: os.environ/K1}
+    model_info: {mode: embedding}
+"""
+
+
+def test_every_deployment_of_a_group_serves_one_model(tmp_path: Path) -> None:
+    """Which deployment the router picks must not change what the application sees: the entry without
+    `model_info` serves the model its group declares, not a default of its own."""
+    team = load_team_config(write(tmp_path, GROUPED), "gpt-4o", {})
+    plan = plan_groups(team)
+    assert plan.deployments["gpt-4o-eastus"] == plan.deployments["gpt-4o-westeu"] == ("gpt-4o", "chat")
+    assert plan.deployments["embed-prod"] == ("text-embedding-3-small", "embeddings")
+    assert plan.canonical == {"gpt-4o-eastus": "gpt-4o-eastus", "gpt-4o-westeu": "gpt-4o-eastus",
+                              "mini-a": "mini-a", "mini-b": "mini-a"}  # fmt: skip
+    assert plan.routed == {"gpt-4o": ["gpt-4o-eastus", "gpt-4o-westeu"], "mini": ["mini-a", "mini-b"]}
+    # a group whose entries name different models is a config question: said, and served as the first
+    assert plan.deployments["mini-b"] == ("gpt-4o-mini", "chat")
+    (note,) = plan.notes
+    assert "model group 'mini'" in note and "gpt-4o-mini, gpt-4.1-mini" in note
+    assert note in "\n".join(team_notes(team))

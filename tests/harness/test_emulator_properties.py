@@ -9,7 +9,7 @@ import openai
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.emulator import Emulator, EmulatorTransport
+from harness.emulator import Deployment, Emulator, EmulatorTransport
 
 EMULATOR = Emulator()
 CLIENT = openai.AzureOpenAI(
@@ -75,3 +75,24 @@ def test_json_mode_output_parses(msgs, seed):
         model="chat", messages=msgs, seed=seed, response_format={"type": "json_object"}
     )
     assert isinstance(json.loads(response.choices[0].message.content), dict)
+
+
+MODELS = st.sampled_from(["gpt-4o-2024-08-06", "gpt-4o-mini-2024-07-18", "gpt-4.1-2025-04-14", "o3-mini-2025-01-31"])
+
+
+@SETTINGS
+@given(MODELS, text, st.integers(16, 200))
+def test_a_long_answer_asked_for_is_long_for_any_model(model: str, prompt: str, wanted: int) -> None:
+    """`[[fault:min-tokens=N]]`: a case's premise (an `incomplete` or `length` cut) holds whatever model the
+    team's deployment serves, not only when the text generated for one model happens to be long."""
+    emulator = Emulator()
+    emulator.config.deployments["team"] = Deployment("team", model=model)
+    client = openai.AzureOpenAI(
+        azure_endpoint="http://emulator.invalid", api_key=emulator.config.api_key, api_version="2025-03-01-preview",
+        max_retries=0, http_client=httpx.Client(transport=EmulatorTransport(emulator)),
+    )  # fmt: skip
+    marked = f"{prompt} [[fault:min-tokens={wanted}]]"
+    whole = client.chat.completions.create(model="team", messages=[{"role": "user", "content": marked}])
+    assert whole.usage.completion_tokens >= wanted and whole.choices[0].finish_reason == "stop"
+    cut = client.responses.create(model="team", input=marked, max_output_tokens=16)
+    assert cut.status == "incomplete" and cut.incomplete_details.reason == "max_output_tokens"
