@@ -23,7 +23,7 @@ from harness.contract.compare import SHAPE_VALUE_KEYS, Level, Mismatch, plain
 from harness.contract.pins import Pin, PinnedMismatch
 
 REQUIRED = ("id", "what", "paths", "litellm", "reason", "impact", "link")
-OPTIONAL = ("kinds", "cases", "except_cases", "observations", "workaround", "pin")
+OPTIONAL = ("kinds", "cases", "except_cases", "observations", "workaround", "pin", "settings")
 _KINDS = {"missing", "extra", "type", "value", "length"}
 _OBSERVATIONS = {"response", "stream", "error", "sequence", "events", "disclosure"}
 #: what an entry without `observations` is about: what the application sees. What the proxy discloses
@@ -59,6 +59,9 @@ class Entry:
     except_cases: tuple[str, ...] = ()
     _except_res: tuple[re.Pattern[str], ...] = field(default=(), compare=False, repr=False)
     pins: tuple[Pin, ...] = ()
+    #: the proxy config settings known to change or remove this divergence (`router_settings.num_retries`,
+    #: `litellm_params.max_retries` for any deployment's): named when a team's config makes it go stale
+    settings: tuple[str, ...] = ()
 
     def pin_violation(self, mismatch: Mismatch) -> str | None:
         """Why the litellm value at a covered path breaks a pin, or None."""
@@ -117,6 +120,7 @@ class Entry:
             "impact": self.impact,
             "link": self.link,
             "workaround": self.workaround,
+            **({"settings": list(self.settings)} if self.settings else {}),
         }
 
 

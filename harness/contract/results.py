@@ -7,6 +7,7 @@ controller process sees every worker's comparisons.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,7 +111,9 @@ class RunResults:
         missing = self.stale_cases()
         return [e.id for e in ledger.entries if e.id in missing]
 
-    def summary_lines(self, ledger: Ledger) -> list[str]:
+    def summary_lines(self, ledger: Ledger, stale_advice: Callable[[str], str] | None = None) -> list[str]:
+        """The summary table and notes. `stale_advice(entry_id)` says what to do about a stale entry
+        (config mode: never edit the shipped ledger); by default, edit the ledger the run read."""
         na = bool(self.not_applicable)
         skips = any(t.skipped for paths in self.areas.values() for t in paths.values())
         infra = any(t.infra for paths in self.areas.values() for t in paths.values())
@@ -143,11 +146,13 @@ class RunResults:
         missing = self.stale_cases()
         for entry_id in self.stale(ledger):
             cases = ", ".join(sorted(missing[entry_id])[:5]) + (" ..." if len(missing[entry_id]) > 5 else "")
-            lines.append(
-                f"STALE ledger entry {entry_id!r}: in scope but not observed in {cases}; LiteLLM no longer "
-                f"diverges there. Remove it from {ledger.path}, or narrow its 'cases' / 'except_cases' / "
-                "'litellm' range."
+            advice = (
+                stale_advice(entry_id)
+                if stale_advice is not None
+                else f"LiteLLM no longer diverges there. Remove it from {ledger.path}, or narrow its 'cases' / "
+                "'except_cases' / 'litellm' range."
             )
+            lines.append(f"STALE ledger entry {entry_id!r}: in scope but not observed in {cases}; {advice}")
         routed = self.routed()
         if routed:
             lines.append(

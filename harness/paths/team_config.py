@@ -146,6 +146,27 @@ def team_upstream(upstream: str, record_mode: str, cassette_dir: str, default_di
     return "replay" if own_dir else "emulator"
 
 
+def configured(team: TeamConfig, names: tuple[str, ...]) -> list[str]:
+    """Which of `names` the config sets, with the value: `router_settings.num_retries: 0`. A name
+    `litellm_params.X` is any Azure entry of the alias's group setting X."""
+    found = []
+    for name in names:
+        section, _, key = name.partition(".")
+        if section == "litellm_params":
+            values = [(e.get("litellm_params") or {}).get(key) for e in model_groups(team).get(team.alias, [])]
+            value = next((v for v in values if v is not None), None)
+            where = f"model_list {team.alias!r} litellm_params.{key}"
+        else:
+            value = (team.raw.get(section) or {}).get(key) if isinstance(team.raw.get(section), dict) else None
+            where = name
+        if value is not None:
+            text = (
+                repr(value) if not isinstance(value, (list, dict)) else "[...]" if isinstance(value, list) else "{...}"
+            )
+            found.append(f"{where}: {text}")
+    return found
+
+
 DEFAULT_CHAT_MODEL = "gpt-4o-2024-08-06"
 DEFAULT_EMBEDDINGS_MODEL = "text-embedding-3-small"
 

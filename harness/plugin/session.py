@@ -18,6 +18,7 @@ from harness.contract.ledger_file import load_ledger
 from harness.contract.ledger_update import LedgerWriteError, updated_ledger
 from harness.contract.results import NOT_APPLICABLE, PROPERTY, TIMING
 from harness.paths.proxy import litellm_version
+from harness.paths.team_ledger import stale_advice, unledgered_note
 from harness.plugin.state import INFRA, ITEM, RunState
 from harness.replay.atomic import write_text_atomic
 from harness.report.parity import cassette_provenance, render_html
@@ -156,7 +157,17 @@ class ContractSession:
         if not results.areas:
             return
         terminalreporter.section("contract summary")
-        for line in results.summary_lines(self.state.ledger):
+        team, advice = self.state.settings.team, None
+        shipped = config.rootpath / DEFAULT_LEDGER
+        alias_given = config.getoption("--litellm-model") is not None
+        if team is not None:
+            advice = stale_advice(team, self.state.ledger, shipped, alias_given)
+        for line in results.summary_lines(self.state.ledger, advice):
             terminalreporter.write_line(line, red=line.startswith("STALE"))
+        if team is not None and any(c["unledgered"] for c in results.comparisons):
+            shipped_only = self.state.ledger.path.resolve() == shipped.resolve()
+            terminalreporter.write_line(
+                "unledgered divergences in config mode: " + unledgered_note(team, shipped_only, alias_given), red=True
+            )
         if self.state.written:
             terminalreporter.write_line("parity report: " + ", ".join(str(p) for p in self.state.written))

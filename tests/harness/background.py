@@ -219,6 +219,21 @@ def _gate_config_planted(folder: Path, stack: ExitStack) -> Made:
     return argv, {}
 
 
+def _num_retries_0(folder: Path, stack: ExitStack) -> Made:
+    """The shipped config with one change, `router_settings.num_retries: 0`, run without a ledger of its own."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "litellm.config.yaml").read_text())
+    config["router_settings"] = {"num_retries": 0}
+    path = folder / "litellm.config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    argv = _pytest(
+        "tests/contract/test_errors.py", "-k", "rate-limited-429", "--litellm-config", str(path),
+        "--parity-report", str(folder / "parity-report.json"),
+    )  # fmt: skip
+    return argv, {"AZURE_OPENAI_API_VERSION": "2024-10-21"}
+
+
 RUNS: dict[str, Spec] = {
     "config-seed": _config_mode("seed-broken", "tests/contract/test_chat.py", "-k", "basic"),
     "config-production": _config_mode(
@@ -231,6 +246,7 @@ RUNS: dict[str, Spec] = {
     "config-service-principal": _config_mode("service-principal", "tests/contract/test_errors.py"),
     "config-disclosure": _config_mode("disclosure", "tests/contract/test_disclosure.py"),
     "config-planted-secret": Spec(_planted),
+    "config-num-retries-0": Spec(_num_retries_0),
     "live-record": Spec(_live_record, then=(_live_record_replayed,)),
     "live-local-proxy": Spec(_live_local_proxy),
     "gate-planted": Spec(_gate_planted),

@@ -244,3 +244,17 @@ def test_every_deployment_of_a_group_serves_one_model(tmp_path: Path) -> None:
     (note,) = plan.notes
     assert "model group 'mini'" in note and "gpt-4o-mini, gpt-4.1-mini" in note
     assert note in "\n".join(team_notes(team))
+
+
+@pytest.mark.background_run("config-num-retries-0")
+def test_a_stale_inherited_entry_names_the_teams_setting_and_never_the_shipped_ledger(background_run) -> None:
+    """Config mode without --ledger: the entry LiteLLM's default retries explain goes stale with
+    `num_retries: 0`; the message names that setting and the command that starts the team's own ledger."""
+    out = background_run.stdout
+    assert background_run.returncode == 1, out[-3000:]
+    line = next(x for x in out.splitlines() if x.startswith("STALE ledger entry 'proxy-retries-upstream'"))
+    assert "your config sets router_settings.num_retries: 0, which changes it" in line
+    assert "Do not edit the shipped ledger" in line and "Remove it from" not in line
+    command = line.split("switches this entry off for these cases: ", 1)[1]
+    assert command.startswith("pytest tests/contract --litellm-config ") and command.endswith(" --ledger-update")
+    assert "/divergences.yaml" in command
