@@ -148,10 +148,10 @@ def release_runner(
     """What the bisector calls per release (the involved cases replayed, missed ones on the emulator;
     `mode_args`, config mode's options, on every run), and the lookup of a release's run kept by an
     earlier bisect with the same inputs (`run_cache`)."""
-    key = run_cache.fingerprint(repo, [*nodeids, *mode_args])
+    key = run_cache.fingerprint(repo, mode_args)
 
     def kept(version: str) -> RunData | None:
-        data = run_cache.load(out / version, key)
+        data = run_cache.load(out / version, key, nodeids)
         if data is not None and run_cache.UNUSABLE in data:
             raise Uninstallable(data[run_cache.UNUSABLE])
         if data is not None:
@@ -173,9 +173,9 @@ def release_runner(
         except GateError as exc:  # e.g. a release whose proxy does not start: skipped, never the end of the bisect
             reason = f"its suite could not run: {_failure_line(str(exc))} (log: {folder / 'pytest.log'})"
             log(f"harness gate: skipping litellm {version}: {reason}")
-            run_cache.store(folder, key, {run_cache.UNUSABLE: reason})
+            run_cache.store(folder, key, {run_cache.UNUSABLE: reason}, nodeids)
             raise Uninstallable(reason) from None
-        run_cache.store(folder, key, data)
+        run_cache.store(folder, key, data, nodeids)
         return data
 
     return run_release, kept

@@ -60,6 +60,9 @@ def add_gate_parser(sub: Any) -> None:
         metavar="N",
         help="--bisect: run up to N releases side by side (the searches advance in step; same answers and runs)",
     )
+    from harness.gate.cli_modes import add_mode_arguments
+
+    add_mode_arguments(gate)
     gate.add_argument("--report-dir", default=".", metavar="DIR", help="where gate-report.{json,html,txt} go")
     gate.add_argument("--cache-dir", metavar="DIR", help="venv cache (default: ~/.cache/azure-litellm-contract/gate)")
     gate.add_argument("--gate-examples", type=int, metavar="N", help="differential fuzzing examples per run")
@@ -124,6 +127,11 @@ def _gate_or_bisect(args: argparse.Namespace) -> int:
         mode_args += ["--ledger", str(Path(args.ledger).resolve())]
     if args.apply_bisect_report:
         return _apply_report(args, repo)
+    from harness.gate.cli_modes import run_mode
+
+    mode = run_mode(args, repo, pytest_args, mode_args)
+    if mode is not None:
+        return mode
     if args.bisect:
         return _bisect(args, repo, pytest_args, mode_args)
     if not (args.baseline and args.candidate):

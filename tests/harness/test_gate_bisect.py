@@ -341,3 +341,14 @@ def test_a_finished_bisects_report_writes_its_ranges_into_another_checkouts_ledg
     assert gate("--apply-bisect-report", str(tmp_path / "bisect-report.json")) == 0
     assert "alias: '>=1.108.7' -> '>=1.81.6'" in capsys.readouterr().out
     assert 'litellm: ">=1.81.6"' in ledger.read_text() and 'litellm: ">=1.0"' in ledger.read_text()
+
+
+def test_a_kept_run_of_more_items_answers_a_bisect_that_asks_for_fewer(tmp_path) -> None:
+    """The probe and a CI matrix job run the whole suite; a later bisect asks for the involved items only."""
+    from harness.gate import run_cache
+
+    key = run_cache.fingerprint(ROOT, [])
+    run_cache.store(tmp_path / "1.5", key, run("1.5"), ["t[a-litellm]", "t[b-litellm]"])
+    assert run_cache.load(tmp_path / "1.5", key, ["t[a-litellm]"]) == run("1.5")
+    assert run_cache.load(tmp_path / "1.5", key, ["t[a-litellm]", "t[b-litellm]"]) == run("1.5")
+    assert run_cache.load(tmp_path / "1.5", key, ["t[a-litellm]", "t[c-litellm]"]) is None  # it never ran c
