@@ -72,6 +72,8 @@ class GateComparison:
     served_by: dict[str, dict[str, str]] = field(default_factory=dict)
     #: items whose outcome differed between the versions and flipped when rerun: not broke, not fixed
     flaky: list[dict[str, Any]] = field(default_factory=list)
+    #: items failing under the baseline only on divergences the ledger covers from later releases: not fixed
+    unjudged: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def unledgered_new(self) -> list[Divergence]:
@@ -108,6 +110,7 @@ class GateComparison:
             "application_changes": self.app_changes,
             "served_by": self.served_by,
             "flaky": self.flaky,
+            "unjudged": self.unjudged,
         }
 
 

@@ -50,6 +50,7 @@ def render_text(c: GateComparison) -> str:
     lines.append(f"fixed ({len(c.fixed)}): failed under {b}, pass under {k}")
     for row in c.fixed[:_LIMIT]:
         lines.append(f"  {row['nodeid']}")
+    lines += unjudged_lines(c)
     if c.entries_gone:
         lines.append(f"ledger entries no longer hit under {k}: {', '.join(c.entries_gone)}")
     lines.append("")
@@ -127,3 +128,28 @@ def render_text(c: GateComparison) -> str:
     else:
         lines.append(f"verdict: PASS: nothing broke, and every new divergence is in the ledger for {k}")
     return "\n".join(lines)
+
+
+def extend_command(baseline: str, candidate: str) -> str:
+    """The command that makes the ledger's ranges reach back to `baseline`: the bisect from it."""
+    return (
+        f"python -m harness gate --bisect --good {baseline} --bad {candidate} --jobs 2 "
+        "--report-dir gate-bisect --update-ledger"
+    )
+
+
+def unjudged_lines(c: GateComparison) -> list[str]:
+    """Items failing under the baseline only where the ledger's ranges start later: not judged, not fixed."""
+    if not c.unjudged:
+        return []
+    b, k = c.baseline, c.candidate
+    lines = [
+        f"not judged under {b} ({len(c.unjudged)}): they fail there only on divergences the ledger covers from "
+        f"later releases (its ranges do not reach back to {b}), so they are not listed as fixed"
+    ]
+    for row in c.unjudged[:_LIMIT]:
+        lines.append(f"  {row['nodeid']}  [{', '.join(row['entries'])}]")
+    if len(c.unjudged) > _LIMIT:
+        lines.append(f"  (+{len(c.unjudged) - _LIMIT} more in gate-report.json)")
+    lines.append(f"  extend the ledger to {b}: {extend_command(b, k)}")
+    return lines

@@ -19,6 +19,7 @@ from typing import Any
 
 from harness.gate.compare import GateComparison, compare_runs, replay_missed_cases
 from harness.gate.env import GateEnvError, LiteLLMEnv, ensure_env
+from harness.gate.reach import run_ledger, unjudged
 from harness.gate.report import render_text
 from harness.gate.suite import SUITE_DEADLINE_S, GateError, SuiteRun, run_suite
 from harness.replay.atomic import write_text_atomic
@@ -93,6 +94,7 @@ def run_gate(
     _rerun_differing(comparison, envs, data, repo, report_dir, pytest_args, (baseline_args, candidate_args),
                      deadline_s, log)  # fmt: skip
     comparison.baseline, comparison.candidate = envs[0].version, envs[1].version
+    set_unjudged(comparison, data[0], repo)
     comparison.environments = {role: packages(env.python) for role, env in zip(ROLES, envs, strict=True)}
     for role, run in zip(ROLES, runs, strict=True):
         comparison.performance.setdefault(role, {})["suite_wall_s"] = run.wall_s
@@ -231,6 +233,19 @@ def _rerun_differing(
     ]  # fmt: skip
     comparison.broke = [row for row in comparison.broke if row["nodeid"] not in flaky]
     comparison.fixed = [row for row in comparison.fixed if row["nodeid"] not in flaky]
+
+
+def set_unjudged(comparison: GateComparison, baseline: Mapping[str, Any], repo: Path) -> None:
+    """Items "fixed" only because the ledger's ranges do not reach back to the baseline move to
+    `unjudged`, each with the entries that would cover it (`harness.gate.reach`)."""
+    ledger = run_ledger(baseline, repo)
+    if ledger is None or not comparison.fixed:
+        return
+    found = unjudged(baseline, ledger, [row["nodeid"] for row in comparison.fixed])
+    comparison.unjudged = [
+        {**row, "entries": found[row["nodeid"]]} for row in comparison.fixed if row["nodeid"] in found
+    ]
+    comparison.fixed = [row for row in comparison.fixed if row["nodeid"] not in found]
 
 
 def _case_of(data: Sequence[Mapping[str, Any]], nodeid: str) -> str:
