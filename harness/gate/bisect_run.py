@@ -35,6 +35,8 @@ from harness.gate.bisect import (
 )
 from harness.gate.changes import changes_between
 from harness.gate.env import GateEnvError, ensure_env, validate_version
+from harness.gate.probe import oldest_runnable
+from harness.gate.reach import at_end, run_ledger
 from harness.gate.run import ROLES, emulate_missed_one, run_gate
 from harness.gate.suite import GateError, Interrupted, allow_suites, cancel_suites, run_suite
 from harness.gate.supply import denylist
@@ -96,6 +98,10 @@ class BisectResult:
     gate_verdict: str = ""
     reused: list[str] = field(default_factory=list)  # releases whose run an earlier bisect kept
     budget_spent: bool = False
+    #: every divergence each end showed, [case, path, ledger entry or ""] (`harness.gate.reach.at_end`)
+    at_ends: dict[str, list[list[str]]] = field(default_factory=dict)
+    #: what `gate --probe-oldest` found in the same report folder ({"version", "below"}), if it ran there
+    oldest_runnable: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         firsts = {f.first for f in self.found if f.first}
@@ -110,6 +116,8 @@ class BisectResult:
             "runs_bound": runs_bound(len(self.releases), len(firsts)),
             "reused_runs": list(self.reused),
             "budget_spent": self.budget_spent,
+            "at_ends": self.at_ends,
+            "oldest_runnable": self.oldest_runnable,
         }
 
 
@@ -269,8 +277,14 @@ def run_bisect(
     bisector = Bisector(list(releases), timed_runner, runs={good: good_data, bad: bad_data}, skipped=list(skipped),
                         kept=kept, may_start=may_start, run_many=side_by_side(timed_runner))  # fmt: skip
     found = bisector.bisect(changes, jobs=jobs)
-    return BisectResult(good, bad, bisector.releases, bisector.skipped, found, timed, bisector.order,
-                        gate.comparison.verdict, bisector.reused, bisector.stopped)  # fmt: skip
+    result = BisectResult(good, bad, bisector.releases, bisector.skipped, found, timed, bisector.order,
+                          gate.comparison.verdict, bisector.reused, bisector.stopped)  # fmt: skip
+    ledger = run_ledger(good_data, repo)
+    result.at_ends = {"good": at_end(good_data, ledger), "bad": at_end(bad_data, ledger)}
+    probed = oldest_runnable(report_dir)
+    if probed is not None and probed["oldest_runnable"] == good:
+        result.oldest_runnable = {"version": good, "below": probed.get("below")}
+    return result
 
 
 __all__ = ["ROLES", "BisectResult", "list_releases", "run_bisect"]

@@ -194,7 +194,14 @@ def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_a
     print(render_text(result, every=False))
     print("\nevery change, one per line: bisect-report.txt")
     if args.update_ledger:
-        _write_ranges(_ledger(args, repo), result.found)
+        from harness.gate.ledger_ranges import Ends, ReportError
+
+        try:
+            ends = Ends.from_report(result.as_dict())
+        except (ReportError, KeyError) as exc:
+            print(f"harness gate: the ledger was not written: {exc}", file=sys.stderr)
+            return 2
+        _write_ranges(_ledger(args, repo), result.found, ends)
     print("\nbisect report: " + ", ".join(str(p) for p in outputs))
     return 0
 
@@ -204,13 +211,17 @@ def _ledger(args: argparse.Namespace, repo: Path) -> Path:
     return Path(args.ledger).resolve() if args.ledger else repo / "tests" / "contract" / "divergences.yaml"
 
 
-def _write_ranges(ledger: Path, found: list[Any]) -> None:
+def _write_ranges(ledger: Path, found: list[Any], ends: Any) -> None:
     from harness.gate.ledger_ranges import update_ranges
 
-    changed = update_ranges(ledger, found)
+    changed, held = update_ranges(ledger, found, ends)
     print(f"\nledger ranges updated in {ledger} ({len(changed)}):")
     for c in changed:
         print(f"  {c.entry}: {c.before!r} -> {c.after!r}  ({c.why})")
+    if held:
+        print(f"held as they are ({len(held)}): a change of theirs is a range, so a bound could lie anywhere in it")
+        for entry, why in held.items():
+            print(f"  {entry}: {why}")
 
 
 def _apply_report(args: argparse.Namespace, repo: Path) -> int:
@@ -222,9 +233,9 @@ def _apply_report(args: argparse.Namespace, repo: Path) -> int:
         print(f"harness gate: no ledger at {ledger} (give --ledger FILE)", file=sys.stderr)
         return 2
     try:
-        found = found_from_report(Path(args.apply_bisect_report))
+        found, ends = found_from_report(Path(args.apply_bisect_report))
     except ReportError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    _write_ranges(ledger, found)
+    _write_ranges(ledger, found, ends)
     return 0

@@ -1,18 +1,29 @@
-"""`--update-ledger`: the bisect's answers written into the ledger's version ranges.
+"""`--update-ledger`: the bisect's answers written into the ledger's version ranges, and no more.
 
-A ledger entry's `litellm:` range said ">=1.108.7" (observed on the pinned version) or "<1.108.7"
-(gone somewhere before it) because nobody had run the releases in between. After a bisect, a
-divergence that appeared in 1.N.M gets ">=1.N.M", one that went away in 1.N.M gets "<1.N.M" (the
-other bounds kept). The file is edited line by line, so its comments, order and wording stay.
+A ledger entry's `litellm:` range said ">=1.108.7" (observed on the pin) because nobody had run the
+releases before it. After a bisect, an entry whose divergences all appeared in the releases it ran
+gets ">=" the earliest of them, one whose divergences all went away gets "<" the latest of them. A
+bound is written only where the bisect saw the divergence start or end:
+
+- a divergence already present at the bisect's good end started there or before, so its entry gets
+  no lower bound, and a comment that says how far the measurements reach: `# since before 1.74.0,
+  the oldest release that runs` when a probe (`gate --probe-oldest`) found no older release that runs,
+  else `# present in 1.80.17, where the bisect started; older releases not bisected`;
+- an entry still present at the bad end gets no upper bound;
+- an entry with any change the bisect left as a range (or that came and went) is held as it is, and
+  said so: its bound could lie anywhere in that range.
+
+The file is edited line by line, so its comments, order and wording stay.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
@@ -22,6 +33,8 @@ from harness.replay.atomic import write_text_atomic
 
 _ENTRY = re.compile(r"^  - id: (?P<id>\S+)\s*$")
 _RANGE = re.compile(r'^(?P<indent>\s+)litellm: (?P<quote>["\']?)(?P<spec>[^"\'#\n]*)(?P=quote)(?P<rest>.*)$')
+#: the ledger needs a range; this one is every release, no bound at all
+ANY = ">=0"
 
 
 @dataclass(frozen=True)
@@ -32,37 +45,93 @@ class RangeChange:
     why: str
 
 
-def bounds(found: Iterable[Found]) -> dict[str, tuple[str | None, str | None, list[str]]]:
-    """Per ledger entry: (the earliest release a divergence of it appeared, the latest where one went, why)."""
-    out: dict[str, tuple[str | None, str | None, list[str]]] = {}
+@dataclass(frozen=True)
+class Ends:
+    """What the bisect's two ends showed: the ledger entries of the divergences present there (whether
+    or not the entry's range reached the end's release), and whether the good end is the oldest release
+    the suite runs."""
+
+    good: str
+    bad: str
+    at_good: frozenset[str] = frozenset()
+    at_bad: frozenset[str] = frozenset()
+    good_is_oldest: bool = False
+
+    @classmethod
+    def from_report(cls, data: Mapping[str, Any]) -> Ends:
+        ends = data["at_ends"]
+        oldest = (data.get("oldest_runnable") or {}).get("version")
+        return cls(
+            data["good"],
+            data["bad"],
+            frozenset(row[2] for row in ends["good"] if row[2]),
+            frozenset(row[2] for row in ends["bad"] if row[2]),
+            good_is_oldest=oldest == data["good"],
+        )
+
+    def since(self) -> str:
+        if self.good_is_oldest:
+            return f"since before {self.good}, the oldest release that runs"
+        return f"present in {self.good}, where the bisect started; older releases not bisected"
+
+
+@dataclass
+class Plan:
+    """Per entry: the bounds to write (None: no such bound), the comment, why; or why it is held."""
+
+    low: dict[str, str | None] = field(default_factory=dict)
+    high: dict[str, str | None] = field(default_factory=dict)
+    comment: dict[str, str] = field(default_factory=dict)
+    why: dict[str, list[str]] = field(default_factory=dict)
+    held: dict[str, str] = field(default_factory=dict)
+
+
+def _entry_of(f: Found) -> str:
+    entry = f.change.text.rsplit("[", 1)[-1].rstrip("]") if f.change.text.endswith("]") else ""
+    return "" if entry == "not in the ledger" else entry
+
+
+def plan(found: Iterable[Found], ends: Ends) -> Plan:
+    out = Plan()
+    by_entry: dict[str, list[Found]] = {}
     for f in found:
-        entry = f.change.text.rsplit("[", 1)[-1].rstrip("]") if f.change.text.endswith("]") else ""
-        if not entry or entry == "not in the ledger" or not f.exact or f.came_and_went:
+        if f.change.kind in ("new divergence", "gone divergence") and _entry_of(f):
+            by_entry.setdefault(_entry_of(f), []).append(f)
+    for entry in sorted(set(by_entry) | ends.at_good | ends.at_bad):
+        changes = by_entry.get(entry, [])
+        unsure = next((f for f in changes if not f.exact or f.came_and_went), None)
+        if unsure is not None:
+            out.held[entry] = (
+                f"{unsure.change.text}: not placed in one release ({unsure.last_without} .. {unsure.first})"
+            )
             continue
-        low, high, why = out.get(entry, (None, None, []))
-        if f.change.kind == "new divergence":
-            low = f.first if low is None or Version(f.first) < Version(low) else low
-        elif f.change.kind == "gone divergence":
-            high = f.first if high is None or Version(f.first) > Version(high) else high
-        else:
-            continue
-        out[entry] = (low, high, [*why, f"{f.change.kind} {f.change.text}: first seen in {f.first}"])
+        new = [f.first for f in changes if f.change.kind == "new divergence" and f.first]
+        gone = [f.first for f in changes if f.change.kind == "gone divergence" and f.first]
+        if entry in ends.at_good:
+            out.low[entry] = None
+            out.comment[entry] = ends.since()
+        elif new:
+            out.low[entry] = min(new, key=Version)
+        out.high[entry] = None if entry in ends.at_bad or not gone else max(gone, key=Version)
+        out.why[entry] = [f"{f.change.kind} {f.change.text}: first seen in {f.first}" for f in changes[:3]]
     return out
 
 
-def _new_spec(spec: str, low: str | None, high: str | None) -> str:
+def _new_spec(spec: str, entry: str, p: Plan) -> str:
     kept = [
         s
         for s in SpecifierSet(spec)
-        if not (low and s.operator in (">=", ">")) and not (high and s.operator in ("<", "<="))
+        if not (entry in p.low and s.operator in (">=", ">")) and not (entry in p.high and s.operator in ("<", "<="))
     ]
+    low, high = p.low.get(entry), p.high.get(entry)
     parts = ([f">={low}"] if low else []) + [str(s) for s in sorted(kept, key=str)] + ([f"<{high}"] if high else [])
-    return ",".join(parts)
+    return ",".join(parts) or ANY
 
 
-def update_ranges(ledger: Path, found: Iterable[Found]) -> list[RangeChange]:
-    """Rewrite the `litellm:` line of each entry the bisect placed; returns what changed."""
-    wanted = bounds(found)
+def update_ranges(ledger: Path, found: Iterable[Found], ends: Ends) -> tuple[list[RangeChange], dict[str, str]]:
+    """Rewrite the `litellm:` line of each entry the bisect placed; returns what changed, and the
+    entries held as they were with the reason."""
+    p = plan(found, ends)
     lines = ledger.read_text(encoding="utf-8").splitlines(keepends=True)
     current = None
     changes: list[RangeChange] = []
@@ -71,32 +140,43 @@ def update_ranges(ledger: Path, found: Iterable[Found]) -> list[RangeChange]:
             current = m["id"]
             continue
         m = _RANGE.match(line.rstrip("\n"))
-        if current in wanted and m:
-            low, high, why = wanted[current]
-            spec = _new_spec(m["spec"].strip(), low, high)
-            if spec != m["spec"].strip():
-                lines[i] = f'{m["indent"]}litellm: "{spec}"  # placed by the bisect (docs/gate-example)\n'
-                changes.append(RangeChange(current, m["spec"].strip(), spec, "; ".join(why[:3])))
+        if current is not None and (current in p.low or current in p.high) and m:
+            spec = _new_spec(m["spec"].strip(), current, p)
+            note = p.comment.get(current, "placed by the bisect")
+            after = f'{m["indent"]}litellm: "{spec}"  # {note} ({ends.good} -> {ends.bad})\n'
+            if after != line:
+                lines[i] = after
+                why = "; ".join(p.why.get(current) or []) or note
+                changes.append(RangeChange(current, m["spec"].strip(), spec, why))
             current = None
     if changes:
         write_text_atomic(ledger, "".join(lines))
-    return changes
+    return changes, p.held
 
 
 class ReportError(ValueError):
     """A bisect report that cannot be read back; the message names the file and what is wrong."""
 
 
-def found_from_report(path: Path) -> list[Found]:
-    """The changes of a `bisect-report.json`, as the bisect found them, to write their ranges into a
+def found_from_report(path: Path) -> tuple[list[Found], Ends]:
+    """The changes of a `bisect-report.json` and what its ends showed, to write their ranges into a
     ledger without running anything: a bisect made in one checkout (a CI machine, a worktree whose
     ledger must stay as it was for its kept runs) applied to the ledger of another."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return [Found.from_dict(c) for c in data["changes"]]
+        found = [Found.from_dict(c) for c in data["changes"]]
     except OSError as exc:
         raise ReportError(f"harness gate: cannot read the bisect report {path}: {exc.strerror}") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ReportError(
             f"harness gate: {path} is not a bisect report (bisect-report.json from `gate --bisect`): {exc!r}"
         ) from None
+    if "at_ends" not in data:
+        raise ReportError(
+            f"harness gate: {path} does not say which divergences its ends showed (a report from before "
+            "`at_ends`), so its lower bounds could be only where it started; run the bisect again"
+        )
+    try:
+        return found, Ends.from_report(data)
+    except (KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise ReportError(f"harness gate: {path}: its 'at_ends' is not what `gate --bisect` writes: {exc!r}") from None

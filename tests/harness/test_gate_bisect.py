@@ -3,6 +3,7 @@ uninstallable release in the middle. Each release's run is made once, however ma
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -13,7 +14,7 @@ from harness.gate.bisect_run import list_releases, run_bisect
 from harness.gate.changes import Change, changes_between
 from harness.gate.compare import compare_runs
 from harness.gate.env import GateEnvError
-from harness.gate.ledger_ranges import update_ranges
+from harness.gate.ledger_ranges import Ends, update_ranges
 from harness.gate.run import GateError
 
 from .support import ROOT
@@ -161,13 +162,17 @@ def test_a_bad_range_is_one_line_and_builds_nothing(tmp_path, good: str, bad: st
     assert not (tmp_path / "cache").exists()
 
 
-def test_update_ledger_rewrites_only_the_placed_ranges(tmp_path) -> None:
+def test_update_ledger_writes_only_bounds_the_bisect_saw(tmp_path) -> None:
+    """A bound is where a divergence started or ended between the ends, never where the runs started:
+    present at the good end, an entry has no lower bound and says how far back it was measured."""
     ledger = tmp_path / "divergences.yaml"
     ledger.write_text(
         "divergences:\n"
         '  - id: alias\n    what: x\n    litellm: ">=1.108.7"  # observed on the pin\n    reason: r\n'
         '  - id: gone\n    what: y\n    litellm: ">=1.80.17,<1.108.7"\n    reason: r\n'
         '  - id: other\n    what: z\n    litellm: ">=1.0"\n    reason: r\n'
+        '  - id: steady\n    what: s\n    litellm: ">=1.80.17"  # observed on 1.80.17 and 1.108.7\n    reason: r\n'
+        '  - id: spread\n    what: t\n    litellm: ">=1.101.0"\n    reason: r\n'
     )
 
     def found(kind: str, entry: str, first: str) -> Found:
@@ -176,16 +181,28 @@ def test_update_ledger_rewrites_only_the_placed_ranges(tmp_path) -> None:
 
     narrowed = found("new divergence", "other", "1.50")
     narrowed.narrowed_only = True  # the budget ran out: a range, not a release to write down
-    open_between = found("new divergence", "other", "1.60")
-    open_between.undecided = ["1.30"]  # a release in between could not tell: it may have come there
-    placed = [found("new divergence", "alias", "1.81.7"), found("gone divergence", "gone", "1.95.2")]
-    changes = update_ranges(ledger, [*placed, narrowed, open_between])
+    placed = [found("new divergence", "alias", "1.81.7"), found("gone divergence", "gone", "1.95.2"),
+              found("new divergence", "spread", "1.101.0")]  # fmt: skip
+    # `spread` also covers a case that diverged at the good end already: 1.101.0 is not where it started
+    ends = Ends("1.74.0", "1.108.7", frozenset({"gone", "steady", "spread"}), frozenset({"alias", "steady", "spread"}))
+    changes, held = update_ranges(ledger, [*placed, narrowed], ends)
     assert [(c.entry, c.before, c.after) for c in changes] == [
         ("alias", ">=1.108.7", ">=1.81.7"),
-        ("gone", ">=1.80.17,<1.108.7", ">=1.80.17,<1.95.2"),
+        ("gone", ">=1.80.17,<1.108.7", "<1.95.2"),
+        ("steady", ">=1.80.17", ">=0"),
+        ("spread", ">=1.101.0", ">=0"),
     ]
+    assert held == {"other": "p in x/a [other]: not placed in one release (1.0 .. 1.50)"}
     text = ledger.read_text()
-    assert 'litellm: ">=1.0"' in text and "what: z" in text  # the rest untouched
+    assert 'litellm: ">=1.0"' in text and "what: z" in text  # the held entry untouched
+    assert 'litellm: "<1.95.2"  # present in 1.74.0, where the bisect started; older releases not bisected' in text
+    assert 'litellm: ">=1.81.7"  # placed by the bisect (1.74.0 -> 1.108.7)' in text
+    ledger.write_text(text.replace('"<1.95.2"', '">=1.80.17,<1.108.7"'))
+    oldest = Ends(ends.good, ends.bad, ends.at_good, ends.at_bad, good_is_oldest=True)
+    update_ranges(ledger, placed, oldest)
+    assert 'litellm: "<1.95.2"  # since before 1.74.0, the oldest release that runs (1.74.0 -> 1.108.7)' in (
+        ledger.read_text()
+    )
 
 
 def test_releases_whose_run_cannot_tell_leave_a_range_never_a_release() -> None:
@@ -325,8 +342,13 @@ def test_a_finished_bisects_report_writes_its_ranges_into_another_checkouts_ledg
     alias = Found(Change("k", "new divergence", "p in x/a [alias]", lambda run: None), "1.81.6", "1.81.5")
     left_open = Found(Change("o", "new divergence", "q in x/b [other]", lambda run: None), "1.90.0", "1.81.0")
     left_open.left_open = True  # a range: never written
-    write_reports(BisectResult("1.80.17", "1.108.7", ["1.80.17", "1.108.7"], [], [alias, left_open]), tmp_path)
+    result = BisectResult("1.80.17", "1.108.7", ["1.80.17", "1.108.7"], [], [alias, left_open])
+    result.at_ends = {"good": [], "bad": [["x/a", "p", "alias"], ["x/b", "q", "other"]]}
+    write_reports(result, tmp_path)
     (tmp_path / "broken.json").write_text('{"changes": [{"kind": 1}]}')
+    old = json.loads((tmp_path / "bisect-report.json").read_text())
+    del old["at_ends"]  # a report from before the ends were kept: its lower bounds cannot be trusted
+    (tmp_path / "old.json").write_text(json.dumps(old))
 
     def gate(*args: str) -> int:
         handler = signal.getsignal(signal.SIGTERM)
@@ -338,8 +360,13 @@ def test_a_finished_bisects_report_writes_its_ranges_into_another_checkouts_ledg
     assert gate("--apply-bisect-report", str(tmp_path / "broken.json")) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "is not a bisect report" in err[0] and ledger.read_text() == text
+    assert gate("--apply-bisect-report", str(tmp_path / "old.json")) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "does not say which divergences its ends showed" in err[0] and ledger.read_text() == text
     assert gate("--apply-bisect-report", str(tmp_path / "bisect-report.json")) == 0
-    assert "alias: '>=1.108.7' -> '>=1.81.6'" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "alias: '>=1.108.7' -> '>=1.81.6'" in out
+    assert "other: q in x/b [other]: not placed in one release (1.81.0 .. 1.90.0)" in out
     assert 'litellm: ">=1.81.6"' in ledger.read_text() and 'litellm: ">=1.0"' in ledger.read_text()
 
 
@@ -352,3 +379,16 @@ def test_a_kept_run_of_more_items_answers_a_bisect_that_asks_for_fewer(tmp_path)
     assert run_cache.load(tmp_path / "1.5", key, ["t[a-litellm]"]) == run("1.5")
     assert run_cache.load(tmp_path / "1.5", key, ["t[a-litellm]", "t[b-litellm]"]) == run("1.5")
     assert run_cache.load(tmp_path / "1.5", key, ["t[a-litellm]", "t[c-litellm]"]) is None  # it never ran c
+
+
+def test_the_projects_ledger_loads_after_every_range_is_rewritten(tmp_path) -> None:
+    """Every entry present at both ends (no bound at all): the ledger still loads, its entries all kept."""
+    from harness.contract.ledger_file import load_ledger
+
+    ledger = tmp_path / "divergences.yaml"
+    ledger.write_text((ROOT / "tests" / "contract" / "divergences.yaml").read_text())
+    ids = frozenset(e.id for e in load_ledger(ledger).entries)
+    changes, held = update_ranges(ledger, [], Ends("1.74.0", "1.108.7", ids, ids, good_is_oldest=True))
+    assert held == {} and {c.entry for c in changes} <= ids
+    assert {str(e.litellm) for e in load_ledger(ledger).entries} == {">=0"}
+    assert "# since before 1.74.0, the oldest release that runs (1.74.0 -> 1.108.7)" in ledger.read_text()
