@@ -27,6 +27,13 @@ def add_mode_arguments(gate: Any) -> None:
         help="--probe-oldest: releases below the boundary also tried (1, 2, 4, ... down): a band of broken ones",
     )
 
+    gate.add_argument(
+        "--atlas",
+        metavar="REPORT",
+        help="write atlas.md and atlas.html (release x divergence) from a bisect-report.json, running nothing",
+    )
+    gate.add_argument("--atlas-dir", default="docs", metavar="DIR", help="--atlas: where they go (default: docs)")
+
 
 def _log(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
@@ -36,7 +43,29 @@ def run_mode(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_
     """The exit code of the mode the command line asks for, or None when it asks for none of them."""
     if args.probe_oldest:
         return _probe(args, repo, pytest_args, mode_args)
+    if args.atlas:
+        return _atlas(Path(args.atlas), Path(args.atlas_dir))
     return None
+
+
+def _atlas(report: Path, out_dir: Path) -> int:
+    import json
+
+    from harness.report.atlas import write_atlas
+
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not {"good", "bad", "changes"} <= set(data):
+            raise ValueError("expected the keys good, bad and changes")
+        outputs = write_atlas(report, out_dir, data)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(
+            f"harness gate: --atlas {report}: not a bisect report (bisect-report.json from `gate --bisect`): {exc}",
+            file=sys.stderr,
+        )
+        return 2
+    print("atlas: " + ", ".join(str(p) for p in outputs))
+    return 0
 
 
 def _probe(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_args: list[str]) -> int:
