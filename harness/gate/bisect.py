@@ -173,6 +173,12 @@ class Bisector:
             self.runs[version] = outcome
             self.order.append(version)
 
+    def load_kept(self) -> None:
+        """Every kept run of the releases in range, loaded now (`--kept-only`): a search that stops for
+        want of a run is narrowed from all of them, not only from the ones it asked for."""
+        for version in list(self.releases):
+            self._settled(version)
+
     def run_of(self, version: str) -> RunData | None:
         if not self._settled(version):
             self._run_batch([version])

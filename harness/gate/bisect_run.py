@@ -33,11 +33,12 @@ from harness.gate.bisect import (
     run_each,
     runs_bound,
 )
+from harness.gate.bisect_plan import gate_between, next_releases
 from harness.gate.changes import changes_between
 from harness.gate.env import GateEnvError, ensure_env, validate_version
 from harness.gate.probe import oldest_runnable
 from harness.gate.reach import at_end, run_ledger
-from harness.gate.run import ROLES, emulate_missed_one, run_gate
+from harness.gate.run import ROLES, emulate_missed_one
 from harness.gate.suite import GateError, Interrupted, allow_suites, cancel_suites, run_suite
 from harness.gate.supply import denylist
 
@@ -98,6 +99,8 @@ class BisectResult:
     gate_verdict: str = ""
     reused: list[str] = field(default_factory=list)  # releases whose run an earlier bisect kept
     budget_spent: bool = False
+    #: releases the unplaced changes still need a run of (`bisect_plan.next_releases`)
+    needed: list[str] = field(default_factory=list)
     #: every divergence each end showed, [case, path, ledger entry or ""] (`harness.gate.reach.at_end`)
     at_ends: dict[str, list[list[str]]] = field(default_factory=dict)
     #: what `gate --probe-oldest` found in the same report folder ({"version", "below"}), if it ran there
@@ -116,6 +119,7 @@ class BisectResult:
             "runs_bound": runs_bound(len(self.releases), len(firsts)),
             "reused_runs": list(self.reused),
             "budget_spent": self.budget_spent,
+            "releases_still_needed": self.needed,
             "at_ends": self.at_ends,
             "oldest_runnable": self.oldest_runnable,
         }
@@ -236,6 +240,8 @@ def run_bisect(
     budget_s: float | None = None,
     jobs: int = 1,
     pip_output: str | None = None,
+    kept_only: bool = False,
+    plan_width: int | None = None,
     log: Any = print,
 ) -> BisectResult:
     """The gate between `good` and `bad`, then each change it found searched over the releases between.
@@ -244,21 +250,23 @@ def run_bisect(
     change not placed exactly is reported with the narrowest range the runs so far allow. Runs kept
     by an earlier bisect into the same `report_dir` are reused, so running it again continues. `jobs`
     releases run side by side (`side_by_side`): the answers and the runs made are the same as one at
-    a time, only sooner on a machine with the cores for it."""
+    a time, only sooner on a machine with the cores for it. `kept_only` runs nothing at all: the gate
+    and the release runs come from `report_dir` (`bisect_plan`), and `needed` says what is missing,
+    `plan_width` releases of it (None: all)."""
     for text in (good, bad):
         validate_version(text)
     if Version(good) >= Version(bad):
         raise GateError(f"harness gate: --good {good} must be older than --bad {bad}")
     releases, skipped = list_releases(good, bad, pip_output if pip_output is not None else pip_versions())
     log(f"harness gate: {len(releases)} releases from {good} to {bad} ({len(skipped)} left out)")
-    gate = run_gate(good, bad, repo=repo, report_dir=report_dir, cache_dir=cache_dir, pytest_args=pytest_args,
-                    baseline_args=mode_args, candidate_args=mode_args, deadline_s=deadline_s, log=log)  # fmt: skip
-    good_data, bad_data = gate.data
-    changes = changes_between(gate.comparison, good_data, bad_data)
+    comparison, good_data, bad_data = gate_between(good, bad, repo, report_dir, cache_dir, pytest_args, mode_args,
+                                                   deadline_s, kept_only, log)  # fmt: skip
+    changes = changes_between(comparison, good_data, bad_data)
     cases = {case for change in changes for case in change.cases}
-    nodeids = sorted({o["nodeid"] for run in gate.data for o in run["outcomes"]
+    ends = (good_data, bad_data)
+    nodeids = sorted({o["nodeid"] for run in ends for o in run["outcomes"]
                       if (o.get("case") or o["nodeid"]) in cases or o["nodeid"] in cases})  # fmt: skip
-    cases |= {o.get("case") or o["nodeid"] for run in gate.data for o in run["outcomes"] if o["nodeid"] in nodeids}
+    cases |= {o.get("case") or o["nodeid"] for run in ends for o in run["outcomes"] if o["nodeid"] in nodeids}
     log(f"harness gate: {len(changes)} change(s) to place, in {len(cases)} case(s)")
     timed: dict[str, float] = {}
     runner, kept = release_runner(repo, report_dir / "bisect-runs", nodeids, mode_args, cache_dir, deadline_s, log)
@@ -272,13 +280,17 @@ def run_bisect(
             timed[version] = time.monotonic() - started
 
     def may_start() -> bool:
-        return budget_s is None or time.monotonic() - started_at < budget_s
+        return not kept_only and (budget_s is None or time.monotonic() - started_at < budget_s)
 
     bisector = Bisector(list(releases), timed_runner, runs={good: good_data, bad: bad_data}, skipped=list(skipped),
                         kept=kept, may_start=may_start, run_many=side_by_side(timed_runner))  # fmt: skip
+    if kept_only or budget_s == 0:  # only kept runs: a search narrows from all of them, asked for or not
+        bisector.load_kept()
     found = bisector.bisect(changes, jobs=jobs)
     result = BisectResult(good, bad, bisector.releases, bisector.skipped, found, timed, bisector.order,
-                          gate.comparison.verdict, bisector.reused, bisector.stopped)  # fmt: skip
+                          comparison.verdict, bisector.reused, bisector.stopped)  # fmt: skip
+    settled = set(bisector.runs) | {s.version for s in bisector.skipped}
+    result.needed = next_releases(found, bisector.releases, settled, plan_width)
     ledger = run_ledger(good_data, repo)
     result.at_ends = {"good": at_end(good_data, ledger), "bad": at_end(bad_data, ledger)}
     probed = oldest_runnable(report_dir)

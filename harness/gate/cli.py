@@ -175,6 +175,15 @@ def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_a
     if not (args.good and args.bad):
         print("harness gate: --bisect needs --good X (older, without the changes) and --bad Y", file=sys.stderr)
         return 2
+    try:
+        plan_width = None if args.plan in (None, "all") else int(args.plan)
+        if plan_width is not None and plan_width < 1:
+            raise ValueError
+    except ValueError:
+        print(
+            f"harness gate: --plan takes a number of releases (1 or more) or `all`, not {args.plan!r}", file=sys.stderr
+        )
+        return 2
     if args.jobs < 1:
         print(f"harness gate: --jobs must be 1 or more (releases run side by side), not {args.jobs}", file=sys.stderr)
         return 2
@@ -183,8 +192,10 @@ def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_a
             args.good,
             args.bad,
             mode_args=mode_args,
-            budget_s=args.budget * 60 if args.budget is not None else None,  # 0: only the kept runs
+            budget_s=0.0 if args.plan else (args.budget * 60 if args.budget is not None else None),  # 0: kept runs
             jobs=args.jobs,
+            kept_only=args.kept_only,
+            plan_width=plan_width,
             **_common(args, repo, pytest_args),
         )
     except (GateError, GateEnvError, Uninstallable) as exc:
@@ -192,6 +203,11 @@ def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_a
         return 2
     outputs = write_reports(result, Path(args.report_dir))
     print(render_text(result, every=False))
+    if args.plan or args.kept_only:
+        from harness.gate.bisect_plan import write_plan
+
+        plan = write_plan(Path(args.report_dir), args.good, args.bad, result.needed)
+        print(f"\nreleases still needed ({len(result.needed)}): {' '.join(result.needed) or 'none'}; the plan: {plan}")
     print("\nevery change, one per line: bisect-report.txt")
     if args.update_ledger:
         from harness.gate.ledger_ranges import Ends, ReportError

@@ -28,6 +28,29 @@ def add_mode_arguments(gate: Any) -> None:
     )
 
     gate.add_argument(
+        "--plan",
+        metavar="N|all",
+        help="--bisect: run the gate (or reuse the kept one) and no release; write bisect-plan.json with N releases "
+        "(spread over the ranges still open), or all, that the changes still need",
+    )
+    gate.add_argument(
+        "--kept-only",
+        action="store_true",
+        help="--bisect: run nothing at all: place every change from the gate and release runs kept in --report-dir, "
+        "and write bisect-plan.json with what is still needed",
+    )
+    gate.add_argument(
+        "--release-run",
+        metavar="VERSION",
+        help="make one release's run of the whole suite, kept in --report-dir/bisect-runs (a CI matrix job)",
+    )
+    gate.add_argument(
+        "--merge-runs",
+        nargs="+",
+        metavar="DIR",
+        help="copy the kept runs (and gate) of these report folders into --report-dir (other inputs: named, left out)",
+    )
+    gate.add_argument(
         "--atlas",
         metavar="REPORT",
         help="write atlas.md and atlas.html (release x divergence) from a bisect-report.json, running nothing",
@@ -45,7 +68,54 @@ def run_mode(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_
         return _probe(args, repo, pytest_args, mode_args)
     if args.atlas:
         return _atlas(Path(args.atlas), Path(args.atlas_dir))
+    if args.release_run:
+        return _release_run(args, repo, pytest_args, mode_args)
+    if args.merge_runs:
+        return _merge(args, repo, mode_args)
     return None
+
+
+def _release_run(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_args: list[str]) -> int:
+    """One release's run of every node id, as the probe and the bisect make it, kept for any machine's bisect."""
+    from harness.gate.bisect import Uninstallable
+    from harness.gate.bisect_run import release_runner
+    from harness.gate.env import GateEnvError, validate_version
+    from harness.gate.probe import ProbeError, collect_nodeids
+
+    out = Path(args.report_dir) / "bisect-runs"
+    cache = Path(args.cache_dir) if args.cache_dir else None
+    try:
+        version = validate_version(args.release_run)
+        nodeids = collect_nodeids(repo, [a for a in pytest_args if not a.startswith("-")], mode_args)
+        runner, kept = release_runner(repo, out, nodeids, mode_args, cache, args.timeout, _log)
+        if kept(version) is None:
+            runner(version)
+    except Uninstallable as exc:
+        print(f"litellm {args.release_run}: skipped, kept as such in {out / args.release_run}: {exc}")
+        return 0
+    except (GateEnvError, ProbeError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"litellm {version}: its run of {len(nodeids)} items is kept in {out / version}")
+    return 0
+
+
+def _merge(args: argparse.Namespace, repo: Path, mode_args: list[str]) -> int:
+    from harness.gate import run_cache
+    from harness.gate.bisect_plan import merge_runs
+
+    missing = [d for d in args.merge_runs if not Path(d).is_dir()]
+    if missing:
+        print(f"harness gate: --merge-runs {missing[0]}: no such folder (expected a --report-dir)", file=sys.stderr)
+        return 2
+    key = run_cache.fingerprint(repo, mode_args)
+    merged = merge_runs([Path(d) for d in args.merge_runs], Path(args.report_dir), key)
+    print(f"merged into {Path(args.report_dir) / 'bisect-runs'}: {len(merged.copied)} run(s) copied, "
+          f"{len(merged.already)} already there" + (", the kept gate" if merged.gate else ""))  # fmt: skip
+    if merged.other_inputs:
+        print(f"left out, made from other inputs than this checkout's ({len(merged.other_inputs)}): "
+              + ", ".join(merged.other_inputs))  # fmt: skip
+    return 0
 
 
 def _atlas(report: Path, out_dir: Path) -> int:

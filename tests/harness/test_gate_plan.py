@@ -1,0 +1,96 @@
+"""A bisect beyond one machine (docs/ci/atlas.yml): the gate kept, the releases planned, runs made in
+separate folders merged, and `--kept-only` placing every change without running anything: the same
+report as when every run was made in one folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.gate import run_cache
+from harness.gate.bisect_plan import gate_key, keep_gate, merge_runs, next_releases
+from harness.gate.bisect_run import run_bisect
+from harness.gate.compare import compare_runs
+from harness.gate.run import GateError
+
+from .support import ROOT
+from .test_gate_bisect import RELEASES, run
+
+PIP = "litellm (1.9)\nAvailable versions: " + ", ".join(reversed(RELEASES)) + "\n"
+NODEIDS = ["t[a-litellm]", "t[b-litellm]"]
+ARGS = ["tests/contract"]
+
+
+def report_folder(folder: Path, versions: list[str], gate: bool = True) -> Path:
+    """A report folder as a plan job (the gate) and matrix jobs (release runs) leave it."""
+    if gate:
+        good, bad = run(RELEASES[0]), run(RELEASES[-1])
+        keep_gate(folder, gate_key(ROOT, RELEASES[0], RELEASES[-1], ARGS, []), compare_runs(good, bad), good, bad)
+    for version in versions:
+        run_cache.store(folder / "bisect-runs" / version, run_cache.fingerprint(ROOT, []), run(version), NODEIDS)
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def nothing_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No venv, no suite, no gate: what --kept-only promises."""
+    from harness.gate import bisect_plan, bisect_run
+
+    def ran(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("--kept-only ran something")
+
+    for module, name in ((bisect_run, "ensure_env"), (bisect_run, "run_suite"), (bisect_plan, "run_gate")):
+        monkeypatch.setattr(module, name, ran)
+
+
+def kept_only(folder: Path, width: int | None = None) -> Any:
+    return run_bisect(RELEASES[0], RELEASES[-1], repo=ROOT, report_dir=folder, pip_output=PIP, kept_only=True,
+                      plan_width=width, log=lambda line: None)  # fmt: skip
+
+
+def test_runs_merged_from_separate_folders_give_the_report_of_one_folder(tmp_path: Path) -> None:
+    middle = RELEASES[1:-1]
+    one = kept_only(report_folder(tmp_path / "one", middle))
+    assert all(f.exact for f in one.found) and one.needed == [] and one.order == []
+    first = report_folder(tmp_path / "job-a", middle[::2])  # the plan job's folder holds the gate
+    second = report_folder(tmp_path / "job-b", middle[1::2], gate=False)
+    merged = merge_runs([first, second], tmp_path / "merged", run_cache.fingerprint(ROOT, []))
+    assert sorted(merged.copied) == sorted(middle) and merged.gate and merged.other_inputs == []
+    assert kept_only(tmp_path / "merged").as_dict() == one.as_dict()
+
+
+def test_a_run_from_other_inputs_is_named_and_left_out(tmp_path: Path) -> None:
+    source = report_folder(tmp_path / "job", ["1.5"])
+    run_cache.store(source / "bisect-runs" / "1.6", "another checkout", run("1.6"), NODEIDS)
+    merged = merge_runs([source], tmp_path / "merged", run_cache.fingerprint(ROOT, []))
+    assert merged.copied == ["1.5"] and merged.other_inputs == [f"{source}/1.6"]
+
+
+def test_with_runs_missing_the_plan_names_what_the_changes_still_need(tmp_path: Path) -> None:
+    result = kept_only(report_folder(tmp_path / "r", ["1.3", "1.7"]))
+    assert not all(f.exact for f in result.found)
+    assert result.needed and not {"1.0", "1.3", "1.7", "1.9"} & set(result.needed)
+    spread = kept_only(tmp_path / "r", width=2)
+    assert len(spread.needed) == 2 and set(spread.needed) <= set(result.needed)
+    complete = report_folder(tmp_path / "r", result.needed, gate=False)
+    assert kept_only(complete).needed == [] and all(f.exact for f in kept_only(complete).found)
+
+
+def test_kept_only_without_a_kept_gate_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(GateError, match=r"--kept-only: no gate 1\.0 -> 1\.9 is kept in .*--plan N$"):
+        kept_only(tmp_path)
+
+
+def test_a_round_spreads_its_releases_over_the_ranges_still_open() -> None:
+    from harness.gate.bisect import Found
+    from harness.gate.changes import Change
+
+    releases = [f"1.{i}" for i in range(20)]
+    open_range = Found(Change("k", "new divergence", "p in x/a [e]", lambda r: None), "1.19", "1.0")
+    open_range.narrowed_only = True
+    placed = Found(Change("j", "new divergence", "q in x/a [e]", lambda r: None), "1.5", "1.4")
+    assert next_releases([open_range, placed], releases, {"1.0", "1.19"}, None) == releases[1:-1]
+    assert next_releases([open_range, placed], releases, {"1.0", "1.19"}, 3) == ["1.5", "1.10", "1.14"]
+    assert next_releases([placed], releases, set(), 3) == []
