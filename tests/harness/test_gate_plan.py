@@ -94,3 +94,30 @@ def test_a_round_spreads_its_releases_over_the_ranges_still_open() -> None:
     assert next_releases([open_range, placed], releases, {"1.0", "1.19"}, None) == releases[1:-1]
     assert next_releases([open_range, placed], releases, {"1.0", "1.19"}, 3) == ["1.5", "1.10", "1.14"]
     assert next_releases([placed], releases, set(), 3) == []
+
+
+def test_the_ci_workflow_calls_the_gate_with_options_it_has() -> None:
+    """docs/ci/atlas.yml is an example users copy: every `harness gate` option it uses must exist."""
+    import argparse
+    import re
+
+    import yaml
+
+    from harness.gate.cli import add_gate_parser
+
+    workflow = yaml.safe_load((ROOT / "docs" / "ci" / "atlas.yml").read_text())
+    assert set(workflow["jobs"]) == {"plan", "runs", "merge"}
+    parser = argparse.ArgumentParser()
+    add_gate_parser(parser.add_subparsers())
+    known = {
+        o for action in parser._subparsers._group_actions[0].choices["gate"]._actions for o in action.option_strings
+    }
+    commands = [
+        " ".join(step["run"].split())
+        for job in workflow["jobs"].values()
+        for step in job["steps"]
+        if "harness gate" in step.get("run", "")
+    ]
+    used = {o for command in commands for o in re.findall(r"(?<=\s)--[a-z-]+", command.split("harness gate", 1)[1])}
+    assert {"--plan", "--release-run", "--merge-runs", "--kept-only", "--atlas"} <= used
+    assert used <= known, f"options the gate does not have: {sorted(used - known)}"
