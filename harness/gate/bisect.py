@@ -130,6 +130,10 @@ class Bisector:
     #: case does not run across a band of releases, every one of them is undecided, and going round them
     #: one by one would turn the halving into a scan
     undecided_limit: int | None = None
+    #: told, before each batch of new runs, the releases the searches may ask for next (`harness.gate.ahead`
+    #: builds their venvs meanwhile); the searches' answers do not depend on it
+    prepare: Callable[[Sequence[str]], None] = lambda versions: None
+    _upcoming: dict[str, None] = field(default_factory=dict)
 
     def _undecided_limit(self) -> int:
         if self.undecided_limit is not None:
@@ -164,6 +168,8 @@ class Bisector:
             starting.append(version)
         if not starting:
             return
+        self.prepare([v for v in self._upcoming if v not in starting])
+        self._upcoming.clear()
         made = self.run_many(starting) if self.run_many is not None else run_each(self.run_release, starting)
         for version in starting:  # recorded in the order asked, whatever order they finished in
             outcome = made[version]
@@ -202,6 +208,11 @@ class Bisector:
                 break
             mid = between[len(between) // 2]
             if not self._settled(mid):
+                for lo_, hi_ in ((lo, mid), (mid, hi)):  # where the search goes next, whatever mid shows
+                    nxt = [r for r in self.releases[self.releases.index(lo_) + 1 : self.releases.index(hi_)]
+                           if r not in undecided]  # fmt: skip
+                    if nxt:
+                        self._upcoming[nxt[len(nxt) // 2]] = None
                 yield mid
             try:
                 data = self.run_of(mid)

@@ -9,13 +9,11 @@ come from the gate's cache, so a second bisect builds nothing it built before.
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,23 +21,23 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from harness.gate import run_cache
+from harness.gate.ahead import Ahead
 from harness.gate.bisect import (
     Bisector,
     Found,
     RunData,
-    RunMany,
     Skip,
     Uninstallable,
-    run_each,
     runs_bound,
 )
 from harness.gate.bisect_plan import gate_between, next_releases
 from harness.gate.changes import changes_between
-from harness.gate.env import GateEnvError, ensure_env, validate_version
+from harness.gate.env import ensure_env, validate_version
 from harness.gate.probe import oldest_runnable
 from harness.gate.reach import at_end, run_ledger
-from harness.gate.run import ROLES, emulate_missed_one
-from harness.gate.suite import GateError, Interrupted, allow_suites, cancel_suites, run_suite
+from harness.gate.release_runs import _failure_line, _one_line, release_runner, side_by_side
+from harness.gate.run import ROLES
+from harness.gate.suite import GateError
 from harness.gate.supply import denylist
 
 _AVAILABLE = re.compile(r"Available versions:\s*(.+)")
@@ -125,108 +123,6 @@ class BisectResult:
         }
 
 
-#: pip's lines that say why an install failed, most telling first. pip also prints notices as ERROR
-#: ("ERROR: Ignored the following versions that require a different python version"): never the reason
-_REASONS = ("No matching distribution", "ResolutionImpossible", "conflict", "ERROR")
-_NOTICES = ("is ignored", "Ignored the following")
-
-
-def _one_line(text: str) -> str:
-    """pip's reason for a failed install, in one line."""
-    lines = [line.strip() for line in text.splitlines() if line.strip() and not any(n in line for n in _NOTICES)]
-    for marker in _REASONS:
-        found = [line for line in lines if marker in line]
-        if found:
-            return found[0]
-    return (lines or ["pip could not install it"])[0]
-
-
-def _failure_line(message: str) -> str:
-    """The line of a failed suite's log tail that names the error (`ModuleNotFoundError: ...`)."""
-    lines = [line.strip() for line in message.splitlines() if line.strip()]
-    errors = [line for line in lines if re.search(r"\w+(Error|Exception)\b:|^ERROR", line)]
-    return (errors or lines or ["no output"])[-1][:300]
-
-
-def release_runner(
-    repo: Path,
-    out: Path,
-    nodeids: Sequence[str],
-    mode_args: Sequence[str],
-    cache_dir: Path | None,
-    deadline_s: float,
-    log: Any,
-) -> tuple[Callable[[str], RunData], Callable[[str], RunData | None]]:
-    """What the bisector calls per release (the involved cases replayed, missed ones on the emulator;
-    `mode_args`, config mode's options, on every run), and the lookup of a release's run kept by an
-    earlier bisect with the same inputs (`run_cache`)."""
-    key = run_cache.fingerprint(repo, mode_args)
-
-    def kept(version: str) -> RunData | None:
-        data = run_cache.load(out / version, key, nodeids)
-        if data is not None and run_cache.UNUSABLE in data:
-            raise Uninstallable(data[run_cache.UNUSABLE])
-        if data is not None:
-            log(f"harness gate: litellm {version}: the run kept in {out / version} (same inputs)")
-        return data
-
-    def run_release(version: str) -> RunData:
-        try:
-            env = ensure_env(version, repo=repo, cache_dir=cache_dir)
-        except GateEnvError as exc:
-            log(f"harness gate: skipping litellm {version}: {_one_line(str(exc))}")
-            raise Uninstallable(_one_line(str(exc))) from None
-        log(f"harness gate: running litellm {version} ({len(nodeids)} items) ...")
-        folder = out / version
-        try:
-            suite = run_suite(env, repo, folder, pytest_args=[*nodeids, *mode_args], deadline_s=deadline_s)
-            data = emulate_missed_one(env, json.loads(suite.report.read_text()), repo, folder, deadline_s, log,
-                                      mode_args)  # fmt: skip
-        except GateError as exc:  # e.g. a release whose proxy does not start: skipped, never the end of the bisect
-            reason = f"its suite could not run: {_failure_line(str(exc))} (log: {folder / 'pytest.log'})"
-            log(f"harness gate: skipping litellm {version}: {reason}")
-            run_cache.store(folder, key, {run_cache.UNUSABLE: reason}, nodeids)
-            raise Uninstallable(reason) from None
-        run_cache.store(folder, key, data, nodeids)
-        return data
-
-    return run_release, kept
-
-
-def side_by_side(run_release: Callable[[str], RunData]) -> RunMany:
-    """Releases' runs made at once, one thread each (the work is in subprocesses: pip, the suite).
-
-    Interrupted (Ctrl-C reaches the main thread only), every running suite is stopped by its own
-    process group before the interrupt goes on, so no proxy outlives the gate; a venv being built
-    is left to pip, and the cache only counts a venv once its build finished.
-    """
-
-    def run_many(versions: Sequence[str]) -> Mapping[str, RunData | Uninstallable]:
-        if len(versions) < 2:
-            return run_each(run_release, versions)
-        allow_suites()
-        with ThreadPoolExecutor(max_workers=len(versions), thread_name_prefix="bisect-run") as pool:
-            futures = {version: pool.submit(run_each, run_release, [version]) for version in versions}
-            try:
-                pending = set(futures.values())
-                while pending:  # short waits: the main thread stays able to hear Ctrl-C
-                    done, pending = wait(pending, timeout=1.0, return_when=FIRST_EXCEPTION)
-                    if any(f.exception() is not None for f in done):
-                        break
-            except BaseException:
-                cancel_suites()
-                raise
-            finally:
-                if any(f.done() and f.exception() is not None for f in futures.values()):
-                    cancel_suites()  # one run failed the bisect: the others stop too
-        errors = [e for e in (futures[version].exception() for version in versions) if e is not None]
-        if errors:  # the failure itself, not the interruptions it caused in the other threads
-            raise next((e for e in errors if not isinstance(e, Interrupted)), errors[0])
-        return {version: futures[version].result()[version] for version in versions}
-
-    return run_many
-
-
 def run_bisect(
     good: str,
     bad: str,
@@ -242,6 +138,7 @@ def run_bisect(
     pip_output: str | None = None,
     kept_only: bool = False,
     plan_width: int | None = None,
+    build_ahead: int = 1,
     log: Any = print,
 ) -> BisectResult:
     """The gate between `good` and `bad`, then each change it found searched over the releases between.
@@ -252,7 +149,8 @@ def run_bisect(
     releases run side by side (`side_by_side`): the answers and the runs made are the same as one at
     a time, only sooner on a machine with the cores for it. `kept_only` runs nothing at all: the gate
     and the release runs come from `report_dir` (`bisect_plan`), and `needed` says what is missing,
-    `plan_width` releases of it (None: all)."""
+    `plan_width` releases of it (None: all). Up to `build_ahead` venvs of the releases the searches may
+    ask for next are built while the suites run (`harness.gate.ahead`; 0: none)."""
     for text in (good, bad):
         validate_version(text)
     if Version(good) >= Version(bad):
@@ -272,9 +170,15 @@ def run_bisect(
     runner, kept = release_runner(repo, report_dir / "bisect-runs", nodeids, mode_args, cache_dir, deadline_s, log)
     started_at = time.monotonic()
 
+    no_runs = kept_only or budget_s == 0 or build_ahead < 1
+    ahead = None if no_runs else Ahead(lambda v: ensure_env(v, repo=repo, cache_dir=cache_dir), build_ahead, 2 * jobs)
+
     def timed_runner(version: str) -> RunData:
         started = time.monotonic()
         try:
+            failed = ahead.wait(version) if ahead is not None else None
+            if failed is not None:  # its venv was built ahead, and could not be: pip's reason, once
+                raise Uninstallable(_one_line(failed))
             return runner(version)
         finally:
             timed[version] = time.monotonic() - started
@@ -282,11 +186,20 @@ def run_bisect(
     def may_start() -> bool:
         return not kept_only and (budget_s is None or time.monotonic() - started_at < budget_s)
 
+    def prepare(versions: Sequence[str]) -> None:
+        if ahead is not None:
+            ahead.want([v for v in versions if not (report_dir / "bisect-runs" / v / run_cache.FILE).exists()])
+
     bisector = Bisector(list(releases), timed_runner, runs={good: good_data, bad: bad_data}, skipped=list(skipped),
-                        kept=kept, may_start=may_start, run_many=side_by_side(timed_runner))  # fmt: skip
+                        kept=kept, may_start=may_start, run_many=side_by_side(timed_runner),
+                        prepare=prepare)  # fmt: skip
     if kept_only or budget_s == 0:  # only kept runs: a search narrows from all of them, asked for or not
         bisector.load_kept()
-    found = bisector.bisect(changes, jobs=jobs)
+    try:
+        found = bisector.bisect(changes, jobs=jobs)
+    finally:
+        if ahead is not None:
+            ahead.close()
     result = BisectResult(good, bad, bisector.releases, bisector.skipped, found, timed, bisector.order,
                           comparison.verdict, bisector.reused, bisector.stopped)  # fmt: skip
     settled = set(bisector.runs) | {s.version for s in bisector.skipped}
@@ -299,4 +212,4 @@ def run_bisect(
     return result
 
 
-__all__ = ["ROLES", "BisectResult", "list_releases", "run_bisect"]
+__all__ = ["ROLES", "BisectResult", "_failure_line", "list_releases", "release_runner", "run_bisect", "side_by_side"]

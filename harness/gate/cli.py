@@ -196,6 +196,7 @@ def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_a
             jobs=args.jobs,
             kept_only=args.kept_only,
             plan_width=plan_width,
+            build_ahead=args.build_ahead,
             **_common(args, repo, pytest_args),
         )
     except (GateError, GateEnvError, Uninstallable) as exc:

@@ -28,6 +28,13 @@ def add_mode_arguments(gate: Any) -> None:
     )
 
     gate.add_argument(
+        "--build-ahead",
+        type=int,
+        default=1,
+        metavar="N",
+        help="--bisect: build up to N venvs of the releases the searches may ask for next while suites run (0: none)",
+    )
+    gate.add_argument(
         "--plan",
         metavar="N|all",
         help="--bisect: run the gate (or reuse the kept one) and no release; write bisect-plan.json with N releases "

@@ -13,6 +13,7 @@ serializes two gates building the same version.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -21,6 +22,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
+import time
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -103,15 +107,41 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+#: set to stop every venv build under way (`cancel_builds`): a bisect that ends or is interrupted stops the
+#: builds it started ahead (`harness.gate.ahead`); the venv is then removed, as any half-built one
+_CANCEL_BUILDS = threading.Event()
+
+
+def cancel_builds() -> None:
+    _CANCEL_BUILDS.set()
+
+
+def allow_builds() -> None:
+    _CANCEL_BUILDS.clear()
+
+
 def _run(command: list[str], what: str, deadline_s: float) -> str:
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=deadline_s, check=False)
-    except subprocess.TimeoutExpired:
-        raise GateEnvError(f"harness gate: {what} did not finish within {deadline_s:.0f} s") from None
-    output = (done.stdout or "") + (done.stderr or "")
-    if done.returncode != 0:
+    """`command`'s output; its own process group, stopped at the deadline or by `cancel_builds`."""
+    from harness.paths.proxy import stop
+
+    deadline = time.monotonic() + deadline_s
+    with tempfile.TemporaryFile("w+") as sink:
+        proc = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        try:
+            while proc.poll() is None:
+                if _CANCEL_BUILDS.is_set():
+                    raise GateEnvError(f"harness gate: {what} was cancelled")
+                if time.monotonic() >= deadline:
+                    raise GateEnvError(f"harness gate: {what} did not finish within {deadline_s:.0f} s")
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=0.5)
+        finally:
+            stop(proc)  # type: ignore[arg-type]
+        sink.seek(0)
+        output = sink.read()
+    if proc.returncode != 0:
         tail = [line for line in output.splitlines() if line.strip() and "is ignored: it is neither" not in line]
-        raise GateEnvError(f"harness gate: {what} failed (exit {done.returncode}):\n  " + "\n  ".join(tail[-8:]))
+        raise GateEnvError(f"harness gate: {what} failed (exit {proc.returncode}):\n  " + "\n  ".join(tail[-8:]))
     return output
 
 
@@ -119,8 +149,6 @@ def ensure_env(
     requested: str, *, repo: Path, cache_dir: Path | None = None, deadline_s: float = PIP_DEADLINE_S
 ) -> LiteLLMEnv:
     """The interpreter to run the suite with for `requested` (`current` or a release), built if needed."""
-    import time
-
     from harness.gate.supply import check_venv, refuse_if_denied
 
     version = validate_version(requested)

@@ -269,7 +269,7 @@ def test_the_report_leads_with_the_releases_and_marks_what_is_only_narrowed() ->
 
 def test_a_release_whose_suite_cannot_run_is_skipped_with_its_error_and_remembered(tmp_path, monkeypatch) -> None:
     """LiteLLM 1.96.0's proxy does not start (`No module named 'proxy_server'`): the bisect goes on."""
-    from harness.gate import bisect_run, run_cache
+    from harness.gate import bisect_run, release_runs, run_cache
 
     def no_proxy(env, repo, out, *, pytest_args, deadline_s):
         raise GateError(
@@ -278,8 +278,8 @@ def test_a_release_whose_suite_cannot_run_is_skipped_with_its_error_and_remember
             "  ModuleNotFoundError: No module named 'proxy_server'\n  fix: run `litellm --config ...` by hand"
         )
 
-    monkeypatch.setattr(bisect_run, "ensure_env", lambda version, **kw: type("Env", (), {"version": version})())
-    monkeypatch.setattr(bisect_run, "run_suite", no_proxy)
+    monkeypatch.setattr(release_runs, "ensure_env", lambda version, **kw: type("Env", (), {"version": version})())
+    monkeypatch.setattr(release_runs, "run_suite", no_proxy)
     out = tmp_path / "bisect-runs"
     runner, kept = bisect_run.release_runner(ROOT, out, ["t[a-litellm]"], [], None, 60.0, lambda line: None)
     bisector = Bisector(["1.0", "1.5", "1.9"], runner, runs={"1.0": run("1.0"), "1.9": run("1.9")}, kept=kept)

@@ -36,12 +36,13 @@ def report_folder(folder: Path, versions: list[str], gate: bool = True) -> Path:
 @pytest.fixture(autouse=True)
 def nothing_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     """No venv, no suite, no gate: what --kept-only promises."""
-    from harness.gate import bisect_plan, bisect_run
+    from harness.gate import bisect_plan, bisect_run, release_runs
 
     def ran(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("--kept-only ran something")
 
-    for module, name in ((bisect_run, "ensure_env"), (bisect_run, "run_suite"), (bisect_plan, "run_gate")):
+    for module, name in ((bisect_run, "ensure_env"), (release_runs, "ensure_env"), (release_runs, "run_suite"),
+                         (bisect_plan, "run_gate")):  # fmt: skip
         monkeypatch.setattr(module, name, ran)
 
 
