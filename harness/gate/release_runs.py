@@ -39,9 +39,11 @@ def _one_line(text: str) -> str:
 
 
 def _failure_line(message: str) -> str:
-    """The line of a failed suite's log tail that names the error (`ModuleNotFoundError: ...`)."""
+    """The line of a failed suite's log tail that names the error (`ModuleNotFoundError: ...`): an
+    exception's line before uvicorn's closing `ERROR: Application startup failed. Exiting.`."""
     lines = [line.strip() for line in message.splitlines() if line.strip()]
-    errors = [line for line in lines if re.search(r"\w+(Error|Exception)\b:|^ERROR", line)]
+    errors = [line for line in lines if re.search(r"\w+(Error|Exception)\b:", line)]
+    errors = errors or [line for line in lines if line.startswith("ERROR")]
     return (errors or lines or ["no output"])[-1][:300]
 
 

@@ -392,3 +392,23 @@ def test_the_projects_ledger_loads_after_every_range_is_rewritten(tmp_path) -> N
     assert held == {} and {c.entry for c in changes} <= ids
     assert {str(e.litellm) for e in load_ledger(ledger).entries} == {">=0"}
     assert "# since before 1.74.0, the oldest release that runs (1.74.0 -> 1.108.7)" in ledger.read_text()
+
+
+def test_a_proxy_that_fails_at_startup_is_named_by_its_exception_not_uvicorns_closing_line() -> None:
+    """Seen on LiteLLM 1.60.0: the router builds Azure clients at startup, and the last line is uvicorn's."""
+    from harness.gate.bisect_run import _failure_line
+
+    tail = (
+        "harness gate: the suite under litellm 1.60.0 exited 3 without a parity report (log: x):\n"
+        '  File "openai/lib/azure.py", line 690, in __init__\n'
+        "    raise OpenAIError(\n"
+        "  openai.OpenAIError: Missing credentials. Please pass one of `api_key`, `azure_ad_token`\n"
+        "  ERROR:    Application startup failed. Exiting.\n"
+        "  fix: run `litellm --config c.yaml --port 0` by hand to see the error\n"
+    )
+    assert (
+        _failure_line(tail) == "openai.OpenAIError: Missing credentials. Please pass one of `api_key`, `azure_ad_token`"
+    )
+    assert _failure_line("x\nERROR:    Application startup failed. Exiting.\nfix: y") == (
+        "ERROR:    Application startup failed. Exiting."
+    )
