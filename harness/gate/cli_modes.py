@@ -162,6 +162,7 @@ def _probe(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_ar
             mode_args=mode_args,
             deadline_s=args.timeout,
             confirm=args.confirm,
+            build_ahead=args.build_ahead > 0,
             log=_log,
         )
     except (ProbeError, GateError, GateEnvError) as exc:

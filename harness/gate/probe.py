@@ -66,13 +66,19 @@ class ProbeResult:
         }
 
 
-def search_oldest(releases: Sequence[str], why_not: Callable[[str], str | None], confirm: int = 3) -> ProbeResult:
+def search_oldest(
+    releases: Sequence[str],
+    why_not: Callable[[str], str | None],
+    confirm: int = 3,
+    prepare: Callable[[Sequence[str]], None] = lambda versions: None,
+) -> ProbeResult:
     """The oldest of `releases` (oldest first, the last one runs) under which the suite runs.
 
     `why_not(version)` runs a release and says why it cannot run (None: it runs); each release is
     asked once. After the halving, up to `confirm` releases below the boundary are tried, 1, 2, 4, ...
     releases down; one that runs means the boundary was a band of broken releases, and the search
-    goes on below it."""
+    goes on below it. `prepare` is told, before each halving's run, the two releases the next one may
+    ask for (their venvs are built meanwhile, `harness.gate.ahead`)."""
     result = ProbeResult(releases[0], releases[-1], list(releases), [])
     seen: dict[str, Probe] = {}
 
@@ -93,6 +99,7 @@ def search_oldest(releases: Sequence[str], why_not: Callable[[str], str | None],
             break
         while hi - lo > 1:
             mid = (lo + hi) // 2
+            prepare([releases[i] for i in ((lo + mid) // 2, (mid + hi) // 2) if i not in (lo, mid, hi)])
             if probe(mid).runs:
                 hi = mid
             else:
@@ -179,6 +186,7 @@ def run_probe(
     deadline_s: float = 3600.0,
     confirm: int = 3,
     pip_output: str | None = None,
+    build_ahead: bool = True,
     log: Any = print,
 ) -> ProbeResult:
     """The probe for real: pip's releases from `floor` to `top`, each asked release run as the bisect
@@ -206,6 +214,19 @@ def run_probe(
             return (str(exc).strip().splitlines() or ["uninstallable"])[0]
         return fresh(version)
 
-    result = search_oldest(releases, why_not, confirm)
+    from harness.gate.ahead import Ahead
+    from harness.gate.env import ensure_env
+
+    ahead = Ahead(lambda v: ensure_env(v, repo=repo, cache_dir=cache_dir), limit=1, depth=2) if build_ahead else None
+
+    def want(versions: Sequence[str]) -> None:
+        if ahead is not None:
+            ahead.want([v for v in versions if not (report_dir / "bisect-runs" / v / "run-data.json").exists()])
+
+    try:
+        result = search_oldest(releases, why_not, confirm, want)
+    finally:
+        if ahead is not None:
+            ahead.close()
     result.left_out = left_out
     return result

@@ -122,3 +122,13 @@ def test_the_ci_workflow_calls_the_gate_with_options_it_has() -> None:
     used = {o for command in commands for o in re.findall(r"(?<=\s)--[a-z-]+", command.split("harness gate", 1)[1])}
     assert {"--plan", "--release-run", "--merge-runs", "--kept-only", "--atlas"} <= used
     assert used <= known, f"options the gate does not have: {sorted(used - known)}"
+
+
+def test_budget_0_with_a_kept_gate_runs_nothing_and_narrows_from_every_kept_run(tmp_path: Path) -> None:
+    """`--budget 0` used to run the gate's two suites every sitting; the gate is kept now, so it means
+    "the kept runs only" as `--kept-only` does (which also refuses to run the gate when none is kept)."""
+    folder = report_folder(tmp_path / "r", ["1.3", "1.7"])
+    result = run_bisect(RELEASES[0], RELEASES[-1], repo=ROOT, report_dir=folder, pip_output=PIP, budget_s=0.0,
+                        log=lambda line: None)  # fmt: skip
+    assert result.order == [] and sorted(result.reused) == ["1.3", "1.7"]
+    assert result.as_dict()["changes"] == kept_only(folder).as_dict()["changes"]

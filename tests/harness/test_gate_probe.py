@@ -63,3 +63,12 @@ def test_a_release_runner_skip_is_its_reason() -> None:
 
     why_not = probe_releases(runner)
     assert why_not("1.1.0") == "its suite could not run: NoSuchOption: --port" and why_not("1.2.0") is None
+
+
+def test_each_halving_names_the_two_releases_the_next_one_may_ask_for() -> None:
+    releases = Releases(broken=set(range(17)))
+    told: list[list[str]] = []
+    search_oldest(RELEASES, releases, confirm=0, prepare=lambda versions: told.append(list(versions)))
+    assert told[0] == ["1.9.0", "1.29.0"]  # the first halving asks 1.19.0; next, 1.9.0 or 1.29.0
+    asked_later = set(releases.asked[3:])
+    assert all(asked_later & set(t) for t in told[:-1]), "every next release asked was named before"
