@@ -50,8 +50,8 @@ def add_gate_parser(sub: Any) -> None:
         "--budget",
         type=float,
         metavar="MINUTES",
-        help="--bisect: start no new release run after this long; unplaced changes come back as ranges, and "
-        "the same command with the same --report-dir continues from the runs kept in it",
+        help="--bisect: start no new release run after this long (0: the kept runs only); unplaced changes come "
+        "back as ranges, and the same command with the same --report-dir continues from the runs kept in it",
     )
     gate.add_argument(
         "--jobs",
