@@ -18,7 +18,7 @@ from typing import Any
 
 from harness.gate import run_cache
 from harness.gate.bisect import RunData, RunMany, Uninstallable, run_each
-from harness.gate.env import GateEnvError, ensure_env
+from harness.gate.env import GateEnvError, allow_builds, cancel_builds, ensure_env
 from harness.gate.run import emulate_missed_one
 from harness.gate.suite import GateError, Interrupted, allow_suites, cancel_suites, run_suite
 
@@ -95,15 +95,16 @@ def release_runner(
 def side_by_side(run_release: Callable[[str], RunData]) -> RunMany:
     """Releases' runs made at once, one thread each (the work is in subprocesses: pip, the suite).
 
-    Interrupted (Ctrl-C reaches the main thread only), every running suite is stopped by its own
-    process group before the interrupt goes on, so no proxy outlives the gate; a venv being built
-    is left to pip, and the cache only counts a venv once its build finished.
+    Interrupted (Ctrl-C reaches the main thread only), every running suite and venv build is stopped
+    by its own process group before the interrupt goes on, so no proxy or pip outlives the gate; the
+    cache only counts a venv once its build finished.
     """
 
     def run_many(versions: Sequence[str]) -> Mapping[str, RunData | Uninstallable]:
         if len(versions) < 2:
             return run_each(run_release, versions)
         allow_suites()
+        allow_builds()
         with ThreadPoolExecutor(max_workers=len(versions), thread_name_prefix="bisect-run") as pool:
             futures = {version: pool.submit(run_each, run_release, [version]) for version in versions}
             try:
@@ -114,10 +115,12 @@ def side_by_side(run_release: Callable[[str], RunData]) -> RunMany:
                         break
             except BaseException:
                 cancel_suites()
+                cancel_builds()
                 raise
             finally:
                 if any(f.done() and f.exception() is not None for f in futures.values()):
                     cancel_suites()  # one run failed the bisect: the others stop too
+                    cancel_builds()
         errors = [e for e in (futures[version].exception() for version in versions) if e is not None]
         if errors:  # the failure itself, not the interruptions it caused in the other threads
             raise next((e for e in errors if not isinstance(e, Interrupted)), errors[0])
