@@ -105,22 +105,25 @@ def side_by_side(run_release: Callable[[str], RunData]) -> RunMany:
             return run_each(run_release, versions)
         allow_suites()
         allow_builds()
-        with ThreadPoolExecutor(max_workers=len(versions), thread_name_prefix="bisect-run") as pool:
-            futures = {version: pool.submit(run_each, run_release, [version]) for version in versions}
-            try:
-                pending = set(futures.values())
-                while pending:  # short waits: the main thread stays able to hear Ctrl-C
-                    done, pending = wait(pending, timeout=1.0, return_when=FIRST_EXCEPTION)
-                    if any(f.exception() is not None for f in done):
-                        break
-            except BaseException:
-                cancel_suites()
-                cancel_builds()
-                raise
-            finally:
-                if any(f.done() and f.exception() is not None for f in futures.values()):
-                    cancel_suites()  # one run failed the bisect: the others stop too
+        try:
+            with ThreadPoolExecutor(max_workers=len(versions), thread_name_prefix="bisect-run") as pool:
+                futures = {version: pool.submit(run_each, run_release, [version]) for version in versions}
+                try:
+                    pending = set(futures.values())
+                    while pending:  # short waits: the main thread stays able to hear Ctrl-C
+                        done, pending = wait(pending, timeout=1.0, return_when=FIRST_EXCEPTION)
+                        if any(f.exception() is not None for f in done):
+                            break
+                except BaseException:
+                    cancel_suites()
                     cancel_builds()
+                    raise
+                finally:
+                    if any(f.done() and f.exception() is not None for f in futures.values()):
+                        cancel_suites()  # one run failed the bisect: the others stop too
+                        cancel_builds()
+        finally:
+            allow_builds()  # every thread has ended: later builds may run
         errors = [e for e in (futures[version].exception() for version in versions) if e is not None]
         if errors:  # the failure itself, not the interruptions it caused in the other threads
             raise next((e for e in errors if not isinstance(e, Interrupted)), errors[0])
