@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
@@ -21,6 +22,10 @@ from harness.gate.bisect import RunData, RunMany, Uninstallable, run_each
 from harness.gate.env import GateEnvError, allow_builds, cancel_builds, ensure_env
 from harness.gate.run import emulate_missed_one
 from harness.gate.suite import GateError, Interrupted, allow_suites, cancel_suites, run_suite
+from harness.replay.atomic import write_text_atomic
+
+#: beside each release run: what its venv cost it (`benchmarks/gate_bisect.py` sets it against the wall time)
+VENV = "venv.json"
 
 #: pip's lines that say why an install failed, most telling first. pip also prints notices as ERROR
 #: ("ERROR: Ignored the following versions that require a different python version"): never the reason
@@ -70,13 +75,19 @@ def release_runner(
         return data
 
     def run_release(version: str) -> RunData:
+        started = time.monotonic()
         try:
             env = ensure_env(version, repo=repo, cache_dir=cache_dir)
         except GateEnvError as exc:
             log(f"harness gate: skipping litellm {version}: {_one_line(str(exc))}")
             raise Uninstallable(_one_line(str(exc))) from None
-        log(f"harness gate: running litellm {version} ({len(nodeids)} items) ...")
         folder = out / version
+        # what the venv cost this run: built here (`build_s`), or waited for (a build ahead, a lock), or cached
+        waited = time.monotonic() - started
+        folder.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(folder / VENV, json.dumps({"version": version, "cached": env.cached, "build_s": env.build_s,
+                                                     "waited_s": waited}))  # fmt: skip
+        log(f"harness gate: running litellm {version} ({len(nodeids)} items; venv {waited:.0f} s) ...")
         try:
             suite = run_suite(env, repo, folder, pytest_args=[*nodeids, *mode_args], deadline_s=deadline_s)
             data = emulate_missed_one(env, json.loads(suite.report.read_text()), repo, folder, deadline_s, log,

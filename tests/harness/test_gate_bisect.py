@@ -278,7 +278,11 @@ def test_a_release_whose_suite_cannot_run_is_skipped_with_its_error_and_remember
             "  ModuleNotFoundError: No module named 'proxy_server'\n  fix: run `litellm --config ...` by hand"
         )
 
-    monkeypatch.setattr(release_runs, "ensure_env", lambda version, **kw: type("Env", (), {"version": version})())
+    monkeypatch.setattr(
+        release_runs,
+        "ensure_env",
+        lambda version, **kw: type("Env", (), {"version": version, "cached": True, "build_s": 0.0})(),
+    )
     monkeypatch.setattr(release_runs, "run_suite", no_proxy)
     out = tmp_path / "bisect-runs"
     runner, kept = bisect_run.release_runner(ROOT, out, ["t[a-litellm]"], [], None, 60.0, lambda line: None)
@@ -292,6 +296,8 @@ def test_a_release_whose_suite_cannot_run_is_skipped_with_its_error_and_remember
     found_for(again)  # the skip was kept: a second bisect does not try the release again
     assert [s.version for s in again.skipped] == ["1.5"]
     assert run_cache.UNUSABLE in (out / "1.5" / run_cache.FILE).read_text()
+    venv = json.loads((out / "1.5" / release_runs.VENV).read_text())  # what the venv cost the run
+    assert venv["version"] == "1.5" and venv["cached"] is True and venv["waited_s"] >= 0
 
 
 def test_the_gates_own_code_is_not_an_input_of_a_kept_run(tmp_path) -> None:
