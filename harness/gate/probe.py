@@ -145,13 +145,13 @@ def probe_releases(runner: Callable[[str], Any]) -> Callable[[str], str | None]:
 
 def render_text(result: ProbeResult) -> str:
     lines = [f"LiteLLM probe: the oldest release the offline suite runs, between {result.floor} and {result.top}: "
-             f"{result.oldest} ({len(result.probes)} release runs for {len(result.releases)} releases)"]  # fmt: skip
+             f"{result.oldest} ({len(result.probes)} of {len(result.releases)} releases asked)"]  # fmt: skip
     if result.below is not None:
         lines.append(f"the release below it, {result.below.version}, cannot: {result.below.reason}")
     elif result.oldest == result.floor:
         lines.append(f"{result.floor} is the floor given: older releases were not probed (lower --floor)")
     lines += ["", "probed, in order:"]
-    lines += [f"  {p.version:<12}{'runs' if p.runs else 'cannot run: ' + str(p.reason)}" for p in result.probes]
+    lines += [f"  {p.version:<14}{'runs' if p.runs else 'cannot run: ' + str(p.reason)}" for p in result.probes]
     if result.left_out:
         lines += ["", f"left out ({len(result.left_out)}): " + ", ".join(s.version for s in result.left_out)]
     return "\n".join(lines)
