@@ -157,45 +157,50 @@ def run_bisect(
         raise GateError(f"harness gate: --good {good} must be older than --bad {bad}")
     releases, skipped = list_releases(good, bad, pip_output if pip_output is not None else pip_versions())
     log(f"harness gate: {len(releases)} releases from {good} to {bad} ({len(skipped)} left out)")
-    comparison, good_data, bad_data = gate_between(good, bad, repo, report_dir, cache_dir, pytest_args, mode_args,
-                                                   deadline_s, kept_only, log)  # fmt: skip
-    changes = changes_between(comparison, good_data, bad_data)
-    cases = {case for change in changes for case in change.cases}
-    ends = (good_data, bad_data)
-    nodeids = sorted({o["nodeid"] for run in ends for o in run["outcomes"]
-                      if (o.get("case") or o["nodeid"]) in cases or o["nodeid"] in cases})  # fmt: skip
-    cases |= {o.get("case") or o["nodeid"] for run in ends for o in run["outcomes"] if o["nodeid"] in nodeids}
-    log(f"harness gate: {len(changes)} change(s) to place, in {len(cases)} case(s)")
-    timed: dict[str, float] = {}
-    runner, kept = release_runner(repo, report_dir / "bisect-runs", nodeids, mode_args, cache_dir, deadline_s, log)
-    started_at = time.monotonic()
-
     no_runs = kept_only or budget_s == 0 or build_ahead < 1
     ahead = None if no_runs else Ahead(lambda v: ensure_env(v, repo=repo, cache_dir=cache_dir), build_ahead, 2 * jobs)
 
-    def timed_runner(version: str) -> RunData:
-        started = time.monotonic()
-        try:
-            failed = ahead.wait(version) if ahead is not None else None
-            if failed is not None:  # its venv was built ahead, and could not be: pip's reason, once
-                raise Uninstallable(_one_line(failed))
-            return runner(version)
-        finally:
-            timed[version] = time.monotonic() - started
+    def not_kept(versions: Sequence[str]) -> list[str]:
+        return [v for v in versions if not (report_dir / "bisect-runs" / v / run_cache.FILE).exists()]
 
-    def may_start() -> bool:
-        return not kept_only and (budget_s is None or time.monotonic() - started_at < budget_s)
-
-    def prepare(versions: Sequence[str]) -> None:
-        if ahead is not None:
-            ahead.want([v for v in versions if not (report_dir / "bisect-runs" / v / run_cache.FILE).exists()])
-
-    bisector = Bisector(list(releases), timed_runner, runs={good: good_data, bad: bad_data}, skipped=list(skipped),
-                        kept=kept, may_start=may_start, run_many=side_by_side(timed_runner),
-                        prepare=prepare)  # fmt: skip
-    if kept_only or budget_s == 0:  # only kept runs: a search narrows from all of them, asked for or not
-        bisector.load_kept()
     try:
+        if ahead is not None and len(releases) > 2:  # every search starts at the middle: built while the gate runs
+            ahead.want(not_kept([releases[1:-1][(len(releases) - 2) // 2]]))
+        comparison, good_data, bad_data = gate_between(good, bad, repo, report_dir, cache_dir, pytest_args, mode_args,
+                                                       deadline_s, kept_only, log)  # fmt: skip
+        changes = changes_between(comparison, good_data, bad_data)
+        cases = {case for change in changes for case in change.cases}
+        ends = (good_data, bad_data)
+        nodeids = sorted({o["nodeid"] for run in ends for o in run["outcomes"]
+                          if (o.get("case") or o["nodeid"]) in cases or o["nodeid"] in cases})  # fmt: skip
+        cases |= {o.get("case") or o["nodeid"] for run in ends for o in run["outcomes"] if o["nodeid"] in nodeids}
+        log(f"harness gate: {len(changes)} change(s) to place, in {len(cases)} case(s)")
+        timed: dict[str, float] = {}
+        runner, kept = release_runner(repo, report_dir / "bisect-runs", nodeids, mode_args, cache_dir, deadline_s, log)
+        started_at = time.monotonic()
+
+        def timed_runner(version: str) -> RunData:
+            started = time.monotonic()
+            try:
+                failed = ahead.wait(version) if ahead is not None else None
+                if failed is not None:  # its venv was built ahead, and could not be: pip's reason, once
+                    raise Uninstallable(_one_line(failed))
+                return runner(version)
+            finally:
+                timed[version] = time.monotonic() - started
+
+        def may_start() -> bool:
+            return not kept_only and (budget_s is None or time.monotonic() - started_at < budget_s)
+
+        def prepare(versions: Sequence[str]) -> None:
+            if ahead is not None:
+                ahead.want(not_kept(versions))
+
+        bisector = Bisector(list(releases), timed_runner, runs={good: good_data, bad: bad_data}, skipped=list(skipped),
+                            kept=kept, may_start=may_start, run_many=side_by_side(timed_runner),
+                            prepare=prepare)  # fmt: skip
+        if kept_only or budget_s == 0:  # only kept runs: a search narrows from all of them, asked for or not
+            bisector.load_kept()
         found = bisector.bisect(changes, jobs=jobs)
     finally:
         if ahead is not None:

@@ -122,3 +122,31 @@ def test_a_real_build_that_cannot_install_says_pips_reason_once(tmp_path: Path, 
     assert reason is not None and "pip install litellm[proxy]==1.80.17 failed" in reason
     assert "No matching distribution" in reason or "Could not find a version" in reason
     assert not any(p.is_dir() for p in cache.glob("litellm-*")), "a half-built venv was left behind"
+
+
+def test_the_first_releases_venv_is_built_while_the_gate_runs(tmp_path: Path, monkeypatch) -> None:
+    """Every search starts at the middle release: its venv builds during the gate's two suite runs."""
+    from harness.gate import bisect_plan, bisect_run
+    from harness.gate.run import GateResult
+
+    from .support import ROOT
+    from .test_gate_plan import PIP
+
+    building = threading.Event()
+    builds: list[str] = []
+
+    def build(version: str, **kwargs: Any) -> None:
+        builds.append(version)
+        building.set()
+
+    def gate(good: str, bad: str, **kwargs: Any) -> GateResult:
+        assert building.wait(timeout=60), "no venv was built while the gate ran"
+        ends = run(good), run(bad)
+        return GateResult(compare_runs(*ends), (None, None), (), ends)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bisect_run, "ensure_env", build)
+    monkeypatch.setattr(bisect_plan, "run_gate", gate)
+    monkeypatch.setattr(bisect_run, "release_runner", lambda *args: (run, lambda version: None))
+    result = bisect_run.run_bisect("1.0", "1.9", repo=ROOT, report_dir=tmp_path, pip_output=PIP, log=lambda line: None)
+    assert builds[0] == "1.5" and result.order[0] == "1.5"
+    assert all(f.exact for f in result.found)
