@@ -9,7 +9,8 @@ bound is written only where the bisect saw the divergence start or end:
   no lower bound, and a comment that says how far the measurements reach: `# since before 1.74.0,
   the oldest release that runs` when a probe (`gate --probe-oldest`) found no older release that runs,
   else `# present in 1.80.17, where the bisect started; older releases not bisected`;
-- an entry still present at the bad end gets no upper bound;
+- an entry still present at the bad end gets no upper bound up to it (one after a bad end older than
+  the pin stays: the bisect says nothing there);
 - an entry with any change the bisect left as a range (or that came and went) is held as it is, and
   said so: its bound could lie anywhere in that range.
 
@@ -117,12 +118,21 @@ def plan(found: Iterable[Found], ends: Ends) -> Plan:
     return out
 
 
-def _new_spec(spec: str, entry: str, p: Plan) -> str:
-    kept = [
-        s
-        for s in SpecifierSet(spec)
-        if not (entry in p.low and s.operator in (">=", ">")) and not (entry in p.high and s.operator in ("<", "<="))
-    ]
+def _new_spec(spec: str, entry: str, p: Plan, ends: Ends) -> str:
+    """The entry's range with the bisect's bounds. Present at an end, a bound the bisect contradicts
+    goes (a lower one from the good end on, or any when the good end is the oldest release that runs;
+    an upper one up to the bad end); one beyond the releases it ran stays, for it says nothing there
+    (an upper bound after a bad end older than the pin, a lower one before a good end a probe did not
+    show to be the oldest)."""
+
+    def contradicted(s: Any) -> bool:
+        if s.operator in (">=", ">") and entry in p.low:
+            return p.low[entry] is not None or ends.good_is_oldest or Version(s.version) >= Version(ends.good)
+        if s.operator in ("<", "<=") and entry in p.high:
+            return p.high[entry] is not None or Version(s.version) <= Version(ends.bad)
+        return False
+
+    kept = [s for s in SpecifierSet(spec) if not contradicted(s)]
     low, high = p.low.get(entry), p.high.get(entry)
     parts = ([f">={low}"] if low else []) + [str(s) for s in sorted(kept, key=str)] + ([f"<{high}"] if high else [])
     return ",".join(parts) or ANY
@@ -141,7 +151,7 @@ def update_ranges(ledger: Path, found: Iterable[Found], ends: Ends) -> tuple[lis
             continue
         m = _RANGE.match(line.rstrip("\n"))
         if current is not None and (current in p.low or current in p.high) and m:
-            spec = _new_spec(m["spec"].strip(), current, p)
+            spec = _new_spec(m["spec"].strip(), current, p, ends)
             note = p.comment.get(current, "placed by the bisect")
             after = f'{m["indent"]}litellm: "{spec}"  # {note} ({ends.good} -> {ends.bad})\n'
             if after != line:

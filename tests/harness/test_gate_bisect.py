@@ -3,6 +3,7 @@ uninstallable release in the middle. Each release's run is made once, however ma
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import Any
@@ -418,3 +419,21 @@ def test_a_proxy_that_fails_at_startup_is_named_by_its_exception_not_uvicorns_cl
     assert _failure_line("x\nERROR:    Application startup failed. Exiting.\nfix: y") == (
         "ERROR:    Application startup failed. Exiting."
     )
+
+
+def test_a_bound_beyond_the_releases_the_bisect_ran_stays(tmp_path) -> None:
+    """A bisect 1.63.8 -> 1.63.14 says nothing about 1.94.0: an upper bound there stays, while the lower
+    bound it contradicts (present at 1.63.8, the range said from 1.80.17) goes."""
+    ledger = tmp_path / "divergences.yaml"
+    ledger.write_text(
+        "divergences:\n"
+        '  - id: cut\n    what: x\n    litellm: ">=1.80.17,<1.94.0"\n    reason: r\n'
+        '  - id: early\n    what: y\n    litellm: ">=1.60.0"  # from an older bisect\n    reason: r\n'
+    )
+    text = ledger.read_text()
+    ends = Ends("1.63.8", "1.63.14", frozenset({"cut", "early"}), frozenset({"cut", "early"}))
+    changes, _ = update_ranges(ledger, [], ends)
+    assert [(c.entry, c.after) for c in changes] == [("cut", "<1.94.0"), ("early", ">=1.60.0")]
+    ledger.write_text(text)  # the good end is the oldest release that runs: nothing before it was seen
+    changes, _ = update_ranges(ledger, [], dataclasses.replace(ends, good_is_oldest=True))
+    assert [(c.entry, c.after) for c in changes] == [("cut", "<1.94.0"), ("early", ">=0")]
