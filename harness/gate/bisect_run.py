@@ -34,7 +34,7 @@ from harness.gate.bisect_plan import gate_between, next_releases
 from harness.gate.changes import changes_between
 from harness.gate.env import ensure_env, validate_version
 from harness.gate.probe import oldest_runnable
-from harness.gate.reach import at_end, run_ledger
+from harness.gate.reach import absent_between, at_end, run_ledger
 from harness.gate.release_runs import _failure_line, _one_line, release_runner, side_by_side
 from harness.gate.run import ROLES
 from harness.gate.suite import GateError
@@ -101,6 +101,8 @@ class BisectResult:
     needed: list[str] = field(default_factory=list)
     #: every divergence each end showed, [case, path, ledger entry or ""] (`harness.gate.reach.at_end`)
     at_ends: dict[str, list[list[str]]] = field(default_factory=dict)
+    #: entries present at both ends, unchanged, yet absent from a run between them (`reach.absent_between`)
+    absent_between: dict[str, list[str]] = field(default_factory=dict)
     #: what `gate --probe-oldest` found in the same report folder ({"version", "below"}), if it ran there
     oldest_runnable: dict[str, Any] | None = None
 
@@ -119,6 +121,7 @@ class BisectResult:
             "budget_spent": self.budget_spent,
             "releases_still_needed": self.needed,
             "at_ends": self.at_ends,
+            "absent_between": self.absent_between,
             "oldest_runnable": self.oldest_runnable,
         }
 
@@ -211,6 +214,8 @@ def run_bisect(
     result.needed = next_releases(found, bisector.releases, settled, plan_width)
     ledger = run_ledger(good_data, repo)
     result.at_ends = {"good": at_end(good_data, ledger), "bad": at_end(bad_data, ledger)}
+    between = {v: r for v, r in bisector.runs.items() if v not in (good, bad)}
+    result.absent_between = absent_between(result.at_ends, between)
     probed = oldest_runnable(report_dir)
     if probed is not None and probed["oldest_runnable"] == good:
         result.oldest_runnable = {"version": good, "below": probed.get("below")}

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,8 @@ class Ends:
     at_good: frozenset[str] = frozenset()
     at_bad: frozenset[str] = frozenset()
     good_is_oldest: bool = False
+    #: entries present at both ends yet absent from a run between them: came and went, held
+    absent: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     @classmethod
     def from_report(cls, data: Mapping[str, Any]) -> Ends:
@@ -68,6 +70,7 @@ class Ends:
             frozenset(row[2] for row in ends["good"] if row[2]),
             frozenset(row[2] for row in ends["bad"] if row[2]),
             good_is_oldest=oldest == data["good"],
+            absent=dict(data.get("absent_between") or {}),
         )
 
     def since(self) -> str:
@@ -101,6 +104,10 @@ def plan(found: Iterable[Found], ends: Ends) -> Plan:
     for entry in sorted(set(by_entry) | ends.at_good | ends.at_bad):
         changes = by_entry.get(entry, [])
         unsure = next((f for f in changes if not f.exact or f.came_and_went), None)
+        if entry in ends.absent:
+            gone = ", ".join(ends.absent[entry][:3])
+            out.held[entry] = f"present at {ends.good} and {ends.bad}, absent in the run of {gone}: came and went"
+            continue
         if unsure is not None:
             out.held[entry] = (
                 f"{unsure.change.text}: not placed in one release ({unsure.last_without} .. {unsure.first})"

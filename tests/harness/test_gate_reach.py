@@ -106,3 +106,35 @@ def test_a_bisects_end_names_the_entry_of_every_divergence_in_or_out_of_range(tm
         ["chat/basic", "body.model", "model-is-proxy-alias"],
         ["chat/n-2", "body.model", "model-is-proxy-alias"],
     ]
+
+
+def test_a_divergence_at_both_ends_that_went_away_between_holds_its_entry(tmp_path) -> None:
+    """The gate compares the ends only: present at both, a divergence is no change to search. A run the
+    bisect made between them that compared the case without it shows it came and went; its entry's
+    range must not say "present throughout"."""
+    from harness.gate.ledger_ranges import Ends, update_ranges
+    from harness.gate.reach import absent_between
+
+    ends = {"good": [["x/a", "body.model", "alias"], ["x/b", "body.x", "other"]],
+            "bad": [["x/a", "body.model", "alias"], ["x/b", "body.x", "other"]]}  # fmt: skip
+
+    def made(case: str, covered: dict[str, list[str]]) -> dict[str, Any]:
+        return {"comparisons": [{"case": case, "covered": covered, "unledgered_detail": []}]}
+
+    runs = {
+        "1.90.0": made("x/a", {}),  # compared x/a, and body.model did not diverge there
+        "1.85.0": made("x/b", {"other": ["body.x"]}),  # x/b as at the ends
+        "1.86.0": made("x/c", {}),  # did not compare x/a: cannot tell
+    }
+    assert absent_between(ends, runs) == {"alias": ["1.90.0"]}
+    ledger = tmp_path / "divergences.yaml"
+    ledger.write_text(
+        "divergences:\n"
+        '  - id: alias\n    what: x\n    litellm: ">=1.95.0"\n    reason: r\n'
+        '  - id: other\n    what: y\n    litellm: ">=1.80.17"\n    reason: r\n'
+    )
+    both = frozenset({"alias", "other"})
+    changes, held = update_ranges(ledger, [], Ends("1.74.0", "1.108.7", both, both, True, absent_between(ends, runs)))
+    assert [(c.entry, c.after) for c in changes] == [("other", ">=0")]
+    assert held == {"alias": "present at 1.74.0 and 1.108.7, absent in the run of 1.90.0: came and went"}
+    assert 'litellm: ">=1.95.0"' in ledger.read_text()
