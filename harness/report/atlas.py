@@ -166,7 +166,8 @@ def render_markdown(atlas: Atlas, report: Path, out_dir: Path) -> str:
     oldest = atlas.oldest or {}
     below = oldest.get("below") or {}
     reach = (
-        f"{atlas.good} is the oldest release the suite runs ({below.get('version')} cannot: {below.get('reason')})."
+        f"{atlas.good} is the oldest release the suite runs ({below.get('version')} cannot: "
+        f"{str(below.get('reason')).split(' (log:')[0]})."
         if oldest.get("version")
         else f"Releases before {atlas.good} were not bisected; `gate --probe-oldest` finds how far back it can go."
     )
