@@ -27,8 +27,8 @@ from packaging.version import InvalidVersion, Version
 
 from harness.gate import run_cache
 from harness.gate.bisect import Found
-from harness.gate.compare import Divergence, GateComparison
-from harness.gate.run import run_gate
+from harness.gate.compare import Divergence, GateComparison, compare_runs
+from harness.gate.run import run_gate, set_unjudged
 from harness.gate.suite import GateError
 from harness.replay.atomic import write_text_atomic
 
@@ -62,15 +62,29 @@ def keep_gate(report_dir: Path, key: str, comparison: GateComparison, good: Any,
     write_text_atomic(report_dir / GATE_FILE, json.dumps(kept))
 
 
-def kept_gate(report_dir: Path, key: str) -> tuple[GateComparison, dict[str, Any], dict[str, Any]] | None:
-    """The gate kept in `report_dir` under `key`; None when there is none, another's, or unreadable."""
+def kept_gate(report_dir: Path, key: str, repo: Path) -> tuple[GateComparison, dict[str, Any], dict[str, Any]] | None:
+    """The gate kept in `report_dir` under `key`; None when there is none, another's, or unreadable.
+
+    The key fingerprints what the suite ran, not the gate's own code, so the two runs are compared
+    again by this checkout's gate; what only the gate's own suite runs knew is taken as kept: the
+    replay misses' request changes, which upstream served each case, the items found flaky."""
     try:
         kept = json.loads((report_dir / GATE_FILE).read_text(encoding="utf-8"))
         if kept.get("key") != key:
             return None
-        return comparison_from_dict(kept["comparison"]), kept["good"], kept["bad"]
+        stored, good, bad = comparison_from_dict(kept["comparison"]), kept["good"], kept["bad"]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+    fresh = compare_runs(good, bad)
+    fresh.request_changes += [c for c in stored.request_changes if "source" in c]
+    fresh.served_by, fresh.flaky = stored.served_by, stored.flaky
+    flaky = {row["nodeid"] for row in stored.flaky}
+    fresh.broke = [row for row in fresh.broke if row["nodeid"] not in flaky]
+    fresh.fixed = [row for row in fresh.fixed if row["nodeid"] not in flaky]
+    fresh.baseline, fresh.candidate = stored.baseline, stored.candidate
+    fresh.performance, fresh.environments = stored.performance, stored.environments
+    set_unjudged(fresh, good, repo)
+    return fresh, good, bad
 
 
 def gate_between(
@@ -88,7 +102,7 @@ def gate_between(
     """The gate between the ends (its comparison and both runs): kept in `report_dir` by an earlier
     sitting with the same inputs, or run now and kept; with `kept_only`, kept or an error."""
     key = gate_key(repo, good, bad, pytest_args, mode_args)
-    kept = kept_gate(report_dir, key)
+    kept = kept_gate(report_dir, key, repo)
     if kept is not None:
         log(f"harness gate: the gate {good} -> {bad} kept in {report_dir / GATE_FILE} (same inputs)")
         return kept

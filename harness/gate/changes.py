@@ -14,6 +14,7 @@ from typing import Any
 
 from harness.contract.compare import Level, diff
 from harness.gate.compare import GateComparison, divergences, request_diff
+from harness.gate.frames import without_frames
 
 RunData = Mapping[str, Any]  # a parity-report.json (harness.contract.results.RunResults.to_json)
 
@@ -45,7 +46,7 @@ def _requests(run: RunData, case: str) -> Any:
 
 def _observed(run: RunData, case: str) -> Any:
     comparison = _comparison(run, case)
-    return None if comparison is None else comparison.get("litellm")
+    return None if comparison is None else without_frames(comparison.get("litellm"))
 
 
 def changes_between(comparison: GateComparison, good: RunData, bad: RunData) -> list[Change]:

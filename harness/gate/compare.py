@@ -31,6 +31,7 @@ from typing import Any
 
 from harness.contract.compare import Level, Mismatch, diff, plain
 from harness.contract.observe import number_ids
+from harness.gate.frames import without_frames
 
 _MISMATCH = re.compile(r"^(?P<path>\S+): (?P<kind>\w+) mismatch")
 _MISS = "sent Azure a request that matches nothing"
@@ -280,7 +281,7 @@ def compare_runs(baseline: Mapping[str, Any], candidate: Mapping[str, Any]) -> G
                         ],
                     }
                 )
-        seen_a, seen_b = old_cmp[case].get("litellm"), new_cmp[case].get("litellm")
+        seen_a, seen_b = (without_frames(c[case].get("litellm")) for c in (old_cmp, new_cmp))
         if seen_a and seen_b:
             result.app_changes += [
                 {

@@ -266,3 +266,31 @@ def test_options_only_keeps_each_options_value_and_drops_the_selection() -> None
             selection[3], "--gate-examples=3"]  # fmt: skip
     assert options_only(args) == ["-n", "2", "--ledger", "examples/x/divergences.yaml", "-p", "no:randomly", "-x",
                                   "--gate-examples=3"]  # fmt: skip
+
+
+def test_a_tracebacks_frames_are_no_change_between_releases_its_exception_is() -> None:
+    """Older releases put a traceback in some error messages; its frames name each release's venv and
+    line numbers (seen on 1.63.11 and 1.65.0.post1 for `api_version: v1`), which is no change."""
+
+    def message(venv: str, line: int, error: str) -> str:
+        return (
+            "litellm.APIConnectionError: AzureException APIConnectionError - list index out of range\n"
+            "Traceback (most recent call last):\n"
+            f'  File "/root/.cache/gate/{venv}/lib/python3.11/site-packages/litellm/main.py", line {line}, in x\n'
+            "    optional_params = get_optional_params(\n"
+            "                      ^^^^^^^^^^^^^^^^^^^^\n"
+            f"{error}: list index out of range\n. Received Model Group=v1"
+        )
+
+    def run_with(version: str, text: str) -> dict:
+        case = comparison("v1/basic", {}, [], {}, ["h"])
+        case["litellm"] = {"kind": "error", "status": 500, "error": {"message": text}}
+        return parity_run(version, {"t[v1-litellm]": "failed"}, [case], [])
+
+    same = compare_runs(run_with("1.63.11", message("litellm-1.63.11-py311", 1082, "IndexError")),
+                        run_with("1.65.0", message("litellm-1.65.0-py311", 1083, "IndexError")))  # fmt: skip
+    assert same.app_changes == []
+    other = compare_runs(run_with("1.63.11", message("litellm-1.63.11-py311", 1082, "IndexError")),
+                         run_with("1.65.0", message("litellm-1.65.0-py311", 1083, "KeyError")))  # fmt: skip
+    assert [c["path"] for c in other.app_changes] == ["error.message"]
+    assert "Traceback (most recent call last): <frames>\nKeyError" in other.app_changes[0]["candidate"]

@@ -132,3 +132,20 @@ def test_budget_0_with_a_kept_gate_runs_nothing_and_narrows_from_every_kept_run(
                         log=lambda line: None)  # fmt: skip
     assert result.order == [] and sorted(result.reused) == ["1.3", "1.7"]
     assert result.as_dict()["changes"] == kept_only(folder).as_dict()["changes"]
+
+
+def test_a_kept_gate_is_compared_again_by_this_checkouts_gate(tmp_path: Path) -> None:
+    """Its key is what the suite ran, not the gate's code: a kept comparison made by an older gate (here
+    with a change the current one does not see) is made again; what only its suite runs knew stays."""
+    from harness.gate.bisect_plan import kept_gate
+
+    good, bad = run(RELEASES[0]), run(RELEASES[-1])
+    stale = compare_runs(good, bad)
+    stale.app_changes.append({"case": "x/b", "path": "error.message", "kind": "value", "baseline": 1, "candidate": 2})
+    stale.flaky = [{"nodeid": "t[a-litellm]", "first": "passed / failed", "rerun": "passed / passed"}]
+    key = gate_key(ROOT, RELEASES[0], RELEASES[-1], ARGS, [])
+    keep_gate(tmp_path, key, stale, good, bad)
+    fresh, _, _ = kept_gate(tmp_path, key, ROOT)  # type: ignore[misc]
+    assert fresh.app_changes == compare_runs(good, bad).app_changes
+    assert fresh.flaky == stale.flaky and fresh.broke == []  # t[a-litellm] broke, but its rerun said flaky
+    assert kept_gate(tmp_path, "another checkout", ROOT) is None
