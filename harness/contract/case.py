@@ -68,6 +68,8 @@ class CaseResult:
     header_names: Mapping[str, list[str]] = field(default_factory=dict)
     #: the unledgered mismatches as data (path, kind, both values): `--ledger-update` writes entries from them
     unledgered_detail: list[dict[str, Any]] = field(default_factory=list)
+    #: why the case's own expectations did not apply (config mode: the team's api-version), or ""
+    note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -82,4 +84,5 @@ class CaseResult:
             "requests": self.requests,
             "header_names": {k: list(v) for k, v in self.header_names.items()},
             "unledgered_detail": list(self.unledgered_detail),
+            **({"note": self.note} if self.note else {}),
         }

@@ -18,6 +18,7 @@ proxy with the team's file, and changes only what cannot work offline:
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -47,6 +48,8 @@ class TeamConfig:
     api_version: str
     auth: str  # key | token
     set_aside: tuple[str, ...] = ()
+    #: the alias is a wildcard route (`azure/*`): the deployment the tested name puts in its place
+    wildcard: str | None = None
 
     @property
     def entry(self) -> Mapping[str, Any]:
@@ -74,8 +77,36 @@ def _azure_aliases(config: Mapping[str, Any], *, chat_only: bool = False) -> lis
 
 
 def deployment_of(params: Mapping[str, Any]) -> str:
-    """Where LiteLLM sends the entry's requests: `deployment_id` wins over the name after `azure/`."""
-    return str(params.get("deployment_id") or str(params.get("model", "")).removeprefix("azure/"))
+    """Where LiteLLM sends the entry's requests: `deployment_id` wins over the name after `azure/`, and
+    `azure/responses/<name>` is deployment `<name>` called through the Responses API
+    (litellm/llms/azure/responses/transformation.py strips the routing prefix)."""
+    model = str(params.get("model", "")).removeprefix("azure/").removeprefix("responses/")
+    return str(params.get("deployment_id") or model)
+
+
+def resolved_params(entry: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    """An entry's params as LiteLLM uses them: a `litellm_credential_name` brings the named entry of the
+    config's `credential_list` (its api_base, api_version and credential), under the entry's own values."""
+    params = dict(entry.get("litellm_params") or {})
+    name = params.get("litellm_credential_name")
+    for credential in config.get("credential_list") or []:
+        if isinstance(credential, dict) and name and credential.get("credential_name") == name:
+            values = credential.get("credential_values") or {}
+            params = {**{k: v for k, v in values.items() if isinstance(values, dict)}, **params}
+    return params
+
+
+def _wildcard(config: Mapping[str, Any], wanted: str) -> tuple[str, str] | None:
+    """(the wildcard model_name, the deployment) for a name only a wildcard route serves (`azure/*` asked
+    as `azure/gpt-4o-prod`): LiteLLM puts the part the `*` matched into the entry's model."""
+    for entry in config["model_list"]:
+        pattern = str(entry.get("model_name")) if isinstance(entry, dict) else ""
+        model = str((entry.get("litellm_params") or {}).get("model", "")) if isinstance(entry, dict) else ""
+        if "*" in pattern and model.startswith("azure/") and fnmatch.fnmatchcase(wanted, pattern):
+            prefix, _, suffix = pattern.partition("*")
+            matched = wanted[len(prefix) : len(wanted) - len(suffix)]
+            return pattern, model.replace("*", matched, 1).removeprefix("azure/")
+    return None
 
 
 def load_team_config(path: Path, alias: str | None, environ: Mapping[str, str] = os.environ) -> TeamConfig:
@@ -98,6 +129,14 @@ def load_team_config(path: Path, alias: str | None, environ: Mapping[str, str] =
             f"{path}: {len(chat)} Azure chat aliases ({', '.join(chat) or 'none'}); choose the one under test with "
             "--litellm-model ALIAS (or LITELLM_MODEL)"
         )
+    concrete = None
+    if wanted not in names and (route := _wildcard(raw, wanted)) is not None:
+        wanted, concrete = route  # the wildcard route's entry, the deployment the name asks for
+    elif "*" in wanted:
+        raise TeamConfigError(
+            f"{path}: {wanted!r} is a wildcard route; test it as the name an application asks for, e.g. "
+            f"--litellm-model {wanted.replace('*', 'gpt-4o', 1)!r}"
+        )
     if wanted not in names:
         raise TeamConfigError(f"{path}: no model_name {wanted!r}; the config has {', '.join(names)}")
     if wanted not in azure:
@@ -107,12 +146,25 @@ def load_team_config(path: Path, alias: str | None, environ: Mapping[str, str] =
             f"{path}: entry {wanted!r} is {model!r}, not an Azure deployment (`model: azure/<deployment>`); the suite "
             "compares the proxy with direct Azure OpenAI"
         )
-    params = next(e for e in raw["model_list"] if e.get("model_name") == wanted)["litellm_params"]
+    params = resolved_params(next(e for e in raw["model_list"] if e.get("model_name") == wanted), raw)
     version = params.get("api_version")
     if isinstance(version, str) and version.startswith("os.environ/"):
         version = environ.get(version.removeprefix("os.environ/"))
-    auth = "token" if any(params.get(k) for k in TOKEN_SOURCES) and not params.get("api_key") else "key"
-    return TeamConfig(path, raw, wanted, deployment_of(params), str(version or LITELLM_DEFAULT_API_VERSION), auth)
+    auth = "token" if uses_token(params, raw) else "key"
+    deployment = concrete or deployment_of(params)
+    return TeamConfig(
+        path, raw, wanted, deployment, str(version or LITELLM_DEFAULT_API_VERSION), auth, wildcard=concrete
+    )
+
+
+def uses_token(params: Mapping[str, Any], config: Mapping[str, Any]) -> bool:
+    """Whether LiteLLM sends this entry a bearer token: a token source on the entry, or no key and
+    `litellm_settings.enable_azure_ad_token_refresh` (DefaultAzureCredential: managed identity,
+    workload identity)."""
+    if params.get("api_key"):
+        return False
+    refresh = (config.get("litellm_settings") or {}).get("enable_azure_ad_token_refresh") is True
+    return refresh or any(params.get(k) for k in TOKEN_SOURCES)
 
 
 def team_setups(team: TeamConfig, setups: tuple[Setup, ...] = SETUPS) -> tuple[Setup, ...]:
@@ -171,10 +223,6 @@ DEFAULT_CHAT_MODEL = "gpt-4o-2024-08-06"
 DEFAULT_EMBEDDINGS_MODEL = "text-embedding-3-small"
 
 
-def _is_embeddings(entry: Mapping[str, Any]) -> bool:
-    return (entry.get("model_info") or {}).get("mode") == "embedding"
-
-
 def model_groups(team: TeamConfig) -> dict[str, list[Mapping[str, Any]]]:
     """The config's Azure model groups: model_name -> its entries, in the file's order."""
     groups: dict[str, list[Mapping[str, Any]]] = {}
@@ -186,7 +234,20 @@ def model_groups(team: TeamConfig) -> dict[str, list[Mapping[str, Any]]]:
 
 
 def _declared_model(entry: Mapping[str, Any]) -> str:
-    return str((entry.get("model_info") or {}).get("base_model") or "").removeprefix("azure/")
+    """The model an entry says it serves: `model_info.base_model`, else `litellm_params.base_model`
+    (LiteLLM reads both, router.py)."""
+    declared = (entry.get("model_info") or {}).get("base_model") or (entry.get("litellm_params") or {}).get(
+        "base_model"
+    )
+    return str(declared or "").removeprefix("azure/")
+
+
+def _is_embeddings(entry: Mapping[str, Any], deployment: str) -> bool:
+    """An embeddings deployment: LiteLLM's `model_info.mode: embedding`, or (Azure serves what is deployed,
+    whatever LiteLLM is told) an embeddings model by its name, as teams often leave `mode` out."""
+    if (entry.get("model_info") or {}).get("mode") == "embedding":
+        return True
+    return any("embedding" in name.lower() for name in (deployment, _declared_model(entry)))
 
 
 @dataclass(frozen=True)
@@ -219,7 +280,7 @@ def plan_groups(team: TeamConfig) -> GroupPlan:
     notes: list[str] = []
     for name, entries in model_groups(team).items():
         declared = list(dict.fromkeys(m for m in map(_declared_model, entries) if m))
-        embeddings = any(_is_embeddings(e) for e in entries)
+        embeddings = any(_is_embeddings(e, deployment_of(resolved_params(e, team.raw))) for e in entries)
         model = declared[0] if declared else (DEFAULT_EMBEDDINGS_MODEL if embeddings else DEFAULT_CHAT_MODEL)
         if len(declared) > 1:
             notes.append(
@@ -227,7 +288,9 @@ def plan_groups(team: TeamConfig) -> GroupPlan:
                 "LiteLLM load-balances across them as one model, so the application gets either model's answers "
                 f"at random. The emulator serves the group as {model} (the first declared)"
             )
-        names = list(dict.fromkeys(deployment_of(e.get("litellm_params") or {}) for e in entries))
+        names = [n for n in dict.fromkeys(deployment_of(resolved_params(e, team.raw)) for e in entries) if _real(n)]
+        if name == team.alias and team.wildcard:
+            names = [team.wildcard]
         for deployment in names:
             deployments.setdefault(deployment, (model, "embeddings" if embeddings else "chat"))
         if len(names) > 1:
@@ -235,6 +298,11 @@ def plan_groups(team: TeamConfig) -> GroupPlan:
             for deployment in names:
                 canonical.setdefault(deployment, names[0])
     return GroupPlan(deployments, canonical, routed, tuple(notes))
+
+
+def _real(deployment: str) -> bool:
+    """A deployment an emulated resource can have: not empty (`model: azure/`) and no wildcard."""
+    return bool(deployment) and "*" not in deployment
 
 
 def emulator_deployments(team: TeamConfig) -> list[tuple[str, str, str]]:

@@ -162,9 +162,11 @@ class ContractSession:
         alias_given = config.getoption("--litellm-model") is not None
         if team is not None:
             advice = stale_advice(team, self.state.ledger, shipped, alias_given)
+        updating = self.state.settings.ledger_update  # the ledger update above said what it did
         for line in results.summary_lines(self.state.ledger, advice):
-            terminalreporter.write_line(line, red=line.startswith("STALE"))
-        if team is not None and any(c["unledgered"] for c in results.comparisons):
+            if not (updating and line.startswith("STALE")):
+                terminalreporter.write_line(line, red=line.startswith("STALE"))
+        if team is not None and not updating and any(c["unledgered"] for c in results.comparisons):
             shipped_only = self.state.ledger.path.resolve() == shipped.resolve()
             terminalreporter.write_line(
                 "unledgered divergences in config mode: " + unledgered_note(team, shipped_only, alias_given), red=True
