@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from harness.doctor.finding import Edit, Entry, Finding, azure_entries
 from harness.paths.litellm_config import resolve_reference
+from harness.paths.premises import served
 
 SOURCES = {
     "api_version type": "https://github.com/stulzq/azure-openai-proxy/issues/52",
@@ -95,6 +96,19 @@ def _format(entry: Entry, value: str, literal: bool) -> list[Finding]:
 
 
 def _value(entry: Entry, value: str) -> list[Finding]:
+    if value.endswith("-preview") and not served(value):
+        return [
+            Finding(
+                "warn",
+                "api_version value",
+                entry.where("api_version"),
+                f"{value} is a preview api-version the suite's emulated Azure does not serve (it answers 400 'API "
+                "version not supported'): Azure retires previews, and whether yours still answers it is for a live "
+                "run to say",
+                f"prefer the GA {GA_VERSIONS[-1]} or a current -preview; check with pytest tests/contract --live",
+                SOURCES["api_version value"],
+            )
+        ]
     if value.endswith("-preview") or value in V1_ALIASES or value in GA_VERSIONS:
         return []
     model = MODEL_VERSIONS.get(value)

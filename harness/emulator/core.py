@@ -7,6 +7,7 @@ problems gets the same answer it would get from Azure.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -54,6 +55,21 @@ class JournalEntry:
     body: dict[str, Any] | None
 
 
+def _received(request: EmuRequest, record: dict[str, Any]) -> dict[str, Any]:
+    """What Azure received, where a gateway answered before the backend read it (a wrong key, a refused
+    api-version): the body and the deployment the request named. The journal tells what a client sent,
+    whichever layer said no, as a recording of the same exchange does."""
+    found: dict[str, Any] = {}
+    if record["body"] is None and request.body:
+        with contextlib.suppress(ValueError, UnicodeDecodeError):
+            body = json.loads(request.body)
+            found["body"] = body if isinstance(body, dict) else None
+    if record["deployment"] is None:
+        with contextlib.suppress(Rejected):
+            found["deployment"] = routes.match(request.path).deployment
+    return found
+
+
 class Emulator:
     """One emulated resource. Thread-safe; state is the quota window, the journal and stored responses."""
 
@@ -91,7 +107,7 @@ class Emulator:
         except Rejected as rejected:
             response = rejected.response
         response.headers.extend(self._id_headers(response.layer, request, request_id))
-        self.journal.append(JournalEntry(status=response.status, **record))
+        self.journal.append(JournalEntry(status=response.status, **{**record, **_received(request, record)}))
         return response
 
     def _id_headers(self, layer: str, request: EmuRequest, request_id: str) -> list[tuple[str, str]]:

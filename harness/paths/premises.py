@@ -29,8 +29,15 @@ def needed_features(params: Mapping[str, Any], api: str) -> list[str]:
 
 def unmet_premise(case: Case, api_version: str) -> str:
     """Why Azure refuses what `case` needs at `api_version` (the setup's, in config mode), or ""."""
-    if api_version in V1_API_VERSIONS or not is_supported(api_version):
-        return ""  # the v1 surface has every feature; an unknown version is its own finding
+    if api_version in V1_API_VERSIONS or not api_version:
+        return ""  # the v1 surface has every feature
+    if not is_supported(api_version):
+        return (
+            f"api-version {api_version} is not one the emulated Azure resource serves (it answers 400 'API version "
+            "not supported' on both paths), so the case's own expectations do not apply; it compares what each "
+            "path then gets (`python -m harness doctor` warns about the version; run the suite --live to see what "
+            "your resource answers)"
+        )
     missing = [
         f for f in needed_features(case.scenario.params, case.scenario.api)
         if not (serves_responses(api_version) if f == "responses" else has_feature(api_version, f))
@@ -41,3 +48,8 @@ def unmet_premise(case: Case, api_version: str) -> str:
         f"api-version {api_version} has no {', '.join(missing)}: Azure refuses the call, so the case's own "
         "expectations do not apply; it compares what each path then gets"
     )
+
+
+def served(api_version: str) -> bool:
+    """Whether the emulated Azure resource serves this api-version (the doctor warns otherwise)."""
+    return api_version in V1_API_VERSIONS or is_supported(api_version)

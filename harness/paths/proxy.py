@@ -34,6 +34,8 @@ START_DEADLINE_S = 90.0
 STOP_DEADLINE_S = 10.0
 _BOUND = re.compile(r"Uvicorn running on http://([\d.]+):(\d+)")
 _PASS_THROUGH_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE", "SYSTEMROOT")
+#: offline, anything the proxy tries to reach beyond loopback goes to a closed local port at once
+OFFLINE_PROXY_ENV = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
 
 
 class ProxyStartError(RuntimeError):

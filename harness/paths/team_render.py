@@ -17,15 +17,9 @@ from typing import Any
 from harness.contract.observe import LANE_MARK
 from harness.paths.lanes import LanePlan, lane_alias
 from harness.paths.matrix import endpoint_for, litellm_entry
-from harness.paths.team_config import (
-    CREDENTIAL_KEYS,
-    TeamConfig,
-    plan_groups,
-    resolved_params,
-    team_setups,
-    uses_token,
-)
+from harness.paths.team_config import CREDENTIAL_KEYS, TeamConfig, resolved_params, team_setups, uses_token
 from harness.paths.team_fallbacks import lane_fallbacks, prune_fallbacks
+from harness.paths.team_groups import plan_groups
 from harness.paths.team_offline import set_aside_settings, token_notes
 from harness.replay.upstream import Credentials
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.contract.case import Case, CaseResult
-from harness.contract.compare import ContractFailure, Level, Mismatch, diff, plain
+from harness.contract.compare import ContractFailure, Level, Mismatch, diff
+from harness.contract.judgement import judge
 from harness.contract.ledger import Ledger
 from harness.contract.observe import Observation, SequenceObservation, number_ids
 from harness.paths.clients import Path
@@ -119,34 +120,28 @@ class ContractRunner:
                 mismatches += request_mismatches(direct_sent, sent)
             ledger = self.ledger if case.ledgered else Ledger(path=self.ledger.path, entries=())
             calls = [c.kind for c in direct.calls] if isinstance(direct, SequenceObservation) else []
-            unledgered, covered = ledger.split(mismatches, ref.key, direct.kind, self.litellm_version, calls)
+            verdict, unledgered = judge(
+                mismatches,
+                ledger,
+                case=ref.key,
+                observation=direct.kind,
+                version=self.litellm_version,
+                level=self.level,
+                calls=calls,
+                requests_compared=case.lens is None and direct_sent is not None and sent is not None,
+            )
             record(
                 CaseResult(
                     case=ref.key,
                     level=str(self.level),
                     observation=direct.kind,
-                    scoped=tuple(
-                        ledger.scoped_ids(
-                            ref.key,
-                            direct.kind,
-                            self.litellm_version,
-                            requests_compared=case.lens is None and direct_sent is not None and sent is not None,
-                            level=self.level,
-                            calls=calls,
-                        )
-                    ),
-                    covered={k: [m.path for m in v] for k, v in covered.items()},
-                    unledgered=[m.describe() for m in unledgered],
-                    unledgered_detail=[
-                        {
-                            "path": m.path,
-                            "kind": m.kind,
-                            "direct": plain(m.direct),
-                            "litellm": plain(m.litellm),
-                            "pinned_by": getattr(m, "entry", ""),
-                        }
-                        for m in unledgered
-                    ],
+                    scoped=tuple(verdict["scoped"]),
+                    covered=verdict["covered"],
+                    unledgered=verdict["unledgered"],
+                    unledgered_detail=verdict["unledgered_detail"],
+                    mismatches=verdict["mismatches"],
+                    calls=verdict["calls"],
+                    requests_compared=verdict["requests_compared"],
                     direct=direct.tree(),
                     litellm=observation.tree(),
                     requests={"direct": direct_sent, "litellm": sent},
@@ -159,7 +154,7 @@ class ContractRunner:
                     ref.key,
                     self.level,
                     unledgered,
-                    note=f"{sum(len(v) for v in covered.values())} more covered by the ledger",
+                    note=f"{sum(len(v) for v in verdict['covered'].values())} more covered by the ledger",
                 )
         if self.judge_litellm_by_ledger and path == "litellm" and case.compare:
             return observation

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.paths.team_config import TeamConfigError, load_team_config, plan_groups, team_upstream
+from harness.paths.team_config import TeamConfigError, load_team_config, team_upstream
+from harness.paths.team_groups import plan_groups
 from harness.paths.team_render import KEY_VAR, render_team_config, team_notes
 
 from .background import PLANTED_HOST, PLANTED_KEY
