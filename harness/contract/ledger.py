@@ -23,7 +23,7 @@ from harness.contract.compare import SHAPE_VALUE_KEYS, Level, Mismatch, plain
 from harness.contract.pins import Pin, PinnedMismatch
 
 REQUIRED = ("id", "what", "paths", "litellm", "reason", "impact", "link")
-OPTIONAL = ("kinds", "cases", "except_cases", "observations", "workaround", "pin", "settings")
+OPTIONAL = ("kinds", "cases", "except_cases", "observations", "workaround", "pin", "settings", "caused_by")
 _KINDS = {"missing", "extra", "type", "value", "length"}
 _OBSERVATIONS = {"response", "stream", "error", "sequence", "events", "disclosure"}
 #: what an entry without `observations` is about: what the application sees. What the proxy discloses
@@ -62,6 +62,8 @@ class Entry:
     #: the proxy config settings known to change or remove this divergence (`router_settings.num_retries`,
     #: `litellm_params.max_retries` for any deployment's): named when a team's config makes it go stale
     settings: tuple[str, ...] = ()
+    #: a team ledger's entry: the settings of its config found to bring it (`python -m harness explain`)
+    caused_by: tuple[str, ...] = ()
 
     def pin_violation(self, mismatch: Mismatch) -> str | None:
         """Why the litellm value at a covered path breaks a pin, or None."""
@@ -121,6 +123,7 @@ class Entry:
             "link": self.link,
             "workaround": self.workaround,
             **({"settings": list(self.settings)} if self.settings else {}),
+            **({"caused_by": list(self.caused_by)} if self.caused_by else {}),
         }
 
 

@@ -114,6 +114,14 @@ def load_team_config(path: Path, alias: str | None, environ: Mapping[str, str] =
         raw = load_config(path)
     except ConfigError as exc:
         raise TeamConfigError(f"{exc}; pass --litellm-config with your proxy's config file") from None
+    return team_config_of(path, raw, alias, environ)
+
+
+def team_config_of(
+    path: Path, raw: Mapping[str, Any], alias: str | None, environ: Mapping[str, str] = os.environ
+) -> TeamConfig:
+    """The team config as the suite reads it, from its data (`path` is where it lives: its folder holds
+    the team's callback modules). The explain command derives trial configs this way."""
     names = [str(e.get("model_name")) for e in raw["model_list"] if isinstance(e, dict)]
     clash = [n for n in names if n.startswith(RESERVED_PREFIX)]
     if clash:

@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from harness.report.page import Column, Row, esc, facts, matrix, mismatch_paths, page, side_by_side
+from harness.report.page import Column, Row, esc, facts, matrix, page, side_by_side
 
 _PROVENANCE = re.compile(r"^\s+(source|litellm_version|recorded): '?([^'\n]+)'?$", re.MULTILINE)
 
@@ -88,7 +88,7 @@ def _failures(data: dict[str, Any]) -> str:
         parts.append(
             f'<div class="failure" data-failure="{esc(o["case"])}"><b>{esc(o["nodeid"])}</b>: '
             f"{len(c['unledgered'])} difference(s) the ledger does not cover<pre>{esc(diffs)}</pre>"
-            f"{side_by_side(c['direct'], c['litellm'], mismatch_paths(c['unledgered']))}</div>"
+            f"{side_by_side(c['direct'], c['litellm'], {r['path'] for r in c['unledgered_detail']})}</div>"
         )
     for o in other:
         parts.append(

@@ -1,0 +1,48 @@
+"""The parity report as Markdown (`harness.report.markdown`): the verdict first, what is new or broken with
+both values, stale entries, then what the ledger covers collapsed; rendered as GitHub would (CommonMark
+with tables) into HTML whose structure is checked. A job summary is cut at GitHub's limit, saying so."""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+
+from harness.report.markdown import SUMMARY_LIMIT, render_parity_markdown, step_summary
+
+from .test_report import _data
+
+
+def _html(markdown: str) -> str:
+    return MarkdownIt("commonmark", {"html": True}).enable("table").render(markdown)
+
+
+def test_the_verdict_comes_first_then_what_broke_then_what_the_ledger_covers() -> None:
+    data = _data()
+    data["divergences"]["model-is-proxy-alias"]["caused_by"] = ["router_settings.model_group_alias"]
+    data["divergences"]["model-is-proxy-alias"]["hits"] = 1
+    markdown = render_parity_markdown(data)
+    html = _html(markdown)
+    headings = re.findall(r"<h[23]>(.*?)</h[23]>", html)
+    assert headings[0].startswith("❌ FAIL: LiteLLM")
+    assert headings[1].startswith("New divergences, not in the ledger (1 items)")
+    assert html.index("New divergences") < html.index("<details>")  # the covered list is collapsed, last
+    row = re.search(r"<tr>\s*<td><code>errors/rate-limited-429</code></td>(.*?)</tr>", html, re.S)
+    assert row and "<code>headers.retry-after</code>" in row.group(1) and "missing" in row.group(1)
+    assert "<code>router_settings.model_group_alias</code>" in html  # the cause, beside the entry
+    assert "<table>" in html
+
+
+def test_a_green_run_says_pass_and_nothing_is_new() -> None:
+    data = _data()
+    data["outcomes"] = [{**o, "outcome": "passed"} for o in data["outcomes"]]
+    data["stale"] = []
+    markdown = render_parity_markdown(data)
+    assert markdown.startswith("## ✅ PASS") and "New divergences" not in markdown
+
+
+def test_a_job_summary_is_cut_at_githubs_limit_and_says_so() -> None:
+    long = "x" * (SUMMARY_LIMIT + 10)
+    cut = step_summary(long)
+    assert len(cut.encode()) < SUMMARY_LIMIT + 200 and cut.rstrip().endswith("the whole report is parity-report.md")
+    assert step_summary("short") == "short"
