@@ -19,6 +19,7 @@ from harness.paths.lanes import LanePlan, lane_alias
 from harness.paths.litellm_config import TOKEN_SOURCES
 from harness.paths.matrix import endpoint_for, litellm_entry
 from harness.paths.team_config import CREDENTIAL_KEYS, TeamConfig, plan_groups, team_setups
+from harness.paths.team_timeouts import scale_timeout_lanes
 from harness.replay.upstream import Credentials
 
 _SECRETISH = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", re.I)
@@ -221,6 +222,7 @@ def render_team_config(
         entries += [{"model_name": lane, "litellm_params": copy.deepcopy(p)} for p in by_setup[setup]]
     lane_fallbacks(config, team.alias, sorted(lanes), entries)  # every lane answers for the alias under test
     config["model_list"] = entries
+    scale_timeout_lanes(config, team.alias, out.set_aside)  # the timeout cases wait past scaled copies
     config.setdefault("general_settings", {})["master_key"] = "os.environ/LITELLM_MASTER_KEY"
     out.config = config
     out.honoured = [
