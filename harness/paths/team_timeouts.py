@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.contract.observe import LANE_MARK
+from harness.emulator.latency import Profile, profile_for
 
 #: LiteLLM 1.108.7's `DEFAULT_REQUEST_TIMEOUT_SECONDS` (litellm/constants.py)
 LITELLM_DEFAULT_TIMEOUT_S = 6000.0
@@ -158,3 +159,9 @@ def scale_timeout_lanes(config: MutableMapping[str, Any], alias: str, notes: lis
         if stream is not None:
             params["stream_timeout"] = _times(stream[1], scaling.factor)
     notes.extend(f"timeouts: {note}" for note in scaling.notes)
+
+
+def latency_profile(models: list[str]) -> Profile | None:
+    """The measured latency profile of the first of `models` (base model, deployment) that has one:
+    the figures a configured timeout is held against (the doctor's `timeout vs latency`)."""
+    return next((p for m in models if (p := profile_for(m)) is not None), None)
