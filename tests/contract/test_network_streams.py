@@ -164,7 +164,7 @@ def test_network_streams(case: Case, contract) -> None:
 # ----------------------------------------------------------------------------- the property
 
 #: per stream kind and path: few examples, each a real call through the path (the budget of issue 23)
-PROPERTY_EXAMPLES = 4
+PROPERTY_EXAMPLES = 3
 
 KINDS = [
     Case("property-chat", chat("Greet the world.", response_format=UNICODE_FORMAT), replayable=False),
