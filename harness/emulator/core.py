@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from harness.emulator import auth, chat, embeddings, errors, responses, routes, versions, wire
+from harness.emulator import auth, chat, embeddings, errors, network, responses, routes, versions, wire
 from harness.emulator.call import Call
 from harness.emulator.config import EmulatorConfig
 from harness.emulator.ratelimit import RateLimiter
@@ -192,6 +192,11 @@ class Emulator:
             return responses.retrieve(self.responses, route.response_id, self._organization)
         body = self._parse_body(request)
         record["body"] = body if isinstance(body, dict) else None
+        try:
+            # how the answer travels (`[[net:...]]`), taken out before the model sees the request
+            travel, body = network.take(body)
+        except network.NetworkMarkerError as exc:
+            return errors.invalid_param(f"emulator: {exc}", None)
         deployment_name = route.deployment
         if deployment_name is None:
             deployment_name = body.get("model") if isinstance(body, dict) else None
@@ -212,10 +217,12 @@ class Emulator:
         record["stream"] = bool(body.get("stream"))
         call = Call(body, deployment, api_version, request_id, self.limiter, self._session, v1=route.v1)
         if route.operation == routes.EMBEDDINGS:
-            return embeddings.create(call)
-        if route.operation == routes.RESPONSES:
-            return responses.create(call, self.responses)
-        return chat.create(call)
+            answer = embeddings.create(call)
+        elif route.operation == routes.RESPONSES:
+            answer = responses.create(call, self.responses)
+        else:
+            answer = chat.create(call)
+        return travel.apply(answer) if travel.any and answer.status == 200 else answer
 
     def _parse_body(self, request: EmuRequest) -> Any:
         if len(request.body) > self.config.max_body_bytes:

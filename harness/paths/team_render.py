@@ -21,6 +21,7 @@ from harness.paths.team_config import CREDENTIAL_KEYS, TeamConfig, resolved_para
 from harness.paths.team_fallbacks import lane_fallbacks, prune_fallbacks
 from harness.paths.team_groups import plan_groups
 from harness.paths.team_offline import set_aside_settings, token_notes
+from harness.paths.team_timeouts import scale_timeout_lanes
 from harness.replay.upstream import Credentials
 
 _SECRETISH = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|CREDENTIAL", re.I)
@@ -148,6 +149,7 @@ def render_team_config(
     prune_fallbacks(config, entries, out.set_aside)
     lane_fallbacks(config, team.alias, sorted(lanes), entries)  # every lane answers for the alias under test
     config["model_list"] = entries
+    scale_timeout_lanes(config, team.alias, out.set_aside)  # the timeout cases wait past scaled copies
     config.setdefault("general_settings", {})["master_key"] = "os.environ/LITELLM_MASTER_KEY"
     out.config = config
     out.honoured = [
