@@ -11,8 +11,10 @@ diverges.
 The settings are the keys of `router_settings`, `litellm_settings` and `general_settings`, each
 model group's `litellm_params` keys (across all its deployments: the router picks any of them, so a
 key set on one is removed from all), its `model_info`, and each extra deployment of a group and each
-extra group. What cannot be removed is what makes the alias: its group's first deployment, its model
-and endpoint and credential.
+extra group. The alias's `api_version` is always one of them, set or not: removed, it becomes the
+suite's own (2024-10-21), so that a trial with every setting removed is the proxy the shipped ledger
+describes, and an unset api-version (LiteLLM's default, a preview) can be the cause. What cannot be
+removed is what makes the alias: its group's first deployment, its model and endpoint and credential.
 
 A question is one bootstrapped entry ("does it still occur?") or one inherited entry the config
 switched off ("is it still absent?"). Trials are memoized by what they keep and run every case of
@@ -29,6 +31,7 @@ from typing import Any
 
 from harness.contract.judgement import mismatch_of
 from harness.contract.ledger import Entry, Ledger
+from harness.paths.matrix import DEFAULT_API_VERSION
 from harness.paths.team_config import TeamConfig, deployment_of, team_config_of
 from harness.runner.config_run import ConfigRun, Item, Pass
 from harness.runner.ddmin import Search, ddmin
@@ -50,6 +53,8 @@ def settings_of(team: TeamConfig) -> list[str]:
             groups.setdefault(str(entry.get("model_name")), []).append(entry)
     for name, entries in groups.items():
         keys = {k for e in entries for k in (e.get("litellm_params") or {}) if k not in _STRUCTURAL}
+        if name == team.alias:
+            keys.add("api_version")  # unset, it is a choice too: LiteLLM's default (`reduced`)
         out += [f"model_list[{name}].litellm_params.{k}" for k in sorted(keys)]
         if any(e.get("model_info") for e in entries):
             out.append(f"model_list[{name}].model_info")
@@ -86,6 +91,10 @@ def reduced(raw: Mapping[str, Any], removed: Iterable[str]) -> dict[str, Any]:
         params = entry.get("litellm_params") or {}
         entry["litellm_params"] = {k: v for k, v in params.items()
                                    if f"model_list[{name}].litellm_params.{k}" not in removed}  # fmt: skip
+        if f"model_list[{name}].litellm_params.api_version" in removed:
+            # the api-version the shipped ledger describes (the suite's own setups'), not LiteLLM's default:
+            # with every setting removed, a trial is the proxy the shipped ledger was written for
+            entry["litellm_params"]["api_version"] = DEFAULT_API_VERSION
         if f"model_list[{name}].model_info" in removed:
             entry.pop("model_info", None)
         entries.append(entry)
