@@ -46,3 +46,15 @@ def test_a_job_summary_is_cut_at_githubs_limit_and_says_so() -> None:
     cut = step_summary(long)
     assert len(cut.encode()) < SUMMARY_LIMIT + 200 and cut.rstrip().endswith("the whole report is parity-report.md")
     assert step_summary("short") == "short"
+
+
+def test_config_mode_reports_show_each_setting_beside_what_it_brings() -> None:
+    from harness.report.parity import render_html
+
+    data = _data()
+    data["divergences"]["model-is-proxy-alias"]["caused_by"] = ["router_settings.model_group_alias"]
+    html = render_html(data)
+    section = html[html.index("Your settings and what they change") :]
+    row = re.search(r"<tr><th><code>router_settings.model_group_alias</code></th><td>(.*?)</td><td>(.*?)</td>", section)
+    assert row and "model-is-proxy-alias" in row.group(1) and row.group(2) == "chat/n-2"
+    assert "Your settings" not in render_html(_data())  # default mode: no such view
