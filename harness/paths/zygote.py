@@ -107,11 +107,21 @@ _OWN: dict[str, subprocess.Popen[bytes]] = {}  # warm processes this process sta
 
 def _folder() -> Path:
     shared = os.environ.get(SHARED)
-    if shared:
+    if shared and Path(shared).is_dir():
         return Path(shared)
     folder = Path(tempfile.mkdtemp(prefix="harness-zygotes-"))
     os.environ[SHARED] = str(folder)  # subprocesses of this run (background suites) share it
     return folder
+
+
+def prewarm(python: str, env: Mapping[str, str], log_dir: Path) -> None:
+    """Start the warm process a run's proxies will need now, so its import overlaps collection and the
+    tests that need no proxy; and share it with the run's subprocesses. Best effort: on any error the
+    proxies start warm processes (or the command) themselves."""
+    if not enabled(python):
+        return
+    with contextlib.suppress(OSError, ZygoteError):
+        warm(python, env, log_dir)
 
 
 def _alive(path: Path) -> bool:
