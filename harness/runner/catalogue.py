@@ -50,6 +50,9 @@ def fuzz_extra(root: Path, examples: int) -> Callable[[ContractRunner, Pass], No
     `--gate-examples N`, its findings one comparison of `fuzz/generated`."""
     from hypothesis import given
 
+    from harness.hypothesis_profiles import load
+
+    load()  # outside pytest too: the root conftest's profiles (no deadline on a loaded machine)
     fuzz = _module(root, "fuzz")
 
     def run(runner: ContractRunner, found: Pass) -> None:
