@@ -48,6 +48,9 @@ class Cause:
                     f"{'them' if together else 'it'} from the whole config did not remove it: another setting "
                     f"brings it too (LiteLLM {self.version})")  # fmt: skip
         it = "them" if together else "it"
+        if stale:
+            return (f"switched off by {names}{together} (with {it} removed, LiteLLM's default divergence occurs "
+                    f"again; verified on LiteLLM {self.version})")  # fmt: skip
         return (f"caused by {names}{together} (removing {it} removes this divergence; verified on LiteLLM "
                 f"{self.version})")  # fmt: skip
 
