@@ -54,6 +54,7 @@ class RunResults:
         duration_s: float = 0.0,
         reason: str = "",
         message: str = "",
+        replay_miss: dict[str, Any] | None = None,
     ) -> None:
         tally = self.areas.setdefault(area, {}).setdefault(path, Tally())
         diverged = bool(result and result["covered"])
@@ -85,6 +86,7 @@ class RunResults:
                 "timing": timing,
                 **({"reason": reason} if reason else {}),
                 **({"message": message} if message else {}),
+                **({"replay_miss": replay_miss} if replay_miss else {}),
             }
         )
 

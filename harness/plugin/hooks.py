@@ -5,6 +5,7 @@ that is down reported as an infrastructure failure.
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -14,8 +15,9 @@ from harness.contract.results import NOT_APPLICABLE_CONFIG, NOT_APPLICABLE_LIVE
 from harness.paths import zygote
 from harness.paths.lanes import LanePlan
 from harness.paths.proxy import OFFLINE_PROXY_ENV, proxy_env
-from harness.plugin.state import INFRA, STATE, lane_claims
+from harness.plugin.state import INFRA, REPLAY_MISS, STATE, lane_claims
 from harness.replay import waits
+from harness.replay.cassettes import ReplayMiss
 from harness.runner.parts import PartDown
 
 
@@ -75,6 +77,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not report.failed:
         return report
     watch = item.config.stash[STATE].watch
+    miss = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(miss, ReplayMiss):  # typed, for the gate: never parsed back out of the message
+        report.user_properties.append((REPLAY_MISS, json.loads(watch.scrub(json.dumps(miss.record, default=str)))))
     down = call.excinfo.value if call.excinfo is not None and call.excinfo.errisinstance(PartDown) else None
     if down is None and watch.parts and watch.down is None:
         try:

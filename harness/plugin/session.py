@@ -19,7 +19,7 @@ from harness.contract.ledger_update import LedgerWriteError, updated_ledger
 from harness.contract.results import NOT_APPLICABLE, PROPERTY, TIMING
 from harness.paths.proxy import litellm_version
 from harness.paths.team_ledger import stale_advice, unledgered_note
-from harness.plugin.state import INFRA, ITEM, RunState
+from harness.plugin.state import INFRA, ITEM, REPLAY_MISS, RunState
 from harness.replay.atomic import write_text_atomic
 from harness.report.markdown import render_parity_markdown, step_summary
 from harness.report.parity import cassette_provenance, render_html
@@ -75,6 +75,7 @@ class ContractSession:
             report.duration,
             reason,
             failure_message(report),
+            props.get(REPLAY_MISS),
         )
 
     @pytest.hookimpl(optionalhook=True)
