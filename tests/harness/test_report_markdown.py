@@ -10,6 +10,7 @@ from markdown_it import MarkdownIt
 
 from harness.report.markdown import SUMMARY_LIMIT, render_parity_markdown, step_summary
 
+from .support import ROOT
 from .test_report import _data
 
 
@@ -58,3 +59,21 @@ def test_config_mode_reports_show_each_setting_beside_what_it_brings() -> None:
     row = re.search(r"<tr><th><code>router_settings.model_group_alias</code></th><td>(.*?)</td><td>(.*?)</td>", section)
     assert row and "model-is-proxy-alias" in row.group(1) and row.group(2) == "chat/n-2"
     assert "Your settings" not in render_html(_data())  # default mode: no such view
+
+
+def test_the_gate_report_as_a_pull_request_comment() -> None:
+    """The committed real gate run (1.80.17 -> 1.108.7) as Markdown: the verdict first, changes grouped by
+    path (most cases first), long lists collapsed, and small enough for a GitHub comment."""
+    import json
+
+    from harness.report.gate_markdown import COMMENT_LIMIT, render_gate_markdown
+
+    report = json.loads((ROOT / "docs" / "gate-example" / "gate-report.json").read_text())
+    markdown = render_gate_markdown(report, placed={"auth/entra-token body.model": "1.81.6"})
+    assert markdown.startswith("## ✅ PASS: LiteLLM 1.80.17 → 1.108.7") and len(markdown) < COMMENT_LIMIT
+    html = _html(markdown)
+    first = re.search(
+        r"<tr>\s*<td><code>body.model</code></td>\s*<td>value</td>\s*<td>(\d+)</td>(.*?)</tr>", html, re.S
+    )
+    assert first and int(first.group(1)) >= 20 and "1.81.6" in first.group(2)  # the release that brought it
+    assert html.count("<details>") >= 2 and "<table>" in html
