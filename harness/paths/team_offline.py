@@ -93,7 +93,8 @@ def set_aside_settings(config: dict[str, Any], folder: Path, notes: list[str], h
         settings = config.get(section) if section else None
         if not isinstance(settings, dict):
             continue
-        cache_type = str((settings.get("cache_params") or {}).get("type", "local"))
+        # the proxy's default cache type is Redis (`ProxyConfig.init_cache`: cache_params.get("type", "redis"))
+        cache_type = str((settings.get("cache_params") or {}).get("type", "redis"))
         for key in list(settings):
             value = settings[key]
             if key in keys:

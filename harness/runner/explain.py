@@ -32,6 +32,7 @@ from typing import Any
 from harness.contract.judgement import mismatch_of
 from harness.contract.ledger import Entry, Ledger
 from harness.paths.matrix import DEFAULT_API_VERSION
+from harness.paths.proxy import ProxyStartError
 from harness.paths.team_config import TeamConfig, deployment_of, team_config_of
 from harness.runner.config_run import ConfigRun, Item, Pass
 from harness.runner.ddmin import Search, ddmin
@@ -113,17 +114,25 @@ class Question:
     stale: bool = False
 
     def occurs(self, found: Pass, version: str) -> bool:
-        """Whether what is to be explained is there in a trial's comparisons."""
-        hit = False
+        """Whether what is to be explained is there in a trial's comparisons: a bootstrapped entry covers a
+        difference in its cases; an inherited entry is stale there (in scope, covering nothing), as
+        `RunResults.stale` would find it. A case that did not run (a trial whose proxy did not start)
+        shows neither."""
+        hit, scoped = False, False
         for c in found.results.comparisons:
             if c["case"] not in self.cases:
                 continue
+            if self.stale:
+                scoped = (
+                    scoped or self.entry.id in c["scoped"] or self.entry.id in _unexcepted_scope(self.entry, c, version)
+                )
             kinds = [r.get("observation", c["observation"]) for r in c["mismatches"]]
             hit = hit or any(
-                self.entry.covers(mismatch_of(r)) and (c.get("anywhere") or self.entry.in_scope(c["case"], k, version))
+                self.entry.covers(mismatch_of(r))
+                and (k in self.entry.observations if c.get("anywhere") else self.entry.in_scope(c["case"], k, version))
                 for r, k in zip(c["mismatches"], kinds, strict=True)
             )
-        return not hit if self.stale else hit
+        return (scoped and not hit) if self.stale else hit
 
 
 @dataclass
@@ -146,17 +155,25 @@ class Explainer:
     extra: Callable[..., None] | None = None
     lanes: tuple[tuple[str, str], ...] = ()
     trials: dict[frozenset[str], Pass] = field(default_factory=dict)
+    #: trials whose proxy did not start, and why
+    failed: dict[frozenset[str], str] = field(default_factory=dict)
     version: str = ""
 
     def trial(self, removed: frozenset[str]) -> Pass:
+        """The cases run with the settings in `removed` removed. A config LiteLLM does not start with (a
+        setting another one needs was removed) shows nothing: an empty pass, and the reason kept."""
         if removed not in self.trials:
             team = team_config_of(self.team.path, reduced(self.team.raw, removed), self.team.alias, {})
             name = f"trial-{len(self.trials)}"
             with ConfigRun(team, self.items, self.workdir / name, lanes=self.lanes) as run:
                 self.version = run.version
-                with run.proxy([name], "proxy") as proxy:
-                    runner = run.runner(proxy, [name], self.ledger, True)
-                    self.trials[removed] = run.run_pass(name, [runner], self.ledger, seed=0, extra=self.extra)
+                try:
+                    with run.proxy([name], "proxy") as proxy:
+                        runner = run.runner(proxy, [name], self.ledger, True)
+                        self.trials[removed] = run.run_pass(name, [runner], self.ledger, seed=0, extra=self.extra)
+                except ProxyStartError as exc:
+                    self.trials[removed] = Pass()
+                    self.failed[removed] = str(exc).splitlines()[0]
         return self.trials[removed]
 
     def explain(self, questions: list[Question], budget: int = 48) -> list[Answer]:

@@ -100,6 +100,8 @@ def run_explain(args: argparse.Namespace) -> int:
     wall = time.monotonic() - started
     for answer in answers:
         print(f"  {answer.question.id}: {_cause(answer, explainer.version).reason(answer.question.stale)}")
+    for removed, why in explainer.failed.items():
+        print(f"  (a trial without {len(removed)} settings did not start, so it showed nothing: {why})")
     print(f"harness explain: {len(answers)} questions, {len(explainer.trials)} runs, {wall:.0f} s; wrote {path}")
     open_ = [a for a in answers if a.search.unexplained or not a.search.minimal or a.verified is False]
     return 1 if open_ else 0
