@@ -123,9 +123,7 @@ class Question:
             if c["case"] not in self.cases:
                 continue
             if self.stale:
-                scoped = (
-                    scoped or self.entry.id in c["scoped"] or self.entry.id in _unexcepted_scope(self.entry, c, version)
-                )
+                scoped = scoped or self.entry.id in c["scoped"]  # trials are judged against the shipped ledger
             kinds = [r.get("observation", c["observation"]) for r in c["mismatches"]]
             hit = hit or any(
                 self.entry.covers(mismatch_of(r))
