@@ -32,9 +32,14 @@ class Cause:
     unexplained: bool = False
     #: removing the settings from the full config made it go away (False: it did not, see the reason)
     verified: bool = True
+    #: a trial of the whole config showed it (False: the explainer could not reproduce it, so no search)
+    reproduced: bool = True
 
     def reason(self, stale: bool = False) -> str:
         what = "LiteLLM's default divergence no longer occurs" if stale else "this divergence occurs"
+        if not self.reproduced:
+            return (f"{REVIEW} not explained: a trial run of the whole config did not show it (on LiteLLM "
+                    f"{self.version}), so no setting could be tried; explain it by hand")  # fmt: skip
         if self.unexplained:
             return (f"{REVIEW} no setting explains it: {what} with every setting of the config removed, so it is "
                     f"LiteLLM's own behaviour with this model list (searched on LiteLLM {self.version})")  # fmt: skip
@@ -76,7 +81,7 @@ def explained_ledger(text: str, causes: Mapping[str, Cause], stale: Mapping[str,
     kept = CommentedSeq()
     for entry in entries:
         cause = causes.get(str(entry.get("id")))
-        if cause is None or cause.unexplained or not cause.minimal or not cause.verified:
+        if cause is None or not cause.reproduced or cause.unexplained or not cause.minimal or not cause.verified:
             if cause is not None:
                 entry["reason"] = cause.reason()
             kept.append(entry)

@@ -16,6 +16,7 @@ from typing import Any
 
 from harness.contract.case import Case
 from harness.contract.scenario import Scenario
+from harness.paths.team_config import TeamConfig
 from harness.runner.config_run import Item, Pass
 from harness.runner.fuzz import CASE as FUZZ_CASE
 from harness.runner.fuzz import FuzzFindings
@@ -28,15 +29,19 @@ def _module(root: Path, area: str) -> Any:
     return importlib.import_module(f"tests.contract.test_{area}")
 
 
-def contract_items(root: Path) -> dict[str, Item]:
-    """Every case of the contract by key, as an item."""
+def contract_items(root: Path, team: TeamConfig | None = None) -> dict[str, Item]:
+    """Every case of the contract by key, as an item. A module whose cases are made from the run's config
+    (`catalogue_cases(team)`: the timeout cases, set against the config's timeouts) gives them for `team`,
+    and none without one."""
     items: dict[str, Item] = {}
     for path in sorted((root / "tests" / "contract").glob("test_*.py")):
         area = path.stem.removeprefix("test_")
         module = _module(root, area)
         test_file = f"tests/contract/{path.name}"
-        for case in getattr(module, "CASES", []):
-            items[f"{area}/{case.id}"] = Item(area, case, test_file)
+        made = getattr(module, "catalogue_cases", None)
+        cases = (made(team) if team is not None else []) if made is not None else getattr(module, "CASES", [])
+        for case in cases:
+            items[f"{area}/{case.id}"] = Item(area, case, test_file, warm_up=made is not None)
         for case in getattr(module, "ASSEMBLY", []):  # test_stream_assembles_to_the_non_stream_answer
             whole = Case(f"{case.id}-whole", case.scenario)
             streamed = Case(f"{case.id}-streamed", Scenario(dict(case.scenario.params), stream=True))

@@ -26,6 +26,7 @@ from harness.contract.case import Case, CaseResult
 from harness.contract.compare import Level
 from harness.contract.ledger import Ledger
 from harness.contract.results import RunResults
+from harness.contract.scenario import Scenario
 from harness.paths.clients import DirectPath, LiteLLMPath
 from harness.paths.lanes import LanePlan
 from harness.paths.premises import unmet_premise
@@ -48,6 +49,9 @@ class Item:
     area: str
     case: Case
     test_file: str
+    #: make one quick call on the item's own lane first, not compared (the timeout cases: a proxy's first
+    #: call must not be what a scaled timeout measures)
+    warm_up: bool = False
 
     @property
     def key(self) -> str:
@@ -154,6 +158,10 @@ class ConfigRun:
         recorded: list[CaseResult] = []
         ref = CaseRef(item.area, item.case.id, item.test_file, lane_owner=_owner(item, tag))
         outcome, message = "passed", ""
+        if item.warm_up:
+            warm = {"messages": [{"role": "user", "content": "Warm up."}], "max_tokens": 1}
+            quick = Case(item.case.id, Scenario(warm))
+            runner.observe(quick, ref, path)
         try:
             runner.run(item.case, ref, path, recorded.append)
         except AssertionError as exc:

@@ -139,6 +139,8 @@ class Answer:
     search: Search
     #: the full config with the cause removed does not diverge (None: not checked, no cause)
     verified: bool | None = None
+    #: a trial of the whole config shows it (False: the trial cannot reproduce the run's finding)
+    reproduced: bool = True
 
 
 @dataclass
@@ -147,7 +149,8 @@ class Explainer:
     trial (the differential fuzz, for an entry of `fuzz/generated`)."""
 
     team: TeamConfig
-    items: list[Item]
+    #: the cases the questions name, as a trial's config makes them (the timeout cases follow its timeouts)
+    items: Callable[[TeamConfig], list[Item]]
     workdir: Path
     ledger: Ledger
     extra: Callable[..., None] | None = None
@@ -163,7 +166,7 @@ class Explainer:
         if removed not in self.trials:
             team = team_config_of(self.team.path, reduced(self.team.raw, removed), self.team.alias, {})
             name = f"trial-{len(self.trials)}"
-            with ConfigRun(team, self.items, self.workdir / name, lanes=self.lanes) as run:
+            with ConfigRun(team, self.items(team), self.workdir / name, lanes=self.lanes) as run:
                 self.version = run.version
                 try:
                     with run.proxy([name], "proxy") as proxy:
@@ -182,6 +185,10 @@ class Explainer:
             def holds(kept: frozenset[str], q: Question = question) -> bool:
                 return q.occurs(self.trial(frozenset(universe) - kept), self.version)
 
+            if not question.occurs(self.trial(frozenset()), self.version):
+                # the trial with every setting kept does not show it: nothing to search, and never a guess
+                answers.append(Answer(question, Search([], minimal=False), reproduced=False))
+                continue
             search = ddmin(universe, holds, budget=budget)
             answer = Answer(question, search)
             if search.cause and not search.unexplained:

@@ -21,9 +21,10 @@ import yaml
 from harness.contract.ledger import LedgerError
 from harness.contract.ledger_causes import Cause, explained_ledger
 from harness.contract.ledger_file import load_ledger
-from harness.paths.team_config import TeamConfigError, load_team_config
+from harness.paths.team_config import TeamConfig, TeamConfigError, load_team_config
 from harness.replay.atomic import write_text_atomic
 from harness.runner.catalogue import contract_items, fuzz_extra
+from harness.runner.config_run import Item
 from harness.runner.explain import Answer, Explainer, Question, doc_link
 from harness.runner.fuzz import CASE as FUZZ_CASE
 
@@ -59,6 +60,8 @@ def _questions(ledger_path: Path) -> list[Question]:
 
 def _cause(answer: Answer, version: str) -> Cause:
     search = answer.search
+    if not answer.reproduced:
+        return Cause((), ("https://docs.litellm.ai/docs/proxy/configs",), version, reproduced=False)
     return Cause(
         settings=tuple(search.cause),
         links=tuple(doc_link(s) for s in search.cause) or ("https://docs.litellm.ai/docs/proxy/configs",),
@@ -79,13 +82,17 @@ def run_explain(args: argparse.Namespace) -> int:
     if not questions:
         print(f"harness explain: {args.ledger} has no entry marked REVIEW and switches nothing off: nothing to explain")
         return 0
-    catalogue = contract_items(ROOT)
+    catalogue = contract_items(ROOT, team)
     cases = sorted({c for q in questions for c in q.cases})
     unknown = [c for c in cases if c not in catalogue and c != FUZZ_CASE and "*" not in c]
     if unknown:
         print(f"harness explain: {args.ledger} names cases the contract does not have: {', '.join(unknown)}")
         return 2
-    items = [catalogue[c] for c in cases if c in catalogue]
+
+    def items(trial: TeamConfig) -> list[Item]:
+        made = contract_items(ROOT, trial)
+        return [made[c] for c in cases if c in made]
+
     extra = fuzz_extra(ROOT, args.fuzz_examples) if FUZZ_CASE in cases else None
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="harness-explain-") as workdir:
@@ -103,5 +110,7 @@ def run_explain(args: argparse.Namespace) -> int:
     for removed, why in explainer.failed.items():
         print(f"  (a trial without {len(removed)} settings did not start, so it showed nothing: {why})")
     print(f"harness explain: {len(answers)} questions, {len(explainer.trials)} runs, {wall:.0f} s; wrote {path}")
-    open_ = [a for a in answers if a.search.unexplained or not a.search.minimal or a.verified is False]
+    open_ = [
+        a for a in answers if not a.reproduced or a.search.unexplained or not a.search.minimal or a.verified is False
+    ]
     return 1 if open_ else 0

@@ -21,6 +21,7 @@ from __future__ import annotations
 import pytest
 
 from harness import Case, Scenario, expect
+from harness.paths.team_config import TeamConfig
 from harness.paths.team_timeouts import Scaling, plan
 from harness.plugin.state import item_owner
 from harness.replay.recording import CaseRef
@@ -78,6 +79,15 @@ def concrete(case: Case, scaling: Scaling) -> Case:
     params["messages"] = user(f"{params['messages'][-1]['content']} {marker}")
     scenario = Scenario(params, stream=case.scenario.stream, timeout_s=client)
     return Case(case.id, scenario, expect.all_of(expect.succeeds(), expect.has_text()), replayable=False)
+
+
+def catalogue_cases(team: TeamConfig) -> list[Case]:
+    """The cases as a config-mode run makes them, for tools that run cases outside pytest
+    (`harness.runner.catalogue`: `python -m harness explain`); none where the config sets no timeout."""
+    scaling = plan(team.raw, team.alias)
+    if scaling.configured.timeout is None and scaling.configured.stream_timeout is None:
+        return []
+    return [concrete(case, scaling) for case in CASES]
 
 
 @pytest.mark.offline_only("the delays are the emulator's; a real resource is as slow as it is")
