@@ -50,6 +50,8 @@ class TeamConfig:
     set_aside: tuple[str, ...] = ()
     #: the alias is a wildcard route (`azure/*`): the deployment the tested name puts in its place
     wildcard: str | None = None
+    #: the name the run was asked to test (the wildcard route's `azure/<deployment>`; else the alias)
+    requested: str = ""
 
     @property
     def entry(self) -> Mapping[str, Any]:
@@ -137,7 +139,7 @@ def team_config_of(
             f"{path}: {len(chat)} Azure chat aliases ({', '.join(chat) or 'none'}); choose the one under test with "
             "--litellm-model ALIAS (or LITELLM_MODEL)"
         )
-    concrete = None
+    concrete, asked = None, wanted
     if wanted not in names and (route := _wildcard(raw, wanted)) is not None:
         wanted, concrete = route  # the wildcard route's entry, the deployment the name asks for
     elif "*" in wanted:
@@ -161,8 +163,9 @@ def team_config_of(
     auth = "token" if uses_token(params, raw) else "key"
     deployment = concrete or deployment_of(params)
     return TeamConfig(
-        path, raw, wanted, deployment, str(version or LITELLM_DEFAULT_API_VERSION), auth, wildcard=concrete
-    )
+        path, raw, wanted, deployment, str(version or LITELLM_DEFAULT_API_VERSION), auth, wildcard=concrete,
+        requested=asked,
+    )  # fmt: skip
 
 
 def uses_token(params: Mapping[str, Any], config: Mapping[str, Any]) -> bool:

@@ -164,7 +164,8 @@ class Explainer:
         """The cases run with the settings in `removed` removed. A config LiteLLM does not start with (a
         setting another one needs was removed) shows nothing: an empty pass, and the reason kept."""
         if removed not in self.trials:
-            team = team_config_of(self.team.path, reduced(self.team.raw, removed), self.team.alias, {})
+            asked = self.team.requested or self.team.alias
+            team = team_config_of(self.team.path, reduced(self.team.raw, removed), asked, {})
             name = f"trial-{len(self.trials)}"
             with ConfigRun(team, self.items(team), self.workdir / name, lanes=self.lanes) as run:
                 self.version = run.version
