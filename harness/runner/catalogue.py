@@ -53,8 +53,6 @@ def contract_items(root: Path, team: TeamConfig | None = None) -> dict[str, Item
 def fuzz_extra(root: Path, examples: int) -> Callable[[ContractRunner, Pass], None]:
     """The differential fuzz as a pass's extra: the same derandomized requests as `test_fuzz.py` with
     `--gate-examples N`, its findings one comparison of `fuzz/generated`."""
-    from hypothesis import given
-
     from harness.hypothesis_profiles import load
 
     load()  # outside pytest too: the root conftest's profiles (no deadline on a loaded machine)
@@ -62,15 +60,9 @@ def fuzz_extra(root: Path, examples: int) -> Callable[[ContractRunner, Pass], No
 
     def run(runner: ContractRunner, found: Pass) -> None:
         findings = FuzzFindings(runner.ledger, runner.litellm_version)
-
-        @fuzz.fuzz_settings(examples)
-        @given(generated=fuzz.chat_requests())
-        def agree(generated: tuple[dict[str, Any], bool]) -> None:
-            fuzz.check_request(runner, findings, *generated)
-
         outcome = "passed"
         try:
-            agree()
+            fuzz.fuzz(runner, findings, examples)
         except AssertionError as exc:
             outcome, found.messages[FUZZ_CASE] = "failed", str(exc)
         found.outcomes[FUZZ_CASE] = outcome
