@@ -114,23 +114,29 @@ class Question:
     stale: bool = False
 
     def occurs(self, found: Pass, version: str) -> bool:
-        """Whether what is to be explained is there in a trial's comparisons: a bootstrapped entry covers a
-        difference in its cases; an inherited entry is stale there (in scope, covering nothing), as
-        `RunResults.stale` would find it. A case that did not run (a trial whose proxy did not start)
-        shows neither."""
-        hit, scoped = False, False
+        """Whether what is to be explained is there in a trial's comparisons (judged against the shipped
+        ledger). A bootstrapped entry: it covers a difference of its cases that the shipped ledger does not
+        (or whose pin it breaks), the config's own. An inherited entry switched off: in scope there, it
+        covers nothing, or what it covers breaks its pin, as the bootstrap found it. A case that did not
+        run (a trial whose proxy did not start) shows neither."""
+        new, held, broken, scoped = False, False, False, False
         for c in found.results.comparisons:
             if c["case"] not in self.cases:
                 continue
-            if self.stale:
-                scoped = scoped or self.entry.id in c["scoped"]  # trials are judged against the shipped ledger
-            kinds = [r.get("observation", c["observation"]) for r in c["mismatches"]]
-            hit = hit or any(
-                self.entry.covers(mismatch_of(r))
-                and (k in self.entry.observations if c.get("anywhere") else self.entry.in_scope(c["case"], k, version))
-                for r, k in zip(c["mismatches"], kinds, strict=True)
-            )
-        return (scoped and not hit) if self.stale else hit
+            scoped = scoped or self.entry.id in c["scoped"]
+            for r in c["mismatches"]:
+                held = held or (r["covered_by"] == self.entry.id and not r.get("pinned_by"))
+                broken = broken or r.get("pinned_by") == self.entry.id
+                new = new or (self._mine(c, r, version) and (not r["covered_by"] or bool(r.get("pinned_by"))))
+        return (scoped and (broken or not held)) if self.stale else new
+
+    def _mine(self, comparison: Mapping[str, Any], record: Mapping[str, Any], version: str) -> bool:
+        kind = record.get("observation", comparison["observation"])
+        if not self.entry.covers(mismatch_of(record)):
+            return False
+        if comparison.get("anywhere"):  # the fuzz: no case scoping
+            return kind in self.entry.observations
+        return self.entry.in_scope(comparison["case"], kind, version)
 
 
 @dataclass
