@@ -55,6 +55,8 @@ def judge(
     mismatches = list(mismatches)
     unledgered, covered = ledger.split(mismatches, case, observation, version, calls)
     entry_of = {id(m): entry for entry, found in covered.items() for m in found}
+    # a broken pin's mismatch comes back as a new object (PinnedMismatch) naming the entry
+    pinned = {(m.path, m.kind): str(getattr(m, "entry", "")) for m in unledgered if getattr(m, "entry", "")}
     scoped = ledger.scoped_ids(
         case, observation, version, requests_compared=requests_compared, level=level, calls=calls
     )
@@ -63,7 +65,9 @@ def judge(
         "covered": {k: [m.path for m in v] for k, v in covered.items()},
         "unledgered": [m.describe() for m in unledgered],
         "unledgered_detail": [record_of(m) for m in unledgered],
-        "mismatches": [record_of(m, entry_of.get(id(m), "")) for m in mismatches],
+        "mismatches": [
+            {**record_of(m, entry_of.get(id(m), "")), "pinned_by": pinned.get((m.path, m.kind), "")} for m in mismatches
+        ],
         "calls": list(calls),
         "requests_compared": requests_compared,
     }, unledgered

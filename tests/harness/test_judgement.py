@@ -68,3 +68,12 @@ def test_judged_against_another_ledger_it_says_what_that_one_makes_of_it(tmp_pat
     assert empty == _result(Ledger(path=tmp_path / "none.yaml", entries=()))
     older = rejudge(first, ledger, "0.9")  # out of every entry's range
     assert older["covered"] == {}
+
+
+def test_a_broken_pin_is_in_the_records_too(tmp_path: Path) -> None:
+    """The records carry what the unledgered list says: a mismatch an entry covers but whose pin it breaks
+    names that entry (`pinned_by`), so a comparison judged again keeps it apart from one nothing covers."""
+    (tmp_path / "l.yaml").write_text(LEDGER)
+    result = _result(load_ledger(tmp_path / "l.yaml"))
+    usage = next(r for r in result["mismatches"] if r["path"] == "body.usage.total_tokens")
+    assert usage["pinned_by"] == "usage-pinned" and usage["covered_by"] == ""
