@@ -78,6 +78,8 @@ class CaseResult:
     requests_compared: bool = True
     #: the comparison belongs to no case (the differential fuzz): entries cover it wherever they apply
     anywhere: bool = False
+    #: every entry whose divergence occurred, also where an earlier entry claimed it (staleness)
+    occurred: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +88,7 @@ class CaseResult:
             "observation": self.observation,
             "scoped": list(self.scoped),
             "covered": {k: list(v) for k, v in self.covered.items()},
+            "occurred": list(self.occurred),
             "unledgered": list(self.unledgered),
             "direct": self.direct,
             "litellm": self.litellm,

@@ -63,6 +63,8 @@ def judge(
     return {
         "scoped": list(scoped),
         "covered": {k: [m.path for m in v] for k, v in covered.items()},
+        # every entry whose divergence occurred (staleness), also where an earlier entry claimed it
+        "occurred": ledger.occurring(mismatches, case, observation, version, calls),
         "unledgered": [m.describe() for m in unledgered],
         "unledgered_detail": [record_of(m) for m in unledgered],
         "mismatches": [

@@ -103,8 +103,9 @@ class RunResults:
         """Per entry, the cases it was scoped to where it did not occur."""
         missing: dict[str, list[str]] = {}
         for comparison in self.comparisons:
+            occurred = set(comparison.get("occurred", ())) | set(comparison["covered"])
             for entry_id in comparison["scoped"]:
-                if entry_id not in comparison["covered"]:
+                if entry_id not in occurred:
                     missing.setdefault(entry_id, []).append(comparison["case"])
         return missing
 

@@ -137,6 +137,7 @@ class ContractRunner:
                     observation=direct.kind,
                     scoped=tuple(verdict["scoped"]),
                     covered=verdict["covered"],
+                    occurred=verdict["occurred"],
                     unledgered=verdict["unledgered"],
                     unledgered_detail=verdict["unledgered_detail"],
                     mismatches=verdict["mismatches"],
