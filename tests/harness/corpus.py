@@ -82,13 +82,68 @@ def corpus() -> list[CorpusConfig]:
     ]
 
 
-def items() -> list[Item]:
-    """The subset as items: each case from its contract module's `CASES`."""
+#: the corpus configs the default run takes the team's path with (`test_corpus.py`), one per kind of trouble
+#: the corpus found: a load-balanced group behind a self-referential alias on a retired api-version with
+#: per-deployment parameters; gpt-5 deployments behind `drop_params`, `allowed_fails` and latency routing
+#: beside other providers; gpt-5 refusals in an installer-generated JSON model list; a wildcard route with
+#: fallbacks on an api-version that predates json_schema. Every config runs its whole subset in the slow tier.
+DEFAULT_RUN = (
+    "docker-postgres-multiregion-identity-alias",
+    "openwebui-gateway-latency-routing-budgets",
+    "kots-installer-generated-json-model-list",
+    "issue-5970-azure-wildcard-fallback",
+)
+
+
+def items(keys: set[str] | None = None) -> list[Item]:
+    """The subset as items (only `keys`, `area/case`, when given): each case from its module's `CASES`."""
     out = []
     for area, ids in SUBSET:
         module = importlib.import_module(f"tests.contract.test_{area}")
         cases: dict[str, Case] = {c.id: c for c in module.CASES}
-        out += [Item(area, cases[i], f"tests/contract/test_{area}.py") for i in ids]
+        out += [
+            Item(area, cases[i], f"tests/contract/test_{area}.py") for i in ids if keys is None or f"{area}/{i}" in keys
+        ]
+    return out
+
+
+#: every corpus config's cases in the default run: a call, a stream with usage, a retried 429, a wrong key
+BASE = {"chat/basic", "streaming/include-usage", "errors/rate-limited-429", "auth/wrong-key"}
+_FALLBACKS = ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "default_fallbacks")
+_ROUTER_STATE = ("allowed_fails", "allowed_fails_policy", "cooldown_time", "disable_cooldowns", "num_retries",
+                 "retry_policy")  # fmt: skip
+_REQUEST_PARAMS = ("temperature", "max_tokens", "top_p", "stop", "seed", "tools", "response_format", "user",
+                   "additional_drop_params", "reasoning_effort")  # fmt: skip
+
+
+def targeted(config: Path) -> set[str]:
+    """The cases the default run gives a corpus config (`area/case`): the base, and what its settings act on:
+    fallbacks on failing calls, router state on calls in a row, load balancing on content and streams,
+    request rewriting (`drop_params`, per-deployment parameters) on tools and formats, and the APIs its
+    entries serve. `SUBSET` (the bootstrap's cases) runs whole in `.ci/run`'s corpus tier."""
+    from harness.paths.litellm_config import load_config
+
+    data = load_config(config)
+    sections = {
+        k: v for k in ("router_settings", "litellm_settings") if isinstance(v := data.get(k), dict) for k in [k]
+    }
+    keys = {key for section in sections.values() for key in section}
+    entries = [e for e in data["model_list"] if isinstance(e, dict)]
+    params = {k for e in entries for k in (e.get("litellm_params") or {})}
+    names = [str(e.get("model_name")) for e in entries]
+    out = set(BASE)
+    if keys & set(_FALLBACKS):
+        out |= {"errors/server-error-500", "errors/unknown-deployment"}
+    if keys & set(_ROUTER_STATE):
+        out.add("cooldown/wrong-key")
+    if len(names) != len(set(names)):  # a model group of several deployments
+        out |= {"chat/tool-call", "streaming/text"}
+    if "drop_params" in keys or "modify_params" in keys or params & set(_REQUEST_PARAMS):
+        out |= {"chat/tool-call", "chat/json-schema-strict", "streaming/tool-call-deltas"}
+    if any("embedding" in str(e).lower() for e in entries):
+        out.add("embeddings/single-text")
+    if any("responses" in str((e.get("litellm_params") or {}).get("model", "")) for e in entries):
+        out |= {"responses/text-input", "responses/stream-text"}
     return out
 
 
@@ -164,3 +219,53 @@ def env_for(config: Path) -> dict[str, str]:
         else:
             env[name] = "0123456789abcdef0123456789abcdef"
     return env
+
+
+def _short(setting: str) -> str:
+    return setting.split("].", 1)[-1] if setting.startswith("model_list[") else setting
+
+
+def _changed(ledger: Path) -> str:
+    """What a config's settings change, from its reviewed ledger: each cause with the number of paths it
+    brings, what no setting explains, and how many inherited entries it switches off."""
+    data = yaml.safe_load(ledger.read_text()) or {}
+    causes: dict[str, int] = {}
+    own: list[str] = []
+    for entry in data.get("divergences") or []:
+        if entry.get("caused_by"):
+            key = " + ".join(f"`{_short(s)}`" for s in entry["caused_by"])
+            causes[key] = causes.get(key, 0) + len(entry["paths"])
+        else:
+            own.append(entry["id"])
+    parts = [f"{cause}: {n} path{'s' if n > 1 else ''}" for cause, n in causes.items()]
+    if own:
+        parts.append("its model list (no setting): " + ", ".join(f"`{i}`" for i in own))
+    off = len(data.get("disable") or {})
+    if off:
+        parts.append(f"{off} inherited off")
+    return "; ".join(parts) or "nothing beyond LiteLLM's own divergences"
+
+
+def table_row(config: CorpusConfig) -> str:
+    from harness.paths.team_config import load_team_config
+    from harness.paths.team_render import team_notes
+
+    team = load_team_config(config.config, config.alias, {})
+    aside = [n for n in team_notes(team) if "set aside" in n]
+    shapes = ", ".join(str(s) for s in config.source.get("shapes", [])[:4])
+    cases = f"{len(targeted(config.config))} cases" if config.name in DEFAULT_RUN else "slow tier only"
+    broken = f" (fixed: {config.broken['check']})" if config.broken else ""
+    source = f"[{str(config.source['repo']).split(' issue')[0].split('/')[-1]}]({config.source['url']})"
+    return (f"| [`{config.name}`](../tests/configs/{config.name}/){broken} | {source} | {shapes} | {cases} | "
+            f"{_changed(config.ledger)} | {len(aside)} |")  # fmt: skip
+
+
+TABLE_HEAD = (
+    "| config | source | shape | default run | what its settings change (`explain`) | set aside "
+    "|\n|---|---|---|---|---|---|"
+)
+
+
+def markdown_table() -> str:
+    """The corpus table of docs/config-mode.md, made from the corpus itself (a test keeps them equal)."""
+    return "\n".join([TABLE_HEAD, *(table_row(c) for c in corpus())])
