@@ -14,6 +14,7 @@ from harness.emulator.asgi import EmulatorApp
 from harness.emulator.core import Emulator
 from harness.emulator.serving import bind, make_server
 from harness.gate.cli import add_gate_parser
+from harness.runner.explain_cli import add_explain_parser
 
 if TYPE_CHECKING:
     from harness.doctor import DoctorInputs
@@ -148,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     doc.add_argument("--in-place", action="store_true", help="with --fix: rewrite the config itself (atomically)")
     doc.set_defaults(func=_doctor)
     add_gate_parser(sub)
+    add_explain_parser(sub)
     return parser
 
 

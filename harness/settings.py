@@ -48,8 +48,10 @@ class HarnessSettings:
 
     @property
     def compress_waits(self) -> bool:
-        """Offline through the loopback upstream server, the proxy's back-off is skipped (`harness.replay.waits`)."""
-        return self.uses_cassettes and self.live is None and not self.real_waits
+        """Offline (through the loopback upstream server, or against the emulator), the proxy's back-off is
+        skipped (`harness.replay.waits`)."""
+        offline = self.uses_cassettes or self.upstream == "emulator"
+        return offline and self.live is None and not self.real_waits and not self.proxy_url
 
 
 def resolve_level(option: str, upstream: str) -> Level:

@@ -68,6 +68,18 @@ class CaseResult:
     header_names: Mapping[str, list[str]] = field(default_factory=dict)
     #: the unledgered mismatches as data (path, kind, both values): `--ledger-update` writes entries from them
     unledgered_detail: list[dict[str, Any]] = field(default_factory=list)
+    #: why the case's own expectations did not apply (config mode: the team's api-version), or ""
+    note: str = ""
+    #: every mismatch as a record, covered or not, with the entry that covered it
+    #: (`harness.contract.judgement`): the comparison can be judged again against another ledger
+    mismatches: list[dict[str, Any]] = field(default_factory=list)
+    #: a sequence's calls' kinds, and whether the upstream requests were compared (for judging again)
+    calls: list[str] = field(default_factory=list)
+    requests_compared: bool = True
+    #: the comparison belongs to no case (the differential fuzz): entries cover it wherever they apply
+    anywhere: bool = False
+    #: every entry whose divergence occurred, also where an earlier entry claimed it (staleness)
+    occurred: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,10 +88,16 @@ class CaseResult:
             "observation": self.observation,
             "scoped": list(self.scoped),
             "covered": {k: list(v) for k, v in self.covered.items()},
+            "occurred": list(self.occurred),
             "unledgered": list(self.unledgered),
             "direct": self.direct,
             "litellm": self.litellm,
             "requests": self.requests,
             "header_names": {k: list(v) for k, v in self.header_names.items()},
             "unledgered_detail": list(self.unledgered_detail),
+            **({"note": self.note} if self.note else {}),
+            "mismatches": list(self.mismatches),
+            "calls": list(self.calls),
+            "requests_compared": self.requests_compared,
+            **({"anywhere": True} if self.anywhere else {}),
         }

@@ -184,10 +184,15 @@ def stream_broken() -> Expectation:
     return check
 
 
-def message_contains(text: str) -> Expectation:
+def message_contains(text: str, *alternatives: str) -> Expectation:
+    """The error message holds `text` (or one of `alternatives`: Azure's text for the same failure on
+    another surface, e.g. a wrong key sent as a bearer on `/openai/v1/`, where a team's alias may be)."""
+    texts = (text, *alternatives)
+
     def check(obs: Observation) -> None:
         assert isinstance(obs, FailureObservation), f"expected a failure, got {obs.kind}"
-        assert text in str(obs.error.get("message")), f"{text!r} not in {obs.error.get('message')!r}"
+        message = str(obs.error.get("message"))
+        assert any(t in message for t in texts), f"{' or '.join(map(repr, texts))} not in {message!r}"
 
     return check
 

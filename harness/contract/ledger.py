@@ -11,7 +11,7 @@ upgrades (a strict xfail for documentation), for a full run and for any `-k` sub
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from harness.contract.compare import SHAPE_VALUE_KEYS, Level, Mismatch, plain
 from harness.contract.pins import Pin, PinnedMismatch
 
 REQUIRED = ("id", "what", "paths", "litellm", "reason", "impact", "link")
-OPTIONAL = ("kinds", "cases", "except_cases", "observations", "workaround", "pin", "settings")
+OPTIONAL = ("kinds", "cases", "except_cases", "observations", "workaround", "pin", "settings", "caused_by")
 _KINDS = {"missing", "extra", "type", "value", "length"}
 _OBSERVATIONS = {"response", "stream", "error", "sequence", "events", "disclosure"}
 #: what an entry without `observations` is about: what the application sees. What the proxy discloses
@@ -62,6 +62,8 @@ class Entry:
     #: the proxy config settings known to change or remove this divergence (`router_settings.num_retries`,
     #: `litellm_params.max_retries` for any deployment's): named when a team's config makes it go stale
     settings: tuple[str, ...] = ()
+    #: a team ledger's entry: the settings of its config found to bring it (`python -m harness explain`)
+    caused_by: tuple[str, ...] = ()
 
     def pin_violation(self, mismatch: Mismatch) -> str | None:
         """Why the litellm value at a covered path breaks a pin, or None."""
@@ -121,6 +123,7 @@ class Entry:
             "link": self.link,
             "workaround": self.workaround,
             **({"settings": list(self.settings)} if self.settings else {}),
+            **({"caused_by": list(self.caused_by)} if self.caused_by else {}),
         }
 
 
@@ -156,19 +159,41 @@ class Ledger:
                 covered.setdefault(entry.id, []).append(mismatch)
         return unledgered, covered
 
+    def _candidates(
+        self, mismatch: Mismatch, case: str, observation: str, version: str, calls: Sequence[str]
+    ) -> Iterator[tuple[Entry, Mismatch]]:
+        """Every entry that describes `mismatch`, in ledger order, with the mismatch as that entry sees it:
+        entries at the full path first, then, in a sequence, entries about call i's own kind at its path."""
+        for entry in self.entries:
+            if entry.in_scope(case, observation, version) and entry.covers(mismatch):
+                yield entry, mismatch
+        inner = _CALL.match(mismatch.path)
+        if observation != "sequence" or inner is None or int(inner.group(1)) >= len(calls):
+            return
+        call = replace(mismatch, path=inner.group(2))
+        kind = calls[int(inner.group(1))]
+        yield from ((e, call) for e in self.entries if e.in_scope(case, kind, version) and e.covers(call))
+
     def _cover(
         self, mismatch: Mismatch, case: str, observation: str, version: str, calls: Sequence[str]
     ) -> tuple[Entry | None, Mismatch]:
-        """The entry covering `mismatch`, and the mismatch as that entry sees it (a call's own path)."""
-        for entry in self.entries:
-            if entry.in_scope(case, observation, version) and entry.covers(mismatch):
-                return entry, mismatch
-        inner = _CALL.match(mismatch.path)
-        if observation != "sequence" or inner is None or int(inner.group(1)) >= len(calls):
-            return None, mismatch
-        call = replace(mismatch, path=inner.group(2))
-        kind = calls[int(inner.group(1))]
-        return next((e for e in self.entries if e.in_scope(case, kind, version) and e.covers(call)), None), call
+        """The entry covering `mismatch` (the first that describes it), and the mismatch as it sees it."""
+        return next(self._candidates(mismatch, case, observation, version, calls), (None, mismatch))
+
+    def occurring(
+        self, mismatches: Iterable[Mismatch], case: str, observation: str, version: str, calls: Sequence[str] = ()
+    ) -> list[str]:
+        """The entries whose divergence occurred, whether or not an earlier entry claimed the mismatch.
+
+        Staleness asks this, not which entry covered: a team's entry at `calls[*].error.type` claims the
+        first call's rewritten `error.type` before the shipped entry that describes it too, and that
+        shipped entry did not stop occurring."""
+        found: dict[str, None] = {}
+        for mismatch in mismatches:
+            for entry, seen in self._candidates(mismatch, case, observation, version, calls):
+                if entry.pin_violation(seen) is None:
+                    found[entry.id] = None
+        return list(found)
 
     def split_anywhere(
         self, mismatches: Iterable[Mismatch], observation: str, version: str

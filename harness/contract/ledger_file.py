@@ -75,6 +75,7 @@ def _entry(raw: Any, where: str) -> Entry:
         observations=observations,
         workaround=str(raw.get("workaround", "")),
         settings=_strings(raw["settings"], where, "settings") if "settings" in raw else (),
+        caused_by=_strings(raw["caused_by"], where, "caused_by") if "caused_by" in raw else (),
         pins=parse_pins(raw.get("pin"), where, LedgerError),
         _path_res=tuple(_glob(p) for p in paths),
         _case_res=tuple(_glob(c) for c in cases),

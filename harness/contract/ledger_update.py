@@ -27,6 +27,7 @@ from ruamel.yaml.util import load_yaml_guess_indent
 
 REVIEW = "REVIEW:"
 _INDEX = re.compile(r"\[\d+\]")
+_CALL = re.compile(r"^calls\[(\d+)\]\.(.+)$")
 HEADER = (
     "# This proxy config's divergence ledger: LiteLLM's own divergences (the shipped ledger, `extends`),\n"
     "# switched off where this config's settings make them not occur (`disable`), and what the settings\n"
@@ -50,16 +51,30 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
 
 
+def entry_path(path: str) -> str:
+    """The path an entry names for a mismatch: every index as `[*]` (the second choice's content is the
+    first's divergence), but a sequence's call keeps its position. `calls[1]` and `calls[2]` after a
+    failing `calls[0]` are the router's state speaking; `calls[*]` would also claim the first call, which
+    the shipped ledger describes, and make that entry look stale to the next run."""
+    call = _CALL.match(path)
+    if call:
+        return f"calls[{call.group(1)}]." + _INDEX.sub("[*]", call.group(2))
+    return _INDEX.sub("[*]", path)
+
+
 def review_entries(comparisons: Iterable[Mapping[str, Any]], version: str, taken: set[str]) -> list[dict[str, Any]]:
-    """One entry per (path, kind, observation kind), with every case it was seen in and one example."""
+    """One entry per (path, kind, observation kind), with every case it was seen in and one example; a
+    sequence's calls at the same path are one entry naming each call seen (`entry_path`)."""
     groups: dict[tuple[str, str, str], dict[str, Any]] = {}
     for comparison in comparisons:
         for m in comparison.get("unledgered_detail") or []:
             path = _INDEX.sub("[*]", m["path"])
             observation = m.get("observation") or comparison["observation"]  # the fuzz's carry their own
-            group = groups.setdefault((path, m["kind"], observation), {"cases": [], "example": m})
+            group = groups.setdefault((path, m["kind"], observation), {"cases": [], "example": m, "paths": []})
             if comparison["case"] not in group["cases"]:
                 group["cases"].append(comparison["case"])
+            if entry_path(m["path"]) not in group["paths"]:
+                group["paths"].append(entry_path(m["path"]))
     entries = []
     for (path, kind, observation), group in sorted(groups.items()):
         ident = base = f"review-{_slug(path)}-{kind}"
@@ -72,7 +87,7 @@ def review_entries(comparisons: Iterable[Mapping[str, Any]], version: str, taken
             {
                 "id": ident,
                 "what": f"{path}: {kind} (direct {_short(ex['direct'])}, litellm {_short(ex['litellm'])})",
-                "paths": [path],
+                "paths": sorted(group["paths"]),
                 "kinds": [kind],
                 "cases": sorted(group["cases"]),
                 "observations": [observation],

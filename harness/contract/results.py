@@ -54,6 +54,7 @@ class RunResults:
         duration_s: float = 0.0,
         reason: str = "",
         message: str = "",
+        replay_miss: dict[str, Any] | None = None,
     ) -> None:
         tally = self.areas.setdefault(area, {}).setdefault(path, Tally())
         diverged = bool(result and result["covered"])
@@ -85,6 +86,7 @@ class RunResults:
                 "timing": timing,
                 **({"reason": reason} if reason else {}),
                 **({"message": message} if message else {}),
+                **({"replay_miss": replay_miss} if replay_miss else {}),
             }
         )
 
@@ -101,8 +103,9 @@ class RunResults:
         """Per entry, the cases it was scoped to where it did not occur."""
         missing: dict[str, list[str]] = {}
         for comparison in self.comparisons:
+            occurred = set(comparison.get("occurred", ())) | set(comparison["covered"])
             for entry_id in comparison["scoped"]:
-                if entry_id not in comparison["covered"]:
+                if entry_id not in occurred:
                     missing.setdefault(entry_id, []).append(comparison["case"])
         return missing
 

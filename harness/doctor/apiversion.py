@@ -19,13 +19,17 @@ from urllib.parse import urlsplit
 
 from harness.doctor.finding import Edit, Entry, Finding, azure_entries
 from harness.paths.litellm_config import resolve_reference
+from harness.paths.premises import served
 
 SOURCES = {
     "api_version type": "https://github.com/stulzq/azure-openai-proxy/issues/52",
     "api_version format": "https://github.com/BerriAI/litellm/issues/9406",
     "api_version value": "https://github.com/BerriAI/litellm/issues/8572",
     "v1 family": "https://github.com/BerriAI/litellm/pull/19313",
+    "retired": "https://learn.microsoft.com/azure/ai-services/openai/api-version-deprecation",
 }
+#: previews Azure retired on 2024-07-01 ("will stop accepting API requests"; the lifecycle page, SOURCES)
+RETIRED_PREVIEWS = ("2023-03-15-preview", "2023-07-01-preview", "2023-08-01-preview", "2023-09-01-preview")
 #: the dated api-versions Azure OpenAI has released without -preview (the data plane's GA versions)
 GA_VERSIONS = ("2022-12-01", "2023-05-15", "2024-02-01", "2024-06-01", "2024-10-21")
 #: model versions the portal shows next to a deployment, which people paste as api_version
@@ -95,6 +99,31 @@ def _format(entry: Entry, value: str, literal: bool) -> list[Finding]:
 
 
 def _value(entry: Entry, value: str) -> list[Finding]:
+    if value in RETIRED_PREVIEWS:
+        return [
+            Finding(
+                "warn",
+                "api_version value",
+                entry.where("api_version"),
+                f"{value} was retired by Azure on 2024-07-01: every call with it gets 400 'API version not "
+                "supported', on the direct path and through the proxy alike",
+                f"use the GA {GA_VERSIONS[-1]} or a current -preview",
+                SOURCES["retired"],
+            )
+        ]
+    if value.endswith("-preview") and not served(value):
+        return [
+            Finding(
+                "warn",
+                "api_version value",
+                entry.where("api_version"),
+                f"{value} is a preview api-version the suite's emulated Azure does not serve (it answers 400 'API "
+                "version not supported'): Azure retires previews, and whether yours still answers it is for a live "
+                "run to say",
+                f"prefer the GA {GA_VERSIONS[-1]} or a current -preview; check with pytest tests/contract --live",
+                SOURCES["api_version value"],
+            )
+        ]
     if value.endswith("-preview") or value in V1_ALIASES or value in GA_VERSIONS:
         return []
     model = MODEL_VERSIONS.get(value)

@@ -11,7 +11,8 @@ Each finding names the model entry and setting, the cause in one line, and the f
   then fails: LiteLLM adds `stream_options`);
 - a key and a token source both configured: LiteLLM sends `Authorization: Bearer` (the
   "audience is incorrect" 401);
-- no credential at all (the proxy answers 500 "Missing credentials").
+- no credential at all (the proxy answers 500 "Missing credentials");
+- `router_settings.model_group_alias` that is not a mapping (the proxy does not start).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from harness.doctor.apiversion import check_api_versions
 from harness.doctor.finding import Edit, Finding
 from harness.paths.litellm_config import TOKEN_SOURCES, resolve_reference
+from harness.paths.team_config import resolved_params
 
 __all__ = ["Edit", "Finding", "explain", "lint"]
 
@@ -34,6 +36,8 @@ SOURCE_ENV_EXPANSION = "https://github.com/BerriAI/litellm/pull/6276"
 #: `deployment_id` is the openai<1.0 name for the deployment; LiteLLM still lets it override `model`
 SOURCE_DEPLOYMENT_ID = "https://github.com/ricklamers/gpt-code-ui/pull/76"
 STREAM_OPTIONS_SINCE = "2024-09-01"
+#: LiteLLM's documented shape: `model_group_alias: {"gpt-4": "gpt-3.5-turbo"}`
+SOURCE_MODEL_GROUP_ALIAS = "https://docs.litellm.ai/docs/proxy/configs#model-group-alias"
 _LITERAL_EFFECT = {
     "api_key": "Azure answers 401 'invalid subscription key'",
     "api_base": "the proxy calls a URL made of that text and never reaches Azure",
@@ -50,7 +54,11 @@ def lint(config: Mapping[str, Any], env: Mapping[str, str]) -> list[Finding]:
         if not isinstance(params, dict):
             findings.append(Finding("fail", "config", name, "no litellm_params", "give the entry litellm_params"))
             continue
-        findings += _lint_entry(index, str(name), params, env)
+        # a `litellm_credential_name` brings its credential_list entry's values; enable_azure_ad_token_refresh
+        # is a token source for every entry without a key of its own (DefaultAzureCredential)
+        resolved = resolved_params(entry, config)
+        findings += _lint_entry(index, str(name), resolved, env, token_refresh=_token_refresh(config))
+    findings += _router_shapes(config)
     settings = config.get("litellm_settings") or {}
     if isinstance(settings, dict) and settings.get("enable_azure_ad_token_refresh"):
         findings.append(
@@ -65,6 +73,32 @@ def lint(config: Mapping[str, Any], env: Mapping[str, str]) -> list[Finding]:
     return findings
 
 
+def _router_shapes(config: Mapping[str, Any]) -> list[Finding]:
+    """Router settings of a shape LiteLLM cannot read: with `model_group_alias` written as a list of
+    one-key mappings (seen in real configs), LiteLLM 1.108.7's proxy does not start: its startup lists
+    the models, and `Router.get_model_list_from_model_alias` calls `.items()` on it (router.py:
+    AttributeError 'list' object has no attribute 'items'; seen with tests/configs/aixcc-sandbox-*)."""
+    router = config.get("router_settings")
+    alias = router.get("model_group_alias") if isinstance(router, dict) else None
+    if alias is None or isinstance(alias, dict):
+        return []
+    merged = (
+        ", ".join(f"{k}: {v}" for item in alias if isinstance(item, dict) for k, v in item.items())
+        if isinstance(alias, list)
+        else ""
+    )
+    return [
+        Finding(
+            "fail",
+            "model_group_alias",
+            "router_settings.model_group_alias",
+            f"is a {type(alias).__name__}, not a mapping: LiteLLM's proxy does not start (AttributeError at startup)",
+            f"write it as one mapping of alias to model group: {{{merged}}}" if merged else "write it as a mapping",
+            SOURCE_MODEL_GROUP_ALIAS,
+        )
+    ]
+
+
 def _deployment_setting(name: str, deployment: str, env: Mapping[str, str]) -> str | None:
     """The setting naming the deployment this entry should reach: the embeddings alias's is
     AZURE_OPENAI_EMBEDDINGS_DEPLOYMENT; the chat alias's (LITELLM_MODEL, or any entry when that is not
@@ -76,7 +110,14 @@ def _deployment_setting(name: str, deployment: str, env: Mapping[str, str]) -> s
     return "AZURE_OPENAI_DEPLOYMENT" if name == env.get("LITELLM_MODEL", name) else None
 
 
-def _lint_entry(index: int, name: str, params: Mapping[str, Any], env: Mapping[str, str]) -> list[Finding]:
+def _token_refresh(config: Mapping[str, Any]) -> bool:
+    settings = config.get("litellm_settings")
+    return isinstance(settings, dict) and settings.get("enable_azure_ad_token_refresh") is True
+
+
+def _lint_entry(
+    index: int, name: str, params: Mapping[str, Any], env: Mapping[str, str], token_refresh: bool = False
+) -> list[Finding]:
     out: list[Finding] = []
     model = str(params.get("model", ""))
     if not model.startswith("azure/"):
@@ -186,7 +227,7 @@ def _lint_entry(index: int, name: str, params: Mapping[str, Any], env: Mapping[s
         "AZURE_API_KEY",
         "AZURE_OPENAI_AD_TOKEN",
     )  # the `env token` check names the last
-    if not key and not tokens and not any(env.get(n) for n in implicit):
+    if not key and not tokens and not token_refresh and not any(env.get(n) for n in implicit):
         out.append(
             Finding(
                 "fail",

@@ -42,6 +42,13 @@ def _azure_roots(config: Mapping[str, Any] | None, env: Mapping[str, str]) -> se
     return {urlsplit(str(b)).netloc for b in bases if b and "://" in str(b)}
 
 
+def _foundry(host: str | None) -> bool:
+    """An AI Foundry resource root: LiteLLM's azure_ai/ appends `/models/chat/completions` to it itself
+    (litellm/llms/azure_ai/chat/transformation.py: `if "services.ai.azure.com" in api_base`); seen in
+    tests/configs/enterprise-credential-list-dial-and-sp."""
+    return (host or "").endswith(".services.ai.azure.com")
+
+
 def check_naming(config: Mapping[str, Any] | None, env: Mapping[str, str]) -> list[Finding]:
     out: list[Finding] = []
     roots = _azure_roots(config, env)
@@ -67,7 +74,7 @@ def check_naming(config: Mapping[str, Any] | None, env: Mapping[str, str]) -> li
                     SOURCES["provider prefix"],
                 )
             )
-        elif entry.provider == "azure_ai" and not parts.path.startswith("/models"):
+        elif entry.provider == "azure_ai" and not parts.path.startswith("/models") and not _foundry(parts.hostname):
             out.append(
                 Finding(
                     "fail",

@@ -37,6 +37,7 @@ from harness.doctor.network import check_direct, check_private_endpoint
 from harness.doctor.proxy import check_proxy, check_proxy_leg
 from harness.doctor.proxyenv import proxy_environment
 from harness.doctor.report import DoctorInputs, DoctorReport, scrub_finding, scrubber_for
+from harness.doctor.timeouts import check_timeouts
 from harness.doctor.urls import check_urls
 
 
@@ -61,6 +62,7 @@ def run_doctor(inputs: DoctorInputs) -> DoctorReport:
     report.findings, config = static_checks(inputs)
     report.findings += check_embeddings_settings(inputs.env, config)
     report.findings += check_disclosure(config, inputs.config_path)
+    report.findings += check_timeouts(config)
     report.findings += check_tokens(inputs, config)
     report.findings += check_private_endpoint(inputs.env)
     report.findings += check_direct(inputs)

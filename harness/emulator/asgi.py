@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 from harness.emulator import errors
 from harness.emulator.core import Emulator
-from harness.emulator.wire import EmuRequest
+from harness.emulator.wire import EmuRequest, retry_hints_now
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -26,11 +26,15 @@ class StreamCut(ConnectionAbortedError):
 
 
 class EmulatorApp:
-    """ASGI app. `private_ports` are the listener ports that count as the private endpoint."""
+    """ASGI app. `private_ports` are the listener ports that count as the private endpoint;
+    `hints_now_ports` the proxy's listener, whose answers' retry hints say "now" (`wire.retry_hints_now`)."""
 
-    def __init__(self, emulator: Emulator, private_ports: set[int] | None = None) -> None:
+    def __init__(
+        self, emulator: Emulator, private_ports: set[int] | None = None, hints_now_ports: set[int] | None = None
+    ) -> None:
         self.emulator = emulator
         self.private_ports = private_ports if private_ports is not None else set()
+        self.hints_now_ports = hints_now_ports if hints_now_ports is not None else set()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -66,7 +70,8 @@ class EmulatorApp:
         response = errors.body_too_large(limit) if too_large else self.emulator.handle(request)
         if response.first_byte_delay:
             await asyncio.sleep(response.first_byte_delay)
-        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+        plain = retry_hints_now(response.headers) if server[1] in self.hints_now_ports else response.headers
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in plain]
         if not response.streaming:
             headers.append((b"content-length", str(len(response.body)).encode()))
             await send({"type": "http.response.start", "status": response.status, "headers": headers})

@@ -7,6 +7,7 @@ problems gets the same answer it would get from Azure.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -16,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from harness.emulator import auth, chat, embeddings, errors, responses, routes, versions, wire
+from harness.emulator import auth, chat, embeddings, errors, network, responses, routes, versions, wire
 from harness.emulator.call import Call
 from harness.emulator.config import EmulatorConfig
 from harness.emulator.ratelimit import RateLimiter
@@ -52,6 +53,21 @@ class JournalEntry:
     status: int
     stream: bool
     body: dict[str, Any] | None
+
+
+def _received(request: EmuRequest, record: dict[str, Any]) -> dict[str, Any]:
+    """What Azure received, where a gateway answered before the backend read it (a wrong key, a refused
+    api-version): the body and the deployment the request named. The journal tells what a client sent,
+    whichever layer said no, as a recording of the same exchange does."""
+    found: dict[str, Any] = {}
+    if record["body"] is None and request.body:
+        with contextlib.suppress(ValueError, UnicodeDecodeError):
+            body = json.loads(request.body)
+            found["body"] = body if isinstance(body, dict) else None
+    if record["deployment"] is None:
+        with contextlib.suppress(Rejected):
+            found["deployment"] = routes.match(request.path).deployment
+    return found
 
 
 class Emulator:
@@ -91,7 +107,7 @@ class Emulator:
         except Rejected as rejected:
             response = rejected.response
         response.headers.extend(self._id_headers(response.layer, request, request_id))
-        self.journal.append(JournalEntry(status=response.status, **record))
+        self.journal.append(JournalEntry(status=response.status, **{**record, **_received(request, record)}))
         return response
 
     def _id_headers(self, layer: str, request: EmuRequest, request_id: str) -> list[tuple[str, str]]:
@@ -176,6 +192,11 @@ class Emulator:
             return responses.retrieve(self.responses, route.response_id, self._organization)
         body = self._parse_body(request)
         record["body"] = body if isinstance(body, dict) else None
+        try:
+            # how the answer travels (`[[net:...]]`), taken out before the model sees the request
+            travel, body = network.take(body)
+        except network.NetworkMarkerError as exc:
+            return errors.invalid_param(f"emulator: {exc}", None)
         deployment_name = route.deployment
         if deployment_name is None:
             deployment_name = body.get("model") if isinstance(body, dict) else None
@@ -196,10 +217,12 @@ class Emulator:
         record["stream"] = bool(body.get("stream"))
         call = Call(body, deployment, api_version, request_id, self.limiter, self._session, v1=route.v1)
         if route.operation == routes.EMBEDDINGS:
-            return embeddings.create(call)
-        if route.operation == routes.RESPONSES:
-            return responses.create(call, self.responses)
-        return chat.create(call)
+            answer = embeddings.create(call)
+        elif route.operation == routes.RESPONSES:
+            answer = responses.create(call, self.responses)
+        else:
+            answer = chat.create(call)
+        return travel.apply(answer) if travel.any and answer.status == 200 else answer
 
     def _parse_body(self, request: EmuRequest) -> Any:
         if len(request.body) > self.config.max_body_bytes:

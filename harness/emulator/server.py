@@ -29,6 +29,8 @@ class RunningEmulator:
     private_url: str
     #: the server thread (whether it is alive; a test stops it to play a crash)
     serving: Serving | None = None
+    #: the proxy's own listener, whose retry hints say "now" ("" unless asked for: `run_emulator`)
+    proxy_url: str = ""
 
     @property
     def config(self) -> EmulatorConfig:
@@ -54,16 +56,28 @@ logging.getLogger("uvicorn.error").addFilter(_HideDeliberateCuts())
 
 @contextmanager
 def run_emulator(
-    config: EmulatorConfig | None = None, *, host: str = "127.0.0.1", port: int = 0, private_port: int = 0
+    config: EmulatorConfig | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    private_port: int = 0,
+    proxy_listener: bool = False,
 ) -> Iterator[RunningEmulator]:
-    """Run the emulator in a daemon thread for the duration of the block (tests, fixtures)."""
+    """Run the emulator in a daemon thread for the duration of the block (tests, fixtures).
+    `proxy_listener`: a third listener on the same resource for the proxy, whose answers' retry hints
+    say "now", so the proxy's back-off is skipped offline (`harness.replay.waits`)."""
     emulator = Emulator(config)
-    public = bind(host, port, tool="harness emulator")
+    sockets = [bind(host, port, tool="harness emulator")]
     try:
-        private = bind(host, private_port, tool="harness emulator")
+        sockets.append(bind(host, private_port, tool="harness emulator"))
+        if proxy_listener:
+            sockets.append(bind(host, 0, tool="harness emulator"))
     except ServeError:
-        public.close()
+        for sock in sockets:
+            sock.close()
         raise
-    app = EmulatorApp(emulator, {private.getsockname()[1]})
-    with serve_in_thread(app, [public, private], "azure-emulator") as serving:
-        yield RunningEmulator(emulator, url_of(public), url_of(private), serving)
+    ports = [sock.getsockname()[1] for sock in sockets]
+    app = EmulatorApp(emulator, {ports[1]}, set(ports[2:]))
+    with serve_in_thread(app, sockets, "azure-emulator") as serving:
+        proxy_url = url_of(sockets[2]) if proxy_listener else ""
+        yield RunningEmulator(emulator, url_of(sockets[0]), url_of(sockets[1]), serving, proxy_url)

@@ -71,3 +71,13 @@ def json_response(status: int, payload: Any, headers: list[tuple[str, str]] | No
         headers=[("content-type", "application/json"), *(headers or [])],
         body=dumps(payload),
     )
+
+
+RETRY_HEADERS = frozenset({"retry-after", "retry-after-ms"})
+
+
+def retry_hints_now(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Response headers with every retry hint saying "now" (`harness.replay.waits`: offline, the proxy's
+    back-off against a known answer teaches nothing). Only the proxy's listener rewrites them: the
+    application's own view of Azure's answer keeps the real values."""
+    return [(k, "0" if k.lower() in RETRY_HEADERS else v) for k, v in headers]

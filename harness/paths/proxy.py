@@ -21,12 +21,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from secrets import token_urlsafe
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import yaml
 from packaging.version import InvalidVersion, Version
 
+from harness.paths import zygote
 from harness.replay.atomic import write_text_atomic
 from harness.replay.scrub import Scrubber, redact_file
 
@@ -34,6 +35,8 @@ START_DEADLINE_S = 90.0
 STOP_DEADLINE_S = 10.0
 _BOUND = re.compile(r"Uvicorn running on http://([\d.]+):(\d+)")
 _PASS_THROUGH_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE", "SYSTEMROOT")
+#: offline, anything the proxy tries to reach beyond loopback goes to a closed local port at once
+OFFLINE_PROXY_ENV = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
 
 
 class ProxyStartError(RuntimeError):
@@ -51,6 +54,9 @@ class RunningProxy:
     pid: int
     #: the process's return code once it has ended, None while it runs (`harness.runner.parts` watches it)
     exit_status: Callable[[], int | None] = field(default=lambda: None, repr=False, compare=False)
+    #: forked from a warm LiteLLM: how long that process took to import it once (0: a cold start, all in
+    #: `startup_s`)
+    import_s: float = 0.0
 
     def log_text(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
@@ -129,13 +135,13 @@ def _fail(why: str, version: str, config_path: Path, log_path: Path, secrets: li
     )
 
 
-def _wait_ready(proc: subprocess.Popen[bytes], log_path: Path, seconds: float) -> str:
+def _wait_ready(poll: Callable[[], int | None], log_path: Path, seconds: float) -> str:
     """Read the bound address from the log, then poll liveliness, until the deadline."""
     url = None
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"exited with code {proc.returncode} during start-up")
+        if (code := poll()) is not None:
+            raise RuntimeError(f"exited with code {code} during start-up")
         if url is None:
             match = _BOUND.search(log_path.read_text(encoding="utf-8", errors="replace"))
             if match:
@@ -162,6 +168,63 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=STOP_DEADLINE_S)
 
 
+class _Launched(Protocol):
+    pid: int
+    import_s: float
+
+    def poll(self) -> int | None: ...
+
+    def stop(self, deadline_s: float) -> None: ...
+
+
+@dataclass
+class _Command:
+    """The `litellm` command, our own child: its cold start includes LiteLLM's import."""
+
+    proc: subprocess.Popen[bytes]
+    import_s: float = 0.0
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def poll(self) -> int | None:
+        return self.proc.poll()
+
+    def stop(self, deadline_s: float) -> None:
+        stop(self.proc)
+
+
+def _launch(python: str, argv: list[str], env: Mapping[str, str], workdir: Path, log_path: Path) -> _Launched:
+    """The proxy process: forked from a warm LiteLLM (`harness.paths.zygote`), or the `litellm` command
+    when `HARNESS_PROXY_START=cli` or the warm process cannot start (said in the log)."""
+    log_path.touch()  # the forked proxy appends to it; it is read for the bound port at once
+    if zygote.enabled(python):
+        try:
+            return zygote.fork_proxy(python, argv, env, workdir, log_path)
+        except (OSError, ValueError, zygote.ZygoteError) as exc:
+            with log_path.open("a", encoding="utf-8") as log:
+                log.write(f"harness: no warm LiteLLM process ({exc}); starting the litellm command\n")
+    cli = Path(python).parent / "litellm"
+    with log_path.open("ab") as log:
+        try:
+            proc = subprocess.Popen(
+                [str(cli), *argv],
+                cwd=workdir,
+                env=dict(env),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_set_parent_death_signal,
+            )
+        except OSError as exc:
+            raise ProxyStartError(
+                f"harness: cannot run {cli} ({exc.strerror}); install the project with `pip install -e '.[dev]'`"
+            ) from None
+    return _Command(proc)
+
+
 @contextlib.contextmanager
 def run_proxy(
     config: dict[str, Any],
@@ -181,28 +244,12 @@ def run_proxy(
     version = litellm_version(python)
     master_key = master_key or "sk-" + token_urlsafe(32)
     secrets = [master_key, *env.values()]
-    cli = Path(python).parent / "litellm"
-    command = [str(cli), "--config", str(config_path), "--host", host, "--port", "0"]
+    argv = ["--config", str(config_path), "--host", host, "--port", "0"]
     started = time.monotonic()
-    with log_path.open("wb") as log:
-        try:
-            proc = subprocess.Popen(
-                command,
-                cwd=workdir,
-                env=proxy_env(env, master_key, workdir),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                preexec_fn=_set_parent_death_signal,
-            )
-        except OSError as exc:
-            raise ProxyStartError(
-                f"harness: cannot run {cli} ({exc.strerror}); install the project with `pip install -e '.[dev]'`"
-            ) from None
+    launched = _launch(python, argv, proxy_env(env, master_key, workdir), workdir, log_path)
     try:
         try:
-            url = _wait_ready(proc, log_path, start_deadline_s)
+            url = _wait_ready(launched.poll, log_path, start_deadline_s)
         except RuntimeError as exc:
             raise _fail(str(exc), version, config_path, log_path, secrets) from None
         yield RunningProxy(
@@ -212,9 +259,10 @@ def run_proxy(
             startup_s=time.monotonic() - started,
             config_path=config_path,
             log_path=log_path,
-            pid=proc.pid,
-            exit_status=proc.poll,
+            pid=launched.pid,
+            exit_status=launched.poll,
+            import_s=launched.import_s,
         )
     finally:
-        stop(proc)
+        launched.stop(STOP_DEADLINE_S)
         redact_file(log_path, secrets)  # the log outlives the run; the secrets must not

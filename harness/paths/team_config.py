@@ -18,6 +18,7 @@ proxy with the team's file, and changes only what cannot work offline:
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -47,6 +48,10 @@ class TeamConfig:
     api_version: str
     auth: str  # key | token
     set_aside: tuple[str, ...] = ()
+    #: the alias is a wildcard route (`azure/*`): the deployment the tested name puts in its place
+    wildcard: str | None = None
+    #: the name the run was asked to test (the wildcard route's `azure/<deployment>`; else the alias)
+    requested: str = ""
 
     @property
     def entry(self) -> Mapping[str, Any]:
@@ -74,8 +79,36 @@ def _azure_aliases(config: Mapping[str, Any], *, chat_only: bool = False) -> lis
 
 
 def deployment_of(params: Mapping[str, Any]) -> str:
-    """Where LiteLLM sends the entry's requests: `deployment_id` wins over the name after `azure/`."""
-    return str(params.get("deployment_id") or str(params.get("model", "")).removeprefix("azure/"))
+    """Where LiteLLM sends the entry's requests: `deployment_id` wins over the name after `azure/`, and
+    `azure/responses/<name>` is deployment `<name>` called through the Responses API
+    (litellm/llms/azure/responses/transformation.py strips the routing prefix)."""
+    model = str(params.get("model", "")).removeprefix("azure/").removeprefix("responses/")
+    return str(params.get("deployment_id") or model)
+
+
+def resolved_params(entry: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    """An entry's params as LiteLLM uses them: a `litellm_credential_name` brings the named entry of the
+    config's `credential_list` (its api_base, api_version and credential), under the entry's own values."""
+    params = dict(entry.get("litellm_params") or {})
+    name = params.get("litellm_credential_name")
+    for credential in config.get("credential_list") or []:
+        if isinstance(credential, dict) and name and credential.get("credential_name") == name:
+            values = credential.get("credential_values") or {}
+            params = {**{k: v for k, v in values.items() if isinstance(values, dict)}, **params}
+    return params
+
+
+def _wildcard(config: Mapping[str, Any], wanted: str) -> tuple[str, str] | None:
+    """(the wildcard model_name, the deployment) for a name only a wildcard route serves (`azure/*` asked
+    as `azure/gpt-4o-prod`): LiteLLM puts the part the `*` matched into the entry's model."""
+    for entry in config["model_list"]:
+        pattern = str(entry.get("model_name")) if isinstance(entry, dict) else ""
+        model = str((entry.get("litellm_params") or {}).get("model", "")) if isinstance(entry, dict) else ""
+        if "*" in pattern and model.startswith("azure/") and fnmatch.fnmatchcase(wanted, pattern):
+            prefix, _, suffix = pattern.partition("*")
+            matched = wanted[len(prefix) : len(wanted) - len(suffix)]
+            return pattern, model.replace("*", matched, 1).removeprefix("azure/")
+    return None
 
 
 def load_team_config(path: Path, alias: str | None, environ: Mapping[str, str] = os.environ) -> TeamConfig:
@@ -83,6 +116,14 @@ def load_team_config(path: Path, alias: str | None, environ: Mapping[str, str] =
         raw = load_config(path)
     except ConfigError as exc:
         raise TeamConfigError(f"{exc}; pass --litellm-config with your proxy's config file") from None
+    return team_config_of(path, raw, alias, environ)
+
+
+def team_config_of(
+    path: Path, raw: Mapping[str, Any], alias: str | None, environ: Mapping[str, str] = os.environ
+) -> TeamConfig:
+    """The team config as the suite reads it, from its data (`path` is where it lives: its folder holds
+    the team's callback modules). The explain command derives trial configs this way."""
     names = [str(e.get("model_name")) for e in raw["model_list"] if isinstance(e, dict)]
     clash = [n for n in names if n.startswith(RESERVED_PREFIX)]
     if clash:
@@ -98,6 +139,14 @@ def load_team_config(path: Path, alias: str | None, environ: Mapping[str, str] =
             f"{path}: {len(chat)} Azure chat aliases ({', '.join(chat) or 'none'}); choose the one under test with "
             "--litellm-model ALIAS (or LITELLM_MODEL)"
         )
+    concrete, asked = None, wanted
+    if wanted not in names and (route := _wildcard(raw, wanted)) is not None:
+        wanted, concrete = route  # the wildcard route's entry, the deployment the name asks for
+    elif "*" in wanted:
+        raise TeamConfigError(
+            f"{path}: {wanted!r} is a wildcard route; test it as the name an application asks for, e.g. "
+            f"--litellm-model {wanted.replace('*', 'gpt-4o', 1)!r}"
+        )
     if wanted not in names:
         raise TeamConfigError(f"{path}: no model_name {wanted!r}; the config has {', '.join(names)}")
     if wanted not in azure:
@@ -107,12 +156,26 @@ def load_team_config(path: Path, alias: str | None, environ: Mapping[str, str] =
             f"{path}: entry {wanted!r} is {model!r}, not an Azure deployment (`model: azure/<deployment>`); the suite "
             "compares the proxy with direct Azure OpenAI"
         )
-    params = next(e for e in raw["model_list"] if e.get("model_name") == wanted)["litellm_params"]
+    params = resolved_params(next(e for e in raw["model_list"] if e.get("model_name") == wanted), raw)
     version = params.get("api_version")
     if isinstance(version, str) and version.startswith("os.environ/"):
         version = environ.get(version.removeprefix("os.environ/"))
-    auth = "token" if any(params.get(k) for k in TOKEN_SOURCES) and not params.get("api_key") else "key"
-    return TeamConfig(path, raw, wanted, deployment_of(params), str(version or LITELLM_DEFAULT_API_VERSION), auth)
+    auth = "token" if uses_token(params, raw) else "key"
+    deployment = concrete or deployment_of(params)
+    return TeamConfig(
+        path, raw, wanted, deployment, str(version or LITELLM_DEFAULT_API_VERSION), auth, wildcard=concrete,
+        requested=asked,
+    )  # fmt: skip
+
+
+def uses_token(params: Mapping[str, Any], config: Mapping[str, Any]) -> bool:
+    """Whether LiteLLM sends this entry a bearer token: a token source on the entry, or no key and
+    `litellm_settings.enable_azure_ad_token_refresh` (DefaultAzureCredential: managed identity,
+    workload identity)."""
+    if params.get("api_key"):
+        return False
+    refresh = (config.get("litellm_settings") or {}).get("enable_azure_ad_token_refresh") is True
+    return refresh or any(params.get(k) for k in TOKEN_SOURCES)
 
 
 def team_setups(team: TeamConfig, setups: tuple[Setup, ...] = SETUPS) -> tuple[Setup, ...]:
@@ -144,100 +207,3 @@ def team_upstream(upstream: str, record_mode: str, cassette_dir: str, default_di
             )
         return "emulator" if upstream == "replay" else upstream
     return "replay" if own_dir else "emulator"
-
-
-def configured(team: TeamConfig, names: tuple[str, ...]) -> list[str]:
-    """Which of `names` the config sets, with the value: `router_settings.num_retries: 0`. A name
-    `litellm_params.X` is any Azure entry of the alias's group setting X."""
-    found = []
-    for name in names:
-        section, _, key = name.partition(".")
-        if section == "litellm_params":
-            values = [(e.get("litellm_params") or {}).get(key) for e in model_groups(team).get(team.alias, [])]
-            value = next((v for v in values if v is not None), None)
-            where = f"model_list {team.alias!r} litellm_params.{key}"
-        else:
-            value = (team.raw.get(section) or {}).get(key) if isinstance(team.raw.get(section), dict) else None
-            where = name
-        if value is not None:
-            text = (
-                repr(value) if not isinstance(value, (list, dict)) else "[...]" if isinstance(value, list) else "{...}"
-            )
-            found.append(f"{where}: {text}")
-    return found
-
-
-DEFAULT_CHAT_MODEL = "gpt-4o-2024-08-06"
-DEFAULT_EMBEDDINGS_MODEL = "text-embedding-3-small"
-
-
-def _is_embeddings(entry: Mapping[str, Any]) -> bool:
-    return (entry.get("model_info") or {}).get("mode") == "embedding"
-
-
-def model_groups(team: TeamConfig) -> dict[str, list[Mapping[str, Any]]]:
-    """The config's Azure model groups: model_name -> its entries, in the file's order."""
-    groups: dict[str, list[Mapping[str, Any]]] = {}
-    for entry in team.raw["model_list"]:
-        params = entry.get("litellm_params") or {}
-        if isinstance(entry, dict) and str(params.get("model", "")).startswith("azure/"):
-            groups.setdefault(str(entry.get("model_name")), []).append(entry)
-    return groups
-
-
-def _declared_model(entry: Mapping[str, Any]) -> str:
-    return str((entry.get("model_info") or {}).get("base_model") or "").removeprefix("azure/")
-
-
-@dataclass(frozen=True)
-class GroupPlan:
-    """How the emulator serves the config's model groups. Deployments in one group are interchangeable
-    by LiteLLM's own definition (the router picks any of them), so every deployment of a group serves
-    one model: the same request gets the same answer whichever deployment the router picked, and what
-    the application sees never depends on the shuffle. Which deployment a request reached is observed
-    apart (`canonical`): one fact, "routed among N deployments of the group", not a content diff."""
-
-    #: deployment -> (model version it serves, kind)
-    deployments: dict[str, tuple[str, str]]
-    #: deployment -> the first deployment of its group, which stands for the group in request paths (groups
-    #: of more than one deployment)
-    canonical: dict[str, str]
-    #: group -> its deployments, where it has more than one
-    routed: dict[str, list[str]]
-    notes: tuple[str, ...] = ()
-
-
-def plan_groups(team: TeamConfig) -> GroupPlan:
-    """One model per group: the `model_info.base_model` its entries declare, else the default model. A
-    group whose entries declare different base models is a real config question (LiteLLM load-balances
-    across them as one model: the application gets either model's answers, and its cost tracking and
-    parameter support follow each entry's own `base_model`); it is said in a note, and the emulator
-    serves the first one declared, the model the group's first entry names."""
-    deployments: dict[str, tuple[str, str]] = {}
-    canonical: dict[str, str] = {}
-    routed: dict[str, list[str]] = {}
-    notes: list[str] = []
-    for name, entries in model_groups(team).items():
-        declared = list(dict.fromkeys(m for m in map(_declared_model, entries) if m))
-        embeddings = any(_is_embeddings(e) for e in entries)
-        model = declared[0] if declared else (DEFAULT_EMBEDDINGS_MODEL if embeddings else DEFAULT_CHAT_MODEL)
-        if len(declared) > 1:
-            notes.append(
-                f"model group {name!r}: its entries declare different model_info.base_model ({', '.join(declared)}); "
-                "LiteLLM load-balances across them as one model, so the application gets either model's answers "
-                f"at random. The emulator serves the group as {model} (the first declared)"
-            )
-        names = list(dict.fromkeys(deployment_of(e.get("litellm_params") or {}) for e in entries))
-        for deployment in names:
-            deployments.setdefault(deployment, (model, "embeddings" if embeddings else "chat"))
-        if len(names) > 1:
-            routed[name] = names
-            for deployment in names:
-                canonical.setdefault(deployment, names[0])
-    return GroupPlan(deployments, canonical, routed, tuple(notes))
-
-
-def emulator_deployments(team: TeamConfig) -> list[tuple[str, str, str]]:
-    """(deployment, model version, kind) for every Azure entry of the config: the emulated resource must
-    have them, as the team's real resource does, one model per group (`plan_groups`)."""
-    return sorted((name, model, kind) for name, (model, kind) in plan_groups(team).deployments.items())

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from harness.contract.ledger import Ledger
-from harness.paths.team_config import TeamConfig, configured
+from harness.paths.team_config import TeamConfig
+from harness.paths.team_groups import configured
 
 
 def bootstrap_command(team: TeamConfig, alias_given: bool) -> str:

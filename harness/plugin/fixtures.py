@@ -10,7 +10,6 @@ import pytest
 from harness.contract.ledger import Ledger
 from harness.doctor.preflight import preflight
 from harness.emulator import EmulatorConfig
-from harness.emulator.config import Deployment
 from harness.live.capabilities import probe_capabilities, probe_proxy
 from harness.live.run import (
     LIVE_SETUP,
@@ -20,8 +19,15 @@ from harness.live.run import (
     proxy_config,
 )
 from harness.paths.matrix import SETUPS, Credentials, render_proxy_config, setup_named
-from harness.paths.proxy import ProxyStartError, RunningProxy, external_proxy_version, litellm_version, run_proxy
-from harness.paths.team_config import emulator_deployments, plan_groups
+from harness.paths.proxy import (
+    OFFLINE_PROXY_ENV,
+    ProxyStartError,
+    RunningProxy,
+    external_proxy_version,
+    litellm_version,
+    run_proxy,
+)
+from harness.paths.team_groups import plan_groups, team_emulator_config
 from harness.paths.team_render import team_proxy_config
 from harness.plugin.state import STATE
 from harness.replay import waits
@@ -97,13 +103,7 @@ def emulator_config(harness_settings: HarnessSettings) -> EmulatorConfig:
     mode it also has every deployment the team's config names, as the team's resource does."""
     config = EmulatorConfig()
     if harness_settings.team is not None:
-        for name, model, kind in emulator_deployments(harness_settings.team):
-            context = {"context_window": 8_192} if kind == "embeddings" else {}
-            existing = config.deployments.get(name)
-            # the team's deployment wins over a plain default of the same name, never over a harness setup's
-            # (a fault, a small quota or context the cases rely on)
-            if existing is None or existing == Deployment(name, existing.model, existing.kind, existing.context_window):
-                config.deployments[name] = Deployment(name, model=model, kind=kind, **context)
+        config = team_emulator_config(harness_settings.team, config)
     return config
 
 
@@ -214,6 +214,8 @@ def litellm_proxy(
     endpoints = dict(upstream_target.endpoints)
     if upstream_server is not None:
         endpoints = {name: upstream_server.api_base(name) for name in endpoints}
+    elif harness_settings.compress_waits:
+        endpoints.update(upstream_target.proxy_endpoints)  # the emulator's listener whose retry hints say "now"
     live = harness_settings.live
     if live is not None:
         config, env = proxy_config(
@@ -233,7 +235,7 @@ def litellm_proxy(
     harness_scrubber.add_secrets(env.values())
     if live is None:
         # Offline, anything the proxy tries to reach beyond loopback goes to a closed local port at once.
-        env = {**env, "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
+        env = {**env, **OFFLINE_PROXY_ENV}
     if harness_settings.compress_waits:
         env = {**env, **waits.PROXY_ENV}
     workdir = tmp_path_factory.mktemp("litellm-proxy")

@@ -5,13 +5,19 @@ that is down reported as an infrastructure failure.
 
 from __future__ import annotations
 
+import json
+import sys
 from typing import Any
 
 import pytest
 
 from harness.contract.results import NOT_APPLICABLE_CONFIG, NOT_APPLICABLE_LIVE
+from harness.paths import zygote
 from harness.paths.lanes import LanePlan
-from harness.plugin.state import INFRA, STATE, lane_claims
+from harness.paths.proxy import OFFLINE_PROXY_ENV, proxy_env
+from harness.plugin.state import INFRA, REPLAY_MISS, STATE, lane_claims
+from harness.replay import waits
+from harness.replay.cassettes import ReplayMiss
 from harness.runner.parts import PartDown
 
 
@@ -43,9 +49,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(group))
 
 
+#: fixtures behind which a LiteLLM proxy starts
+_PROXY_FIXTURES = frozenset({"contract", "litellm_proxy", "contract_runner", "live_contract_runner", "emulator_proxy",
+                             "team_proxy", "background_run"})  # fmt: skip
+
+
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Plan each item's own model groups now, before the proxy (started lazily) renders its config."""
-    session.config.stash[STATE].lanes = LanePlan.from_claims(lane_claims(session.items))
+    """Plan each item's own model groups now, before the proxy (started lazily) renders its config; and
+    start warming LiteLLM for the proxies the collected tests will start (`harness.paths.zygote`)."""
+    state = session.config.stash[STATE]
+    state.lanes = LanePlan.from_claims(lane_claims(session.items))
+    settings = state.settings
+    if hasattr(session.config, "workerinput") or settings.live is not None or settings.proxy_url:
+        return
+    if any(_PROXY_FIXTURES & set(getattr(item, "fixturenames", ())) for item in session.items):
+        extra = {**OFFLINE_PROXY_ENV, **(waits.PROXY_ENV if settings.compress_waits else {})}
+        folder = session.config._tmp_path_factory.mktemp("warm-litellm")  # type: ignore[attr-defined]
+        zygote.prewarm(sys.executable, proxy_env(extra, "", folder), folder)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -57,6 +77,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if not report.failed:
         return report
     watch = item.config.stash[STATE].watch
+    miss = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(miss, ReplayMiss):  # typed, for the gate: never parsed back out of the message
+        report.user_properties.append((REPLAY_MISS, json.loads(watch.scrub(json.dumps(miss.record, default=str)))))
     down = call.excinfo.value if call.excinfo is not None and call.excinfo.errisinstance(PartDown) else None
     if down is None and watch.parts and watch.down is None:
         try:

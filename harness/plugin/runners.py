@@ -22,6 +22,7 @@ from harness.live.run import live_proxy_models, live_setups, not_applicable_live
 from harness.paths.clients import DirectPath, LiteLLMPath
 from harness.paths.fallback import FallbackPath
 from harness.paths.matrix import SETUPS, Setup
+from harness.paths.premises import unmet_premise
 from harness.paths.proxy import RunningProxy, litellm_version
 from harness.paths.team_config import team_setups
 from harness.plugin.state import ITEM, STATE, area_of, item_owner
@@ -30,7 +31,7 @@ from harness.replay.scrub import Scrubber
 from harness.replay.server import UpstreamServer
 from harness.replay.upstream import Credentials, UpstreamTarget, emulator_upstream
 from harness.runner.parts import emulator_part
-from harness.runner.runner import ContractRunner
+from harness.runner.runner import ContractRunner, no_premise
 from harness.settings import HarnessSettings
 
 
@@ -39,6 +40,12 @@ def run_setups(settings: HarnessSettings) -> tuple[Setup, ...]:
     if settings.live is not None:
         return live_setups(settings.live)
     return team_setups(settings.team) if settings.team is not None else SETUPS
+
+
+def premises_for(setups: tuple[Setup, ...]) -> Callable[[Case], str]:
+    """Config mode: a case's premises held against the api-version its setup takes from the team's alias."""
+    versions = {s.name: s.api_version for s in setups}
+    return lambda case: unmet_premise(case, versions.get(case.scenario.setup, ""))
 
 
 @pytest.fixture(scope="session")
@@ -75,6 +82,7 @@ def contract_runner(
         litellm_version=version,
         judge_litellm_by_ledger=harness_settings.team is not None,
         collect_unledgered=harness_settings.ledger_update,
+        unmet_premise=premises_for(setups) if harness_settings.team is not None else no_premise,
     )
 
 
@@ -122,6 +130,7 @@ def live_contract_runner(
             before_case=target.reset,
             judge_litellm_by_ledger=contract_runner.judge_litellm_by_ledger,
             collect_unledgered=contract_runner.collect_unledgered,
+            unmet_premise=contract_runner.unmet_premise,
         )
 
 
@@ -168,6 +177,16 @@ class BoundContract:
 
     def __repr__(self) -> str:
         return f"<contract area={self.area} path={self.path}>"
+
+    def judged_by_comparison(self, case: Case, *observed: Observation) -> bool:
+        """Whether a test's own per-path property does not apply to what this item observed: config mode's
+        litellm path, where a failure is the team's proxy's answer and the comparison with the direct
+        path (and the team's ledger) has judged it; or a case whose premises the team's api-version
+        lacks (`harness.paths.premises`). The property still holds wherever both paths succeed."""
+        if self.runner.unmet_premise(case):
+            return True
+        litellm = self.runner.judge_litellm_by_ledger and self.path == "litellm"
+        return litellm and any(o.kind == "error" for o in observed)
 
     def run(self, case: Case) -> Observation:
         __tracebackhide__ = True

@@ -19,8 +19,9 @@ from harness.contract.ledger_update import LedgerWriteError, updated_ledger
 from harness.contract.results import NOT_APPLICABLE, PROPERTY, TIMING
 from harness.paths.proxy import litellm_version
 from harness.paths.team_ledger import stale_advice, unledgered_note
-from harness.plugin.state import INFRA, ITEM, RunState
+from harness.plugin.state import INFRA, ITEM, REPLAY_MISS, RunState
 from harness.replay.atomic import write_text_atomic
+from harness.report.markdown import render_parity_markdown, step_summary
 from harness.report.parity import cassette_provenance, render_html
 from harness.settings import DEFAULT_LEDGER
 
@@ -74,6 +75,7 @@ class ContractSession:
             report.duration,
             reason,
             failure_message(report),
+            props.get(REPLAY_MISS),
         )
 
     @pytest.hookimpl(optionalhook=True)
@@ -110,8 +112,15 @@ class ContractSession:
             }
             data = self.state.results.to_json(self.state.ledger, meta)
             write_text_atomic(report, json.dumps(data, indent=1, default=str))
-            write_text_atomic(report.with_suffix(".html"), render_html(json.loads(json.dumps(data, default=str))))
-            self.state.written = [report, report.with_suffix(".html")]
+            plain = json.loads(json.dumps(data, default=str))
+            write_text_atomic(report.with_suffix(".html"), render_html(plain))
+            markdown = render_parity_markdown(plain)
+            write_text_atomic(report.with_suffix(".md"), markdown)
+            self.state.written = [report, report.with_suffix(".html"), report.with_suffix(".md")]
+            summary = os.environ.get("GITHUB_STEP_SUMMARY")
+            if summary:  # GitHub Actions: the job's summary page shows it
+                with open(summary, "a", encoding="utf-8") as handle:
+                    handle.write(step_summary(markdown))
 
     def _update_ledger(self, rootdir: Path) -> None:
         """`--ledger-update`: the run's unledgered divergences written for review, stale entries removed.
@@ -162,9 +171,11 @@ class ContractSession:
         alias_given = config.getoption("--litellm-model") is not None
         if team is not None:
             advice = stale_advice(team, self.state.ledger, shipped, alias_given)
+        updating = self.state.settings.ledger_update  # the ledger update above said what it did
         for line in results.summary_lines(self.state.ledger, advice):
-            terminalreporter.write_line(line, red=line.startswith("STALE"))
-        if team is not None and any(c["unledgered"] for c in results.comparisons):
+            if not (updating and line.startswith("STALE")):
+                terminalreporter.write_line(line, red=line.startswith("STALE"))
+        if team is not None and not updating and any(c["unledgered"] for c in results.comparisons):
             shipped_only = self.state.ledger.path.resolve() == shipped.resolve()
             terminalreporter.write_line(
                 "unledgered divergences in config mode: " + unledgered_note(team, shipped_only, alias_given), red=True

@@ -48,6 +48,7 @@ class RunState:
 STATE = pytest.StashKey[RunState]()
 ITEM = "contract_item"  # user_properties key: which area and path an item belongs to
 INFRA = "contract_infra"  # user_properties key: the item failed because a part of the run is down
+REPLAY_MISS = "contract_replay_miss"  # user_properties key: the replay could not serve it (a typed record)
 
 
 def area_of(item: pytest.Item) -> str:

@@ -44,6 +44,18 @@ class CassetteWriteError(CassetteError):
     """A recording that could not be written; the old cassette is intact."""
 
 
+class ReplayMiss(CassetteError):
+    """A replay that cannot serve what this run sends, with a typed record of why: the upgrade gate reads
+    the record (a LiteLLM version that sends another request), never the message text.
+
+    `record`: {"kind": "no-cassette" | "miss" | "unused" | "played-more", "cassette": str, "fields":
+    [{"path", "recorded", "now"}], "requests": [{"method", "path", "api-version"}]}."""
+
+    def __init__(self, message: str, record: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.record = record
+
+
 def case_dir(root: Path, area: str, case_id: str) -> Path:
     return root / area / case_id
 
@@ -214,6 +226,11 @@ def load_for_matching(path: Path, scrubber: Scrubber) -> Any:
 # ------------------------------------------------------------------- diagnosis
 
 
+def request_line(request: Request) -> dict[str, Any]:
+    """A request in a few words (no body): which call, where."""
+    return {"method": request.method, "path": urlsplit(request.uri).path, "api-version": _api_version(request)}
+
+
 def request_summary(request: Request) -> dict[str, Any]:
     return {
         "method": request.method,
@@ -224,24 +241,37 @@ def request_summary(request: Request) -> dict[str, Any]:
     }
 
 
-def _field_diff(recorded: Any, actual: Any, path: str, out: list[str]) -> None:
+_ABSENT = "(absent)"
+
+
+def _field_changes(recorded: Any, actual: Any, path: str, out: list[dict[str, Any]]) -> None:
     if isinstance(recorded, dict) and isinstance(actual, dict):
         for key in sorted(set(recorded) | set(actual), key=str):
             sub = f"{path}.{key}" if path else str(key)
-            if key not in actual:
-                out.append(f"{sub}: recorded {json.dumps(recorded[key])[:120]}, now absent")
-            elif key not in recorded:
-                out.append(f"{sub}: now {json.dumps(actual[key])[:120]}, not in the recording")
-            else:
-                _field_diff(recorded[key], actual[key], sub, out)
+            _field_changes(recorded.get(key, _ABSENT), actual.get(key, _ABSENT), sub, out)
     elif recorded != actual:
-        out.append(f"{path}: recorded {json.dumps(recorded)[:120]}, now {json.dumps(actual)[:120]}")
+        out.append({"path": path, "recorded": recorded, "now": actual})
+
+
+def field_changes(recorded: Request, actual: Request) -> list[dict[str, Any]]:
+    """Field by field, as data: method, path, api-version, auth scheme (names only) and the JSON body."""
+    out: list[dict[str, Any]] = []
+    _field_changes(request_summary(recorded), request_summary(actual), "", out)
+    return out
+
+
+def _show(value: Any) -> str:
+    return "absent" if value == _ABSENT else json.dumps(value)[:120]
 
 
 def request_diff(recorded: Request, actual: Request) -> list[str]:
-    """Field by field: method, path, api-version, auth scheme (names only) and the JSON body."""
-    out: list[str] = []
-    _field_diff(request_summary(recorded), request_summary(actual), "", out)
+    """`field_changes` as the lines a miss's message shows."""
+    out = []
+    for change in field_changes(recorded, actual):
+        if change["recorded"] == _ABSENT:
+            out.append(f"{change['path']}: now {_show(change['now'])}, not in the recording")
+        else:
+            out.append(f"{change['path']}: recorded {_show(change['recorded'])}, now {_show(change['now'])}")
     return out
 
 
@@ -252,6 +282,14 @@ class Miss:
     cassette: Path
     request: Request
     closest: Request | None
+
+    def error(self, command: str, who: str) -> ReplayMiss:
+        kind = "miss" if self.closest is None or field_changes(self.closest, self.request) else "played-more"
+        fields = field_changes(self.closest, self.request) if self.closest is not None else []
+        return ReplayMiss(
+            self.message(command, who),
+            {"kind": kind, "cassette": str(self.cassette), "fields": fields, "requests": [request_line(self.request)]},
+        )
 
     def message(self, command: str, who: str) -> str:
         lines = [f"harness: {who} sent Azure a request that matches nothing in {self.cassette}"]

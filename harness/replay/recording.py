@@ -28,11 +28,13 @@ from harness.replay.cassettes import (
     CassetteError,
     CassetteWriteError,
     Miss,
+    ReplayMiss,
     case_dir,
     closest,
     make_vcr,
     matches,
     record_command,
+    request_line,
     request_summary,
 )
 from harness.replay.scrub import Scrubber
@@ -135,9 +137,10 @@ class CassetteSession:
         __tracebackhide__ = True
         file = case_dir(self.root, ref.area, ref.case) / f"{path}.yaml"
         if self.mode == "none" and not file.exists():
-            raise CassetteError(
+            raise ReplayMiss(
                 f"harness: no cassette {file} for {ref.key} ({path} path); the suite is offline "
-                f"and replays recordings. Record it with: {ref.command}"
+                f"and replays recordings. Record it with: {ref.command}",
+                {"kind": "no-cassette", "cassette": str(file), "fields": [], "requests": []},
             )
         try:
             if path == "direct":
@@ -161,12 +164,12 @@ class CassetteSession:
                 request = exc.failed_request
                 filtered = cassette.filter_request(request)
                 miss = Miss(file, filtered, closest(list(cassette.requests), filtered))
-                raise CassetteError(miss.message(ref.command, "the direct client")) from None
+                raise miss.error(ref.command, "the direct client") from None
             played = [r for i, (r, _) in enumerate(cassette.data[:loaded]) if cassette.play_counts[i]]
             new = [r for r, _ in cassette.data[loaded:]]
             unused = [r for i, (r, _) in enumerate(cassette.data[:loaded]) if not cassette.play_counts[i]]
         if self.mode == "none" and unused:
-            raise CassetteError(_unused_message(file, unused, ref))
+            raise _unused(file, unused, ref)
         if self.mode != "none" and (new or self.mode == "rewrite" or not file.exists()):
             if not new:  # the case sends Azure nothing: an empty cassette says so, and replay checks it
                 AtomicPersister.save_cassette(file, {"requests": [], "responses": []}, vcr.serializers.yamlserializer)
@@ -201,7 +204,7 @@ class CassetteSession:
                 f"harness: the upstream server failed while serving {ref.key}: " + "; ".join(activation.errors)
             )
         if activation.misses:
-            raise CassetteError(activation.misses[0].message(ref.command, "LiteLLM"))
+            raise activation.misses[0].error(ref.command, "LiteLLM")
         old = (
             list(zip(activation.cassette.requests, activation.cassette.responses, strict=True))
             if activation.cassette is not None
@@ -210,7 +213,7 @@ class CassetteSession:
         cassette = activation.cassette
         unused = [r for i, (r, _) in enumerate(old) if not cassette.play_counts[i]] if cassette is not None else []
         if not record and unused:
-            raise CassetteError(_unused_message(file, unused, ref))
+            raise _unused(file, unused, ref)
         if record:  # even with nothing recorded: an empty cassette pins "the proxy sent Azure nothing"
             kept = [
                 (r, resp)
@@ -249,13 +252,14 @@ class CassetteSession:
         )
 
 
-def _unused_message(file: Path, unused: list[Request], ref: CaseRef) -> str:
+def _unused(file: Path, unused: list[Request], ref: CaseRef) -> ReplayMiss:
     shown = "; ".join(
         f"{s['method']} {s['path']} api-version={s['api-version']}" for s in map(request_summary, unused[:3])
     )
-    return (
+    return ReplayMiss(
         f"harness: {len(unused)} recorded interaction(s) in {file} were never requested ({shown}); the case now "
-        f"makes fewer upstream calls than when it was recorded. Re-record: {ref.command}"
+        f"makes fewer upstream calls than when it was recorded. Re-record: {ref.command}",
+        {"kind": "unused", "cassette": str(file), "fields": [], "requests": [request_line(r) for r in unused]},
     )
 
 

@@ -32,6 +32,9 @@ class UpstreamTarget:
     emulators: tuple[RunningEmulator, ...] = ()
     #: what an emulator must be configured with to accept these credentials (replay's throwaways)
     emulator_config: EmulatorConfig | None = None
+    #: endpoints for the proxy alone, where they differ: the emulator's listener whose retry hints say
+    #: "now" (`harness.replay.waits`)
+    proxy_endpoints: Mapping[str, str] = field(default_factory=dict)
 
     def reset(self) -> None:
         for running in self.emulators:
@@ -50,7 +53,7 @@ def emulator_upstream(config: EmulatorConfig | None = None) -> Iterator[Upstream
         public_network_access=False,
     )
     with ExitStack() as stack:
-        main = stack.enter_context(run_emulator(main_config))
+        main = stack.enter_context(run_emulator(main_config, proxy_listener=True))
         private = stack.enter_context(run_emulator(private_config))
         yield UpstreamTarget(
             kind="emulator",
@@ -62,6 +65,7 @@ def emulator_upstream(config: EmulatorConfig | None = None) -> Iterator[Upstream
             credentials=Credentials(api_key=main.api_key, mint_token=main.mint_token),
             emulators=(main, private),
             emulator_config=main_config,
+            proxy_endpoints={"public": main.proxy_url},
         )
 
 

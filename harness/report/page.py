@@ -159,14 +159,6 @@ def matrix(rows: Sequence[Row], columns: Sequence[Column], groups: Sequence[str]
     )
 
 
-_PATH_OF = re.compile(r"^\s*([^\s:][^:]*?):\s")
-
-
-def mismatch_paths(descriptions: Iterable[str]) -> set[str]:
-    """The paths named by `Mismatch.describe()` texts (`body.model: value mismatch ...`)."""
-    return {m.group(1) for d in descriptions if (m := _PATH_OF.match(d))}
-
-
 def _render_tree(value: Any, path: str, hits: set[str], indent: int) -> str:
     pad = " " * indent
     mark = path in hits

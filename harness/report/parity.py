@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from harness.report.page import Column, Row, esc, facts, matrix, mismatch_paths, page, side_by_side
+from harness.report.page import Column, Row, esc, facts, matrix, page, side_by_side
 
 _PROVENANCE = re.compile(r"^\s+(source|litellm_version|recorded): '?([^'\n]+)'?$", re.MULTILINE)
 
@@ -88,7 +88,7 @@ def _failures(data: dict[str, Any]) -> str:
         parts.append(
             f'<div class="failure" data-failure="{esc(o["case"])}"><b>{esc(o["nodeid"])}</b>: '
             f"{len(c['unledgered'])} difference(s) the ledger does not cover<pre>{esc(diffs)}</pre>"
-            f"{side_by_side(c['direct'], c['litellm'], mismatch_paths(c['unledgered']))}</div>"
+            f"{side_by_side(c['direct'], c['litellm'], {r['path'] for r in c['unledgered_detail']})}</div>"
         )
     for o in other:
         parts.append(
@@ -137,6 +137,35 @@ def divergence_matrix(data: dict[str, Any]) -> str:
     )
 
 
+def settings_view(data: dict[str, Any]) -> str:
+    """Config mode: the team's settings x the divergences they bring (the ledger's `caused_by`, found by
+    `python -m harness explain`), with the cases each one changed in this run."""
+    by_setting: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for entry_id, entry in (data.get("divergences") or {}).items():
+        for setting in entry.get("caused_by") or []:
+            by_setting.setdefault(setting, []).append((entry_id, entry))
+    if not by_setting:
+        return ""
+    hits: dict[str, set[str]] = {}
+    for c in data["comparisons"]:
+        for entry_id in c["covered"]:
+            hits.setdefault(entry_id, set()).add(c["case"])
+    rows = "".join(
+        f"<tr><th><code>{esc(setting)}</code></th><td>"
+        + "<br>".join(f"<b>{esc(i)}</b>: {esc(e.get('what', ''))}" for i, e in entries)
+        + "</td><td>"
+        + esc(", ".join(sorted({c for i, _ in entries for c in hits.get(i, ())})))
+        + "</td></tr>"
+        for setting, entries in sorted(by_setting.items())
+    )
+    return (
+        '<h2>Your settings and what they change</h2><p class="small">Each setting of the config found to bring a '
+        "divergence (removing it removes it; <code>python -m harness explain</code>), the ledger entries it brings, "
+        'and the cases where it showed in this run.</p><table class="settings"><tr><th>setting</th><th>divergences'
+        "</th><th>cases</th></tr>" + rows + "</table>"
+    )
+
+
 def render_html(data: dict[str, Any]) -> str:
     failures = [o for o in data["outcomes"] if o["outcome"] in ("failed", "infra")]
     stale = data.get("stale") or []
@@ -152,5 +181,6 @@ def render_html(data: dict[str, Any]) -> str:
         if stale
         else ""
     )
-    body = verdict + facts(run_facts(data)) + _failures(data) + divergence_matrix(data) + stale_html
+    body = verdict + facts(run_facts(data)) + _failures(data) + settings_view(data) + divergence_matrix(data)
+    body += stale_html
     return page("LiteLLM vs direct Azure OpenAI: parity report", body)

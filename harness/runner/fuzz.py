@@ -11,9 +11,11 @@ too. Entries scoped to that case by name go stale like any other when the fuzz s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from harness.contract.case import CaseResult
 from harness.contract.compare import Mismatch, plain
+from harness.contract.judgement import record_of
 from harness.contract.ledger import Ledger
 
 CASE = "fuzz/generated"
@@ -27,11 +29,15 @@ class FuzzFindings:
     covered: dict[str, list[str]] = field(default_factory=dict)
     unledgered: list[tuple[str, Mismatch]] = field(default_factory=list)
     observations: set[str] = field(default_factory=set)
+    #: every mismatch found, as a record with its observation kind (`harness.contract.judgement`)
+    records: list[dict[str, Any]] = field(default_factory=list)
 
     def judge(self, mismatches: list[Mismatch], observation: str) -> list[Mismatch]:
         """The mismatches of one generated request that no entry covers; all of them are kept."""
         self.observations.add(observation)
         unledgered, covered = self.ledger.split_anywhere(mismatches, observation, self.version)
+        entry_of = {id(m): ident for ident, found in covered.items() for m in found}
+        self.records += [{**record_of(m, entry_of.get(id(m), "")), "observation": observation} for m in mismatches]
         for ident, found in covered.items():
             paths = self.covered.setdefault(ident, [])
             paths += [m.path for m in found if m.path not in paths]
@@ -50,7 +56,7 @@ class FuzzFindings:
             seen.add((observation, m.path, m.kind))
             detail.append({"path": m.path, "kind": m.kind, "direct": plain(m.direct), "litellm": plain(m.litellm),
                            "pinned_by": getattr(m, "entry", ""), "observation": observation})  # fmt: skip
-        return CaseResult(
+        result = CaseResult(
             case=CASE,
             level=self.level,
             observation=sorted(self.observations)[0] if self.observations else "response",
@@ -58,4 +64,8 @@ class FuzzFindings:
             covered=self.covered,
             unledgered=[m.describe() for _, m in self.unledgered[:20]],
             unledgered_detail=detail,
+            mismatches=self.records,
+            calls=sorted(self.observations),  # the observation kinds it saw, for judging it again
+            anywhere=True,
         )
+        return result

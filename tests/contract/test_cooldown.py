@@ -38,8 +38,9 @@ CASES = [
         "wrong-key",
         three("wrong-key", "Wrong key, again and again."),
         expect_path={
-            "direct": expect.calls(*[expect.message_contains(INVALID_KEY)] * 3),
-            "litellm": cooled(expect.message_contains(INVALID_KEY)),
+            # BAD_TOKEN: a team's `api_version: v1` alias, whose SDK sends the key as a bearer (test_auth)
+            "direct": expect.calls(*[expect.message_contains(INVALID_KEY, BAD_TOKEN)] * 3),
+            "litellm": cooled(expect.message_contains(INVALID_KEY, BAD_TOKEN)),
         },
         doc="A bad api-key: Azure answers 401 every time.",
     ),

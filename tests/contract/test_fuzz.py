@@ -139,13 +139,20 @@ def test_generated_requests_agree_up_to_the_ledger(
         pytest.skip("--gate-examples 0: differential fuzzing switched off for this run")
     runner: ContractRunner = request.getfixturevalue("live_contract_runner")  # starts the proxy if needed
     findings = FuzzFindings(runner.ledger, runner.litellm_version)
+    try:
+        fuzz(runner, findings, fuzz_examples)
+    finally:
+        record_contract_result(findings.result())
 
-    @fuzz_settings(fuzz_examples)
+
+def fuzz(runner: ContractRunner, findings: FuzzFindings, examples: int) -> None:
+    """The property over generated requests. One function for this test and for the tools that run the
+    fuzz outside pytest (`harness.runner.catalogue`): derandomized hypothesis draws its examples from the
+    property's own code, so both meet the same requests."""
+
+    @fuzz_settings(examples)
     @given(generated=chat_requests())
     def agree(generated: tuple[dict[str, Any], bool]) -> None:
         check_request(runner, findings, *generated)
 
-    try:
-        agree()
-    finally:
-        record_contract_result(findings.result())
+    agree()

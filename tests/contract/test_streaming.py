@@ -117,6 +117,8 @@ def test_stream_assembles_to_the_non_stream_answer(case: Case, contract) -> None
         whole = contract.run(Case(f"{case.id}-whole", case.scenario))
     finally:
         streamed = contract.run(Case(f"{case.id}-streamed", Scenario(dict(case.scenario.params), stream=True)))
+    if contract.judged_by_comparison(case, whole, streamed):
+        return  # config mode: the team's proxy answered with an error, which the comparison judged
     assert isinstance(whole, ResponseObservation) and isinstance(streamed, StreamObservation)
     expected = [
         {

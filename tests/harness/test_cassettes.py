@@ -7,6 +7,7 @@ and a LiteLLM request that no longer matches its recording (body and auth scheme
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -109,6 +110,14 @@ def test_litellm_side_fidelity_failures(pytester: pytest.Pytester, project: Path
     assert 'auth: recorded "bearer", now "api-key"' in out
     assert "if this change is expected, re-record: pytest test_chat.py -k 'n-2' --upstream emulator --record" in out
     assert f"harness: no cassette {cassettes / 'tool-call' / 'litellm.yaml'}" in out
+    # the same misses as typed records in the report, which the upgrade gate reads (never the text)
+    report = json.loads((pytester.path / "parity-report.json").read_text())
+    misses = {o["case"]: o["replay_miss"] for o in report["outcomes"] if "replay_miss" in o}
+    assert misses["chat/tool-call"]["kind"] == "no-cassette"
+    assert misses["chat/n-2"]["kind"] == "miss"
+    assert {"path": "auth", "recorded": "bearer", "now": "api-key"} in misses["chat/n-2"]["fields"]
+    changed = next(f for f in misses["chat/stop-sequence"]["fields"] if f["path"] == "body.messages")
+    assert "Three sentences" in json.dumps(changed["recorded"]) and "Two sentences" in json.dumps(changed["now"])
 
 
 def test_recording_needs_a_real_upstream(pytester: pytest.Pytester):

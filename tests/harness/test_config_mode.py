@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.paths.team_config import TeamConfigError, load_team_config, plan_groups, team_upstream
+from harness.paths.team_config import TeamConfigError, load_team_config, team_upstream
+from harness.paths.team_groups import plan_groups
 from harness.paths.team_render import KEY_VAR, render_team_config, team_notes
 
 from .background import PLANTED_HOST, PLANTED_KEY
@@ -92,6 +93,7 @@ def test_the_direct_path_is_derived_the_way_litellm_resolves_the_alias(tmp_path:
 
 def test_the_offline_config_keeps_settings_and_never_carries_the_users_secrets(tmp_path: Path) -> None:
     environ = {"AZURE_OPENAI_API_KEY": PLANTED_KEY, "TEAM_API_VERSION": "2024-10-21", "DATABASE_URL": "postgres://x"}
+    (tmp_path / "my_hooks.py").write_text("proxy_handler_instance = None\n")  # the team's hook, next to its config
     team = load_team_config(write(tmp_path, TEAM), "gpt-4o", environ)
     out = render_team_config(
         team, {}, {"good-key@lane-chat-basic": "good-key"}, "http://127.0.0.1:1", "k", "t", environ
@@ -105,7 +107,9 @@ def test_the_offline_config_keeps_settings_and_never_carries_the_users_secrets(t
     notes = "\n".join(out.set_aside)
     for gone in ("claude", "redis_host", "database_url", "'langfuse'", "master_key"):
         assert gone in notes
-    assert "litellm_settings.callbacks 'my_hooks.proxy_handler_instance'" in out.honoured  # a local hook runs
+    assert any(
+        h.startswith("litellm_settings.callbacks 'my_hooks.proxy_handler_instance' (loaded from") for h in out.honoured
+    )
     assert out.config["general_settings"] == {"master_key": "os.environ/LITELLM_MASTER_KEY"}
     # the lane falls back to its own copy of the fallback group
     rules = out.config["router_settings"]["fallbacks"]

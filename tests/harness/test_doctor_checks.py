@@ -219,6 +219,15 @@ CASES = [
         "gpt-4o's model version",
     ),
     (
+        "retired-preview",
+        entry(api_version="2023-09-01-preview"),
+        ENV,
+        "warn",
+        "api_version value",
+        "gpt-4o.api_version",
+        "retired by Azure on 2024-07-01",
+    ),
+    (
         "v1-base-dated",
         entry(api_base="https://myres.openai.azure.com/openai/v1"),
         ENV,

@@ -81,7 +81,7 @@ MODELS = st.sampled_from(["gpt-4o-2024-08-06", "gpt-4o-mini-2024-07-18", "gpt-4.
 
 
 @SETTINGS
-@given(MODELS, text, st.integers(16, 200))
+@given(MODELS, text, st.integers(17, 200))  # more than the 16 tokens the cut allows
 def test_a_long_answer_asked_for_is_long_for_any_model(model: str, prompt: str, wanted: int) -> None:
     """`[[fault:min-tokens=N]]`: a case's premise (an `incomplete` or `length` cut) holds whatever model the
     team's deployment serves, not only when the text generated for one model happens to be long."""

@@ -19,7 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "contract": set(),
     "replay": {"emulator"},
     "paths": {"contract", "replay", "emulator"},
-    "runner": {"contract", "paths", "replay", "emulator"},
+    "runner": {"contract", "paths", "replay", "emulator", "hypothesis_profiles"},
     "live": {"contract", "paths", "replay", "emulator"},
     "doctor": {"live", "paths", "replay"},
     "report": {"contract"},

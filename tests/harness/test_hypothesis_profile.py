@@ -14,8 +14,9 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis.internal.detection import is_hypothesis_test
 
+from harness.hypothesis_profiles import MAX_EXAMPLES
+
 ROOT = Path(__file__).resolve().parents[2]
-MAX_EXAMPLES = 100  # root conftest.py's bound
 
 
 def _test_modules() -> Iterator[Any]:

@@ -157,3 +157,40 @@ def test_a_malformed_pin_is_one_line_naming_the_entry(tmp_path: Path):
     bad = PINNED.replace('{pattern: "^[0-9]{3}$"}', '{pattern: "(["}')
     with pytest.raises(LedgerError, match=r"divergences\[0\]: pin 'error.code': pattern '\(\[' is not a regular"):
         load_ledger(write(tmp_path, "divergences:" + bad))
+
+
+SHADOWED = """
+  - id: type-rewritten
+    what: error.type is the proxy's
+    paths: ["error.type"]
+    kinds: [type]
+    observations: [error]
+    litellm: ">=1.0"
+    reason: its exception class
+    impact: e.type
+    link: https://example.invalid/4
+  - id: team-sequence
+    what: the team's config keeps every call's 401
+    paths: ["calls[*].error.type"]
+    kinds: [type]
+    observations: [sequence]
+    litellm: ">=1.0"
+    reason: allowed_fails
+    impact: the real cause
+    link: https://example.invalid/5
+"""
+
+
+def test_an_entry_another_entry_claims_first_still_occurred(tmp_path: Path):
+    """A team's `calls[*]` entry claims the first call's rewritten type before the shipped entry about an
+    error's own type: the shipped one is not stale, its divergence occurred (found bootstrapping a real
+    config with `allowed_fails`: the next plain run called it stale)."""
+    ledger = load_ledger(write(tmp_path, "divergences:" + SHADOWED))
+    first = Mismatch("calls[0].error.type", "type", None, "authentication_error", Level.EXACT)
+    _, covered = ledger.split([first], "cooldown/x", "sequence", "1.108.7", calls=["error"] * 3)
+    assert covered == {"team-sequence": [first]}
+    assert ledger.occurring([first], "cooldown/x", "sequence", "1.108.7", calls=["error"] * 3) == [
+        "team-sequence",
+        "type-rewritten",
+    ]
+    assert ledger.occurring([first], "cooldown/x", "sequence", "1.108.7", calls=[]) == ["team-sequence"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.contract.ledger_file import is_new_ledger, load_ledger, load_own_ledger
-from harness.contract.ledger_update import HEADER, LedgerWriteError, updated_ledger
+from harness.contract.ledger_update import HEADER, LedgerWriteError, review_entries, updated_ledger
 from harness.replay.atomic import write_text_atomic
 
 SHIPPED = """divergences:
@@ -184,3 +184,25 @@ def test_a_new_ledger_is_judged_as_the_shipped_one_until_it_is_written(folder: P
         assert [e.id for e in ledger.entries] == ["model-is-proxy-alias", "proxy-retries-upstream"]
     path.write_text("divergences: []\n")  # a ledger of its own, extending nothing
     assert not is_new_ledger(path) and load_own_ledger(path, shipped).entries == ()
+
+
+def test_a_sequence_call_keeps_its_position_in_the_entry_written() -> None:
+    """After a failing first call, the second and third calls' types are the router's state: the entry
+    names `calls[1]` and `calls[2]`, never `calls[*]`, which would claim the first call the shipped ledger
+    describes (and the next run would call that entry stale). Other indices are any index."""
+    seen = [
+        {
+            "case": "cooldown/wrong-key",
+            "observation": "sequence",
+            "unledgered_detail": [
+                {"path": f"calls[{i}].error.type", "kind": "type", "direct": None, "litellm": "authentication_error"}
+                for i in (1, 2)
+            ]
+            + [{"path": "calls[2].body.choices[0].message.content", "kind": "value", "direct": "a", "litellm": "b"}],
+        }
+    ]
+    entries = {e["id"]: e for e in review_entries(seen, "1.108.7", set())}
+    assert entries["review-calls-error-type-type"]["paths"] == ["calls[1].error.type", "calls[2].error.type"]
+    assert entries["review-calls-body-choices-message-content-value"]["paths"] == [
+        "calls[2].body.choices[*].message.content"
+    ]

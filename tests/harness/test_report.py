@@ -65,6 +65,9 @@ def _data() -> dict:
             "observation": "error",
             "covered": {},
             "unledgered": ['headers.retry-after: missing mismatch at level exact\n    direct:  "<present>"'],
+            "unledgered_detail": [
+                {"path": "headers.retry-after", "kind": "missing", "direct": "<present>", "litellm": "(absent)"}
+            ],
             "direct": {"kind": "error", "headers": {"retry-after": "<present>"}},
             "litellm": {"kind": "error", "headers": {}},
         },

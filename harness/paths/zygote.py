@@ -1,0 +1,189 @@
+"""Proxies forked from a warm LiteLLM (`zygote_server.py`): the real proxy, without its 10 s import.
+
+A warm process serves one interpreter and one import-time environment (what LiteLLM reads while it is
+imported); it is started on first use, listens on a Unix socket in a folder the run shares with its
+subprocesses (`HARNESS_PROXY_ZYGOTES`, so a background suite run forks from the session's warm process
+instead of importing LiteLLM again), and ends with the process that started it. `HARNESS_PROXY_START=cli`
+starts every proxy with the `litellm` command instead (the gate does, to measure a version's cold
+start).
+
+What a proxy's environment holds beyond the import-time part (its master key, its HOME, the secrets
+its config reads through `os.environ/`, a team's callback folder) is set in the forked process before
+the CLI runs, so the proxy reads it where it would: when it loads its config.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+SHARED = "HARNESS_PROXY_ZYGOTES"
+MODE = "HARNESS_PROXY_START"
+SERVER = Path(__file__).with_name("zygote_server.py")
+#: read when the config is loaded or the server starts, never at import: left out of a warm process's key
+PER_PROXY = frozenset({"LITELLM_MASTER_KEY", "HOME", "PYTHONPATH"})
+START_DEADLINE_S = 120.0
+ANSWER_DEADLINE_S = 150.0  # a first client waits for the import
+
+
+class ZygoteError(RuntimeError):
+    """The warm process could not start or answer; the caller falls back to the CLI and says why."""
+
+
+def enabled(python: str) -> bool:
+    return os.environ.get(MODE, "fork") != "cli" and hasattr(os, "fork") and Path(python).exists()
+
+
+def import_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The part of a proxy's environment LiteLLM may read while it is imported."""
+    return {k: v for k, v in sorted(env.items()) if k not in PER_PROXY and not k.startswith("HARNESS_")}
+
+
+def _key(python: str, env: Mapping[str, str]) -> str:
+    digest = hashlib.sha256(json.dumps([python, import_env(env)], sort_keys=True).encode()).hexdigest()
+    return digest[:20]
+
+
+@dataclass
+class Forked:
+    """A proxy process forked by a warm process: not our child, so its end is asked of the warm one."""
+
+    pid: int
+    socket_path: str
+    import_s: float
+
+    def poll(self) -> int | None:
+        """The exit code once the proxy has ended, None while it runs."""
+        try:
+            os.kill(self.pid, 0)
+            return None
+        except ProcessLookupError:
+            pass
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            code = _ask(self.socket_path, {"op": "status", "pid": self.pid}, 5.0)["returncode"]
+            return -15 if code is None else int(code)
+        return -15  # the warm process is gone too
+
+    def stop(self, deadline_s: float) -> None:
+        """Terminate, then kill, the proxy's process group (it leads its own session)."""
+        if self.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGTERM)
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            if self.poll() is not None:
+                return
+            time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGKILL)
+
+
+def _ask(path: str, request: dict, deadline_s: float) -> dict:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.settimeout(deadline_s)
+        conn.connect(path)
+        conn.sendall((json.dumps(request) + "\n").encode())
+        line = conn.makefile("r").readline()
+    if not line:
+        raise ZygoteError(f"harness: the warm LiteLLM process at {path} closed the connection")
+    return json.loads(line)
+
+
+_OWN: dict[str, subprocess.Popen[bytes]] = {}  # warm processes this process started, by socket path
+
+
+def _folder() -> Path:
+    shared = os.environ.get(SHARED)
+    if shared and Path(shared).is_dir():
+        return Path(shared)
+    folder = Path(tempfile.mkdtemp(prefix="harness-zygotes-"))
+    os.environ[SHARED] = str(folder)  # subprocesses of this run (background suites) share it
+    return folder
+
+
+def prewarm(python: str, env: Mapping[str, str], log_dir: Path) -> None:
+    """Start the warm process a run's proxies will need now, so its import overlaps collection and the
+    tests that need no proxy; and share it with the run's subprocesses. Best effort: on any error the
+    proxies start warm processes (or the command) themselves."""
+    if not enabled(python):
+        return
+    with contextlib.suppress(OSError, ZygoteError):
+        warm(python, env, log_dir)
+
+
+def _alive(path: Path) -> bool:
+    if not path.exists():
+        return False
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(2)
+        try:
+            probe.connect(str(path))
+        except OSError:
+            return False
+    return True
+
+
+def warm(python: str, env: Mapping[str, str], log_dir: Path) -> str:
+    """The socket of a warm process for this interpreter and import-time environment, started if none is."""
+    folder = _folder()
+    key = _key(python, env)
+    path = folder / f"{key}.sock"
+    with open(folder / f"{key}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _alive(path):
+            return str(path)
+        path.unlink(missing_ok=True)
+        log = (log_dir / f"zygote-{key}.log").open("ab")
+        proc = subprocess.Popen(
+            [python, str(SERVER), str(path)],
+            env={**import_env(env), "PYTHONDONTWRITEBYTECODE": "1"},
+            cwd=str(log_dir),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        if not _OWN:
+            atexit.register(stop_own)
+        _OWN[str(path)] = proc
+        end = time.monotonic() + 10.0
+        while not path.exists():  # it binds before it imports
+            if proc.poll() is not None or time.monotonic() > end:
+                raise ZygoteError(f"harness: the warm LiteLLM process did not start (see {log.name})")
+            time.sleep(0.02)
+    return str(path)
+
+
+def fork_proxy(python: str, argv: list[str], env: Mapping[str, str], cwd: Path, log: Path) -> Forked:
+    """A real proxy (`litellm ARGV`) forked from a warm process, logging to `log`."""
+    path = warm(python, env, cwd)
+    answer = _ask(path, {"op": "start", "argv": argv, "env": dict(env), "cwd": str(cwd), "log": str(log),
+                         "watch": os.getpid()}, ANSWER_DEADLINE_S)  # fmt: skip
+    return Forked(int(answer["pid"]), path, float(answer.get("import_s", 0.0)))
+
+
+def stop_own() -> None:
+    """Stop the warm processes this process started (each also ends with it, by PR_SET_PDEATHSIG)."""
+    for path, proc in list(_OWN.items()):
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(10)
+        Path(path).unlink(missing_ok=True)
+        _OWN.pop(path, None)
+        with contextlib.suppress(OSError):
+            Path(path).parent.rmdir()  # the shared folder, once nothing else is in it

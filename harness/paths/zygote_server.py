@@ -1,0 +1,178 @@
+"""A warm LiteLLM: one process imports the proxy once, then forks a real proxy per request.
+
+Run as a script by the interpreter whose LiteLLM is under test (`python zygote_server.py SOCKET`): it
+imports nothing of the harness, so any venv's Python can run it. A LiteLLM proxy's cold start is almost
+all import (about 10 s of `litellm.proxy.proxy_server` on a 2-core machine, against under a second
+to load a config and bind); a suite starts dozens of proxies. Forked from this process, each proxy
+is the real `litellm` CLI (`proxy_cli.run_server`) in its own process and session, with its own
+environment, working directory, config and log, and a fresh random seed; it only skips the import.
+
+Import-time settings: LiteLLM reads part of its environment when it is imported (its back-off
+constants, its mode, the local cost map). The client (`harness.paths.zygote`) therefore keys a warm
+process by that environment, and starts another where a proxy's differs.
+
+Protocol: one JSON line per connection. `{"op": "start", "argv": [...], "env": {...}, "cwd": "...",
+"log": "...", "watch": PID}` answers `{"pid": N, "import_s": S}`; `{"op": "status", "pid": N}`
+answers `{"returncode": R or null}`. A started proxy leads its own session, dies with this process
+(PR_SET_PDEATHSIG) and with the process that asked for it (`watch`, polled), so a killed test run
+leaves no proxy behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib
+import json
+import os
+import random
+import signal
+import socket
+import sys
+import threading
+import time
+
+#: modules LiteLLM imports lazily on a proxy's first Azure calls: imported here once, not in every proxy
+WARM = (
+    "litellm.llms.azure.azure",
+    "litellm.llms.azure.chat.gpt_transformation",
+    "litellm.llms.azure.common_utils",
+    "litellm.llms.azure.responses.transformation",
+    "litellm.llms.azure.completion.handler",
+    "litellm.llms.openai.openai",
+    "litellm.llms.custom_httpx.aiohttp_transport",
+    "litellm.llms.custom_httpx.llm_http_handler",
+    "litellm.responses.main",
+    "litellm.litellm_core_utils.streaming_handler",
+    "litellm.litellm_core_utils.streaming_chunk_builder_utils",
+    "litellm.proxy.response_api_endpoints.endpoints",
+    # measured with PYTHONPROFILEIMPORTTIME on a proxy running the corpus subset: what it imports after
+    # "Application startup complete" (its first requests), the largest first
+    "litellm.proxy._experimental.mcp_server.mcp_server_manager",
+    "litellm.litellm_core_utils.default_encoding",
+    "litellm.proxy._experimental.mcp_server.auth.user_api_key_auth_mcp",
+    "litellm.llms.bedrock.passthrough.guardrail_translation.handler",
+    "openai.resources.chat.completions.completions",
+    "openai.resources.embeddings",
+    "litellm.integrations.shadow_eval_logger",
+    "litellm.llms.github_copilot.per_user_auth",
+    "litellm.proxy.response_polling.polling_handler",
+    "litellm.proxy._experimental.mcp_server.guardrail_translation",
+)
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    with contextlib.suppress(Exception):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _watch(pid: int) -> None:
+    """End this proxy when the process that asked for it is gone (a SIGKILLed test run)."""
+
+    def loop() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os.kill(os.getpid(), signal.SIGTERM)
+                return
+            except PermissionError:
+                continue
+
+    threading.Thread(target=loop, name="zygote-watch", daemon=True).start()
+
+
+def _child(request: dict, listener: socket.socket, conn: socket.socket) -> None:
+    """In the forked process: become the proxy the request describes, then exit with its code."""
+    code = 1
+    try:
+        listener.close()
+        conn.close()
+        os.setsid()
+        _die_with_parent()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        for path in reversed([p for p in request["env"].get("PYTHONPATH", "").split(os.pathsep) if p]):
+            sys.path.insert(0, path)  # what PYTHONPATH does at interpreter start (a team's callback module)
+        random.seed()  # not the warm process's state: each proxy shuffles its own way
+        if request.get("watch"):
+            _watch(int(request["watch"]))
+        from litellm.proxy import proxy_cli
+
+        sys.argv = ["litellm", *request["argv"]]
+        try:
+            proxy_cli.run_server.main(args=request["argv"], prog_name="litellm", standalone_mode=True)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        with contextlib.suppress(Exception):
+            import atexit
+
+            atexit._run_exitfuncs()
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def serve(path: str) -> None:
+    _die_with_parent()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)  # before the import: clients connect at once and wait for their answer
+    listener.listen(64)
+    started = time.monotonic()
+    import litellm.proxy.proxy_cli
+    import litellm.proxy.proxy_server  # noqa: F401
+
+    for name in WARM:
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    import_s = time.monotonic() - started
+    if threading.active_count() > 1:  # forking a threaded process copies locks mid-use: say it, loudly
+        print(f"zygote: {threading.active_count()} threads after the import; forked proxies may hang",
+              file=sys.stderr, flush=True)  # fmt: skip
+    exited: dict[int, int] = {}
+    listener.settimeout(0.5)
+    while True:
+        with contextlib.suppress(ChildProcessError):
+            while (done := os.waitpid(-1, os.WNOHANG))[0]:
+                exited[done[0]] = os.waitstatus_to_exitcode(done[1])
+        try:
+            conn, _ = listener.accept()
+        except TimeoutError:
+            continue
+        with conn:
+            try:
+                conn.settimeout(10)
+                line = conn.makefile("r").readline()
+                if not line.strip():
+                    continue  # a liveness probe: connected, asked nothing
+                request = json.loads(line)
+                if request.get("op") == "status":
+                    answer: dict = {"returncode": exited.get(int(request["pid"]))}
+                else:
+                    pid = os.fork()
+                    if pid == 0:
+                        _child(request, listener, conn)
+                    answer = {"pid": pid, "import_s": import_s}
+                conn.sendall((json.dumps(answer) + "\n").encode())
+            except (OSError, ValueError, KeyError) as exc:
+                print(f"zygote: a request failed: {exc!r}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])

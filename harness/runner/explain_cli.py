@@ -1,0 +1,116 @@
+"""`python -m harness explain`: which of your settings brought each divergence of your ledger.
+
+Run after the bootstrap (`pytest tests/contract --litellm-config F --ledger L --ledger-update`). For
+each entry still marked REVIEW, and each inherited entry your config switched off (`disable:`), it
+runs the cases involved with settings of your config removed (`harness.runner.explain`), writes the
+cause into the entry (`reason`, `link`, `caused_by`; entries with one cause become one), and leaves
+`impact` for you. Exit 0 when every question got an answer, 1 when some stayed open (budget, or no
+setting explains it), 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.contract.ledger import LedgerError
+from harness.contract.ledger_causes import Cause, explained_ledger
+from harness.contract.ledger_file import load_ledger
+from harness.paths.team_config import TeamConfig, TeamConfigError, load_team_config
+from harness.replay.atomic import write_text_atomic
+from harness.runner.catalogue import contract_items, fuzz_extra
+from harness.runner.config_run import Item
+from harness.runner.explain import Answer, Explainer, Question, doc_link
+from harness.runner.fuzz import CASE as FUZZ_CASE
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def add_explain_parser(sub: Any) -> None:
+    explain = sub.add_parser(
+        "explain",
+        help="find which of your config's settings brings each divergence of your ledger",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+    )
+    explain.add_argument("--litellm-config", required=True, metavar="FILE", help="your proxy's config")
+    explain.add_argument("--litellm-model", metavar="ALIAS", help="the alias under test (as for pytest)")
+    explain.add_argument("--ledger", required=True, metavar="FILE", help="your bootstrapped ledger, rewritten")
+    explain.add_argument("--budget", type=int, default=48, metavar="RUNS", help="trial runs per question")
+    explain.add_argument("--fuzz-examples", type=int, default=12, metavar="N", help="as --gate-examples")
+    explain.set_defaults(func=run_explain)
+
+
+def _questions(ledger_path: Path) -> list[Question]:
+    """The REVIEW entries of the team's ledger, and the inherited entries it switches off."""
+    ledger = load_ledger(ledger_path)
+    data = yaml.safe_load(ledger_path.read_text(encoding="utf-8")) or {}
+    out = [Question(e.id, e, e.cases) for e in ledger.entries if e.needs_review]
+    if data.get("extends"):
+        base = load_ledger((ledger_path.parent / str(data["extends"])).resolve())
+        for ident, cases in (data.get("disable") or {}).items():
+            if isinstance(cases, list) and "*" not in cases:
+                out.append(Question(str(ident), base.get(str(ident)), tuple(str(c) for c in cases), stale=True))
+    return out
+
+
+def _cause(answer: Answer, version: str) -> Cause:
+    search = answer.search
+    if not answer.reproduced:
+        return Cause((), ("https://docs.litellm.ai/docs/proxy/configs",), version, reproduced=False)
+    return Cause(
+        settings=tuple(search.cause),
+        links=tuple(doc_link(s) for s in search.cause) or ("https://docs.litellm.ai/docs/proxy/configs",),
+        version=version,
+        minimal=search.minimal,
+        unexplained=search.unexplained,
+        verified=bool(answer.verified) if search.cause else True,
+    )
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    try:
+        team = load_team_config(Path(args.litellm_config), args.litellm_model)
+        questions = _questions(Path(args.ledger))
+    except (TeamConfigError, LedgerError) as exc:
+        print(f"harness explain: {exc}")
+        return 2
+    if not questions:
+        print(f"harness explain: {args.ledger} has no entry marked REVIEW and switches nothing off: nothing to explain")
+        return 0
+    catalogue = contract_items(ROOT, team)
+    cases = sorted({c for q in questions for c in q.cases})
+    unknown = [c for c in cases if c not in catalogue and c != FUZZ_CASE and "*" not in c]
+    if unknown:
+        print(f"harness explain: {args.ledger} names cases the contract does not have: {', '.join(unknown)}")
+        return 2
+
+    def items(trial: TeamConfig) -> list[Item]:
+        made = contract_items(ROOT, trial)
+        return [made[c] for c in cases if c in made]
+
+    extra = fuzz_extra(ROOT, args.fuzz_examples) if FUZZ_CASE in cases else None
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="harness-explain-") as workdir:
+        shipped = load_ledger(ROOT / "tests" / "contract" / "divergences.yaml")
+        explainer = Explainer(team, items, Path(workdir), shipped, extra=extra, lanes=((FUZZ_CASE, "good-key"),))
+        answers = explainer.explain(questions, budget=args.budget)
+    causes = {a.question.id: _cause(a, explainer.version) for a in answers if not a.question.stale}
+    stale = {a.question.id: _cause(a, explainer.version) for a in answers if a.question.stale}
+    path = Path(args.ledger)
+    text = explained_ledger(path.read_text(encoding="utf-8"), causes, stale)
+    write_text_atomic(path, text, verify=load_ledger)
+    wall = time.monotonic() - started
+    for answer in answers:
+        print(f"  {answer.question.id}: {_cause(answer, explainer.version).reason(answer.question.stale)}")
+    for removed, why in explainer.failed.items():
+        print(f"  (a trial without {len(removed)} settings did not start, so it showed nothing: {why})")
+    print(f"harness explain: {len(answers)} questions, {len(explainer.trials)} runs, {wall:.0f} s; wrote {path}")
+    open_ = [
+        a for a in answers if not a.reproduced or a.search.unexplained or not a.search.minimal or a.verified is False
+    ]
+    return 1 if open_ else 0

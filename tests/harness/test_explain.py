@@ -1,0 +1,64 @@
+"""The explainer's settings (`harness.runner.explain`): what a trial may remove, and the config without it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from harness.paths.team_config import load_team_config
+from harness.runner.explain import doc_link, reduced, settings_of
+
+CONFIG = """
+model_list:
+  - model_name: gpt-4o
+    litellm_params: {model: azure/east, api_base: os.environ/B1, api_key: os.environ/K1, timeout: 30, rpm: 60}
+    model_info: {base_model: azure/gpt-4o}
+  - model_name: gpt-4o
+    litellm_params: {model: azure/west, api_base: os.environ/B2, api_key: os.environ/K2, timeout: 30}
+  - model_name: gpt-4o-mini
+    litellm_params: {model: azure/mini, api_base: os.environ/B1, api_key: os.environ/K1, api_version: "2024-10-21"}
+router_settings:
+  num_retries: 1
+  fallbacks: [{gpt-4o: [gpt-4o-mini]}]
+litellm_settings: {drop_params: true}
+"""
+
+
+def test_the_settings_a_trial_may_remove(tmp_path: Path) -> None:
+    (tmp_path / "c.yaml").write_text(CONFIG)
+    team = load_team_config(tmp_path / "c.yaml", "gpt-4o", {})
+    assert settings_of(team) == [
+        "router_settings.num_retries",
+        "router_settings.fallbacks",
+        "litellm_settings.drop_params",
+        "model_list[gpt-4o].litellm_params.api_version",  # unset: LiteLLM's default is a choice too
+        "model_list[gpt-4o].litellm_params.rpm",
+        "model_list[gpt-4o].litellm_params.timeout",
+        "model_list[gpt-4o].model_info",
+        "model_list[gpt-4o].deployment[west@os.environ/B2]",
+        "model_list[gpt-4o-mini].litellm_params.api_version",
+        "model_list[gpt-4o-mini]",
+    ]
+
+
+def test_a_trial_config_keeps_what_makes_the_alias_and_drops_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "c.yaml").write_text(CONFIG)
+    team = load_team_config(tmp_path / "c.yaml", "gpt-4o", {})
+    everything = reduced(team.raw, settings_of(team))
+    assert everything["router_settings"] == {} and everything["litellm_settings"] == {}
+    assert everything["model_list"] == [
+        {"model_name": "gpt-4o", "litellm_params": {"model": "azure/east", "api_base": "os.environ/B1",
+                                                    "api_key": "os.environ/K1", "api_version": "2024-10-21"}},
+    ]  # fmt: skip
+    timeout_only = reduced(team.raw, ["model_list[gpt-4o].litellm_params.timeout"])
+    assert all("timeout" not in e["litellm_params"] for e in timeout_only["model_list"])  # from every deployment
+    assert len(timeout_only["model_list"]) == 3 and timeout_only["router_settings"]["num_retries"] == 1
+    assert yaml.safe_load(CONFIG) == team.raw  # the team's config itself is never changed
+
+
+def test_each_setting_links_its_documentation() -> None:
+    assert doc_link("router_settings.fallbacks").endswith("/proxy/reliability")
+    assert doc_link("router_settings.num_retries").endswith("config_settings#router_settings---reference")
+    assert doc_link("litellm_settings.drop_params").endswith("config_settings#litellm_settings---reference")
+    assert doc_link("model_list[gpt-4o].litellm_params.timeout").endswith("/proxy/configs")

@@ -1,0 +1,78 @@
+"""The team's timeouts: LiteLLM's precedence, one scale factor, the lanes that get it, the doctor's
+check against measured first-byte figures."""
+
+from __future__ import annotations
+
+from harness.doctor.timeouts import check_timeouts
+from harness.paths.team_timeouts import CEILING_S, FLOOR_S, effective, plan, scale_timeout_lanes
+
+
+def entry(name: str, model: str = "azure/gpt-4o-prod", **params: object) -> dict:
+    return {"model_name": name, "litellm_params": {"model": model, **params}}
+
+
+def test_precedence_is_litellms() -> None:
+    config = {"router_settings": {"timeout": 30, "stream_timeout": 20}, "litellm_settings": {"request_timeout": 50}}
+    assert effective(config, {"timeout": 5, "stream_timeout": 2}) == (
+        ("litellm_params.timeout", 5.0),
+        ("litellm_params.stream_timeout", 2.0),
+    )
+    # litellm_settings.request_timeout comes before router_settings.timeout (router.py _get_non_stream_timeout)
+    assert effective(config, {}) == (
+        ("litellm_settings.request_timeout", 50.0),
+        ("router_settings.stream_timeout", 20.0),
+    )
+    assert effective({"router_settings": {"timeout": 30}}, {}) == (("router_settings.timeout", 30.0), None)
+    assert effective({}, {"timeout": "os.environ/T"}) == (None, None)
+
+
+def test_one_factor_brings_the_longest_to_the_ceiling_and_keeps_the_shortest_above_the_floor() -> None:
+    production = {"model_list": [entry("gpt-4o")], "router_settings": {"timeout": 30}}
+    scaling = plan(production, "gpt-4o")
+    assert scaling.scaled.timeout == CEILING_S and scaling.factor == 1 / 30
+    assert scaling.client_timeout == 600 / 30
+    assert "router_settings.timeout 30 s -> 1 s" in scaling.notes[0]
+    team = {"model_list": [entry("blue", timeout=8, stream_timeout=0.75)]}
+    scaled = plan(team, "blue").scaled
+    assert scaled.stream_timeout == FLOOR_S and scaled.timeout is not None and scaled.timeout > CEILING_S
+    assert plan({"model_list": [entry("x", timeout=0.2)]}, "x").factor == 1.0  # never scaled up
+    assert plan({"model_list": [entry("x")]}, "x").configured.timeout is None
+
+
+def test_only_the_timeout_cases_lanes_are_scaled_and_the_header_says_so() -> None:
+    config = {
+        "model_list": [
+            entry("gpt-4o"),
+            entry("good-key@lane-timeouts-first-byte-past-timeout"),
+            entry("gpt-4o-mini@lane-timeouts-first-byte-past-timeout", model="azure/gpt-4o-mini", timeout=60),
+            entry("good-key@lane-chat-basic"),
+        ],
+        "router_settings": {"timeout": 30},
+    }
+    notes: list[str] = []
+    scale_timeout_lanes(config, "gpt-4o", notes)
+    params = [e["litellm_params"] for e in config["model_list"]]
+    assert "timeout" not in params[0] and "timeout" not in params[3]
+    assert params[1]["timeout"] == 1.0 and params[2]["timeout"] == 2.0  # each its own, by one factor
+    assert notes == ["timeouts: router_settings.timeout 30 s -> 1 s (x0.03333) in the timeout cases' lanes"]
+    untouched = {"model_list": [entry("a"), entry("good-key@lane-timeouts-x")]}
+    scale_timeout_lanes(untouched, "a", notes)
+    assert "timeout" not in untouched["model_list"][1]["litellm_params"]
+
+
+def test_the_doctor_warns_when_a_timeout_is_shorter_than_the_models_first_byte() -> None:
+    config = {
+        "model_list": [
+            {
+                **entry("reasoning", model="azure/o1-prod", timeout=10),
+                "model_info": {"base_model": "azure/o1-2024-12-17"},
+            },
+            entry("chat", model="azure/gpt-4o-prod", stream_timeout=0.05),
+            entry("fine", model="azure/gpt-4o-prod", stream_timeout=5),
+            entry("unknown", model="azure/o3-mini", timeout=1),
+        ]
+    }
+    findings = check_timeouts(config)
+    assert [(f.where, f.status) for f in findings] == [("reasoning.timeout", "warn"), ("chat.stream_timeout", "warn")]
+    assert "26.768 s" in findings[0].cause and "TestClient_GetChatCompletions_ReasoningEffort" in findings[0].cause
+    assert "0.068 s" in findings[1].cause

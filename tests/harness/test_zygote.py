@@ -1,0 +1,80 @@
+"""Proxies forked from a warm LiteLLM (`harness.paths.zygote`): separate real proxies, keyed by what LiteLLM
+reads at import, answering exactly as the `litellm` command's proxy does, and never outliving their run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness.contract.scenario import Scenario
+from harness.paths import zygote
+from harness.paths.clients import LiteLLMPath
+from harness.paths.matrix import SETUPS, render_proxy_config
+from harness.paths.proxy import run_proxy
+from harness.replay.upstream import UpstreamTarget
+
+
+def _session(pid: int) -> int:
+    return os.getsid(pid)
+
+
+def test_forked_proxies_are_real_separate_proxies_in_their_own_sessions(
+    emulator_target: UpstreamTarget, tmp_path: Path
+) -> None:
+    config, env = render_proxy_config(SETUPS, emulator_target.credentials, emulator_target.endpoints)
+    with run_proxy(config, env, tmp_path / "a") as a, run_proxy(config, env, tmp_path / "b") as b:
+        assert a.import_s > 0 and b.import_s == a.import_s  # forked from the same warm process
+        assert a.pid != b.pid and _session(a.pid) == a.pid and _session(b.pid) == b.pid
+        for proxy in (a, b):
+            models = httpx.get(proxy.url + "/v1/models", headers={"Authorization": f"Bearer {proxy.master_key}"})
+            assert models.status_code == 200 and "good-key" in {m["id"] for m in models.json()["data"]}
+            assert "Uvicorn running on" in proxy.log_text()  # the real CLI's server, logging to its own file
+        assert a.master_key != b.master_key  # each its own environment
+        pids = (a.pid, b.pid)
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+def test_a_warm_process_serves_one_import_time_environment() -> None:
+    """LiteLLM reads its back-off constants while it is imported: a proxy that needs other values gets a
+    warm process of its own. What it reads when it loads its config is set per proxy."""
+    base = {"LITELLM_MODE": "PRODUCTION", "PATH": "/usr/bin"}
+    key = zygote._key("/py", base)
+    assert zygote._key("/py", {**base, "INITIAL_RETRY_DELAY": "0"}) != key
+    assert (
+        zygote._key("/py", {**base, "LITELLM_MASTER_KEY": "sk-1", "HOME": "/tmp/x", "HARNESS_TEAM_API_KEY": "k"}) == key
+    )
+    assert zygote._key("/other/python", base) != key  # another venv, another LiteLLM
+
+
+CASES = [
+    Scenario({"messages": [{"role": "user", "content": "Same answer either way."}]}),
+    Scenario({"messages": [{"role": "user", "content": "Stream it."}]}, stream=True),
+    Scenario({"messages": [{"role": "user", "content": "Rate limited."}]}, setup="fault-429"),
+]
+
+
+def test_a_forked_proxy_answers_as_the_litellm_command_does(
+    emulator_target: UpstreamTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same calls through a proxy started by the `litellm` command and through a forked one: the same
+    observations, and the same requests reaching Azure (the retries of a 429 included)."""
+    config, env = render_proxy_config(SETUPS, emulator_target.credentials, emulator_target.endpoints)
+    seen = {}
+    for mode in ("cli", "fork"):
+        monkeypatch.setenv(zygote.MODE, mode)
+        with run_proxy(config, env, tmp_path / mode) as proxy:
+            assert (proxy.import_s > 0) == (mode == "fork")
+            path = LiteLLMPath(base_url=proxy.url, api_key=proxy.master_key)
+            observed = []
+            for scenario in CASES:
+                emulator_target.reset()
+                tree = path.observe(scenario).tree()
+                journal = [(e.route, e.status) for r in emulator_target.emulators for e in r.emulator.journal]
+                observed.append((tree, journal))
+            seen[mode] = observed
+    assert seen["fork"] == seen["cli"]
