@@ -32,10 +32,9 @@ from typing import Any
 from harness.contract.compare import Level, Mismatch, diff, plain
 from harness.contract.observe import number_ids
 from harness.gate.frames import without_frames
+from harness.gate.replay_misses import is_miss, miss_change, replay_miss
+from harness.gate.suite import GateError
 
-_MISMATCH = re.compile(r"^(?P<path>\S+): (?P<kind>\w+) mismatch")
-_MISS = "sent Azure a request that matches nothing"
-_MISS_FIELD = re.compile(r"^\s+(?P<path>\S+): recorded (?P<recorded>.*), now (?P<now>.*)$")
 _INDEX = re.compile(r"\[\d+\]")
 
 
@@ -112,66 +111,42 @@ class GateComparison:
             "served_by": self.served_by,
             "flaky": self.flaky,
             "unjudged": self.unjudged,
+            **({"unjudged_command": extend_command(self.baseline, self.candidate)} if self.unjudged else {}),
         }
 
 
+def extend_command(baseline: str, candidate: str) -> str:
+    """The command that makes the ledger's ranges reach back to `baseline`: the bisect from it."""
+    return (
+        f"python -m harness gate --bisect --good {baseline} --bad {candidate} --jobs 2 "
+        "--report-dir gate-bisect --update-ledger"
+    )
+
+
+class GateInputError(GateError):
+    """A kept run the gate cannot read as data; the message names what to run again."""
+
+
 def divergences(run: Mapping[str, Any]) -> dict[tuple[str, str, str], Divergence]:
-    """Every difference from direct Azure a run saw, covered or not, keyed (case, path, kind)."""
+    """Every difference from direct Azure a run saw, covered or not, keyed (case, path, kind): read from
+    each comparison's typed mismatch records (`harness.contract.judgement`), never its rendered text."""
     out: dict[tuple[str, str, str], Divergence] = {}
     for comparison in run.get("comparisons", []):
         case = comparison["case"]
-        for entry, paths in comparison.get("covered", {}).items():
-            for raw in paths:
-                path = _INDEX.sub("[*]", raw)
-                # covered mismatches carry their path only; the kind is the entry's concern
-                out.setdefault((case, path, "covered"), Divergence(case, path, "any", entry))
-        for text in comparison.get("unledgered", []):
-            match = _MISMATCH.match(text)
-            if match:
-                path = _INDEX.sub("[*]", match["path"])
-                out.setdefault((case, path, match["kind"]), Divergence(case, path, match["kind"], None))
+        if "mismatches" not in comparison:
+            raise GateInputError(
+                f"harness gate: a comparison of {case} has no mismatch records: the run was made by a harness "
+                "older than the typed records; run both versions again with this checkout (`python -m harness "
+                "gate --baseline X --candidate Y`)"
+            )
+        for record in comparison["mismatches"]:
+            path = _INDEX.sub("[*]", record["path"])
+            if record.get("covered_by"):
+                # covered mismatches are the entry's concern, whatever their kind
+                out.setdefault((case, path, "covered"), Divergence(case, path, "any", record["covered_by"]))
+            else:
+                out.setdefault((case, path, record["kind"]), Divergence(case, path, record["kind"], None))
     return out
-
-
-def _is_miss(outcome: Mapping[str, Any]) -> bool:
-    return outcome.get("outcome") == "failed" and _MISS in (outcome.get("message") or "")
-
-
-#: the failure texts of a replay that cannot serve what this version sends (harness.replay.recording)
-_REPLAY_MISSES = (_MISS, "were never requested", "harness: no cassette")
-
-
-def replay_missed_cases(run: Mapping[str, Any]) -> set[str]:
-    """Cases whose replay could not serve this version: its requests differ from the recording."""
-    return {
-        o.get("case") or o["nodeid"]
-        for o in run.get("outcomes", [])
-        if o.get("outcome") == "failed" and any(m in (o.get("message") or "") for m in _REPLAY_MISSES)
-    }
-
-
-def _miss_change(nodeid: str, side: str, message: str, other_replayed: bool) -> dict[str, Any]:
-    """A replay miss is itself an upstream request change: the version sends what the recording
-    does not hold. Its field diff against the closest recorded request is in the message."""
-    changes = []
-    for line in message.splitlines():
-        if match := _MISS_FIELD.match(line):
-            now, recorded = (("(absent)" if v == "absent" else v) for v in (match["now"], match["recorded"]))
-            if not other_replayed:
-                recorded = f"recorded {recorded} (the other version did not replay it either)"
-            pair = (now, recorded) if side == "baseline" else (recorded, now)
-            changes.append({"path": match["path"], "kind": "value", "baseline": pair[0], "candidate": pair[1]})
-    if not changes and "already played" in message:
-        more = "sends it more often than recorded"
-        changes.append(
-            {
-                "path": "upstream_requests (count)",
-                "kind": "length",
-                "baseline": more if side == "baseline" else "as recorded",
-                "candidate": more if side == "candidate" else "as recorded",
-            }
-        )
-    return {"case": nodeid, "source": f"replay miss under the {side}", "changes": changes}
 
 
 def request_diff(before: Any, after: Any) -> list[Mismatch]:
@@ -238,13 +213,14 @@ def compare_runs(baseline: Mapping[str, Any], candidate: Mapping[str, Any]) -> G
         row = {"nodeid": nodeid, "baseline": was, "candidate": now}
         if was == "passed" and now != "passed":
             result.broke.append({**row, "message": after.get(nodeid, {}).get("message", "")})
-        elif was == "failed" and now == "passed" and not _is_miss(before[nodeid]):
+        elif was == "failed" and now == "passed" and not is_miss(before[nodeid]):
             result.fixed.append(row)
         for side, outcome in (("baseline", before.get(nodeid)), ("candidate", after.get(nodeid))):
-            if outcome is not None and _is_miss(outcome):
+            if outcome is not None and is_miss(outcome):
                 other = after.get(nodeid) if side == "baseline" else before.get(nodeid)
                 replayed = other is not None and other.get("outcome") == "passed"
-                result.request_changes.append(_miss_change(nodeid, side, outcome["message"], replayed))
+                record = replay_miss(outcome) or {}
+                result.request_changes.append(miss_change(nodeid, side, record, replayed))
     hit_before = set(baseline.get("divergences", {}))
     hit_after = set(candidate.get("divergences", {}))
     result.entries_gone = sorted(hit_before - hit_after)

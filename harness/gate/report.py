@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from harness.gate.compare import Divergence, GateComparison
+from harness.gate.compare import Divergence, GateComparison, extend_command
 
 _LIMIT = 40  # rows per section in the terminal; the JSON and HTML have them all
 
@@ -128,14 +128,6 @@ def render_text(c: GateComparison) -> str:
     else:
         lines.append(f"verdict: PASS: nothing broke, and every new divergence is in the ledger for {k}")
     return "\n".join(lines)
-
-
-def extend_command(baseline: str, candidate: str) -> str:
-    """The command that makes the ledger's ranges reach back to `baseline`: the bisect from it."""
-    return (
-        f"python -m harness gate --bisect --good {baseline} --bad {candidate} --jobs 2 "
-        "--report-dir gate-bisect --update-ledger"
-    )
 
 
 def unjudged_lines(c: GateComparison) -> list[str]:

@@ -17,13 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.gate.compare import GateComparison, compare_runs, replay_missed_cases
+from harness.gate.compare import GateComparison, compare_runs
 from harness.gate.env import GateEnvError, LiteLLMEnv, ensure_env
 from harness.gate.reach import run_ledger, unjudged
+from harness.gate.replay_misses import replay_missed_cases
 from harness.gate.report import render_text
 from harness.gate.suite import SUITE_DEADLINE_S, GateError, SuiteRun, run_suite
 from harness.replay.atomic import write_text_atomic
 from harness.report.gate import render_html
+from harness.report.gate_markdown import render_gate_markdown
+from harness.report.markdown import append_step_summary
 
 ROLES = ("baseline", "candidate")
 PACKAGES = ("litellm", "openai", "httpx", "uvicorn", "fastapi", "pydantic")
@@ -254,8 +257,12 @@ def _case_of(data: Sequence[Mapping[str, Any]], nodeid: str) -> str:
 
 def write_reports(comparison: GateComparison, report_dir: Path) -> tuple[Path, ...]:
     report_dir.mkdir(parents=True, exist_ok=True)
-    json_path, html_path, text_path = (report_dir / f"gate-report.{ext}" for ext in ("json", "html", "txt"))
-    write_text_atomic(json_path, json.dumps(comparison.as_dict(), indent=1, default=str))
-    write_text_atomic(html_path, render_html(comparison.as_dict()))
-    write_text_atomic(text_path, render_text(comparison) + "\n")
-    return json_path, html_path, text_path
+    paths = tuple(report_dir / f"gate-report.{ext}" for ext in ("json", "html", "txt", "md"))
+    data = json.loads(json.dumps(comparison.as_dict(), default=str))
+    write_text_atomic(paths[0], json.dumps(data, indent=1))
+    write_text_atomic(paths[1], render_html(data))
+    write_text_atomic(paths[2], render_text(comparison) + "\n")
+    markdown = render_gate_markdown(data)  # the pull request's comment (docs/ci/contract.yml)
+    write_text_atomic(paths[3], markdown)
+    append_step_summary(markdown, paths[3].name)
+    return paths

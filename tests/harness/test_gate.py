@@ -106,11 +106,21 @@ def parity_run(
     }
 
 
-def comparison(case: str, covered: dict[str, list[str]], unledgered: list[str], body: dict, headers: list[str]):
+def records(covered: dict[str, list[str]], unledgered: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """A comparison's typed mismatch records (`harness.contract.judgement`), which the gate reads."""
+    return [{"path": p, "kind": "value", "direct": 1, "litellm": 2, "covered_by": e} for e, ps in covered.items()
+            for p in ps] + [{"path": p, "kind": k, "direct": 1, "litellm": 2, "covered_by": ""}
+                            for p, k in unledgered]  # fmt: skip
+
+
+def comparison(
+    case: str, covered: dict[str, list[str]], unledgered: list[tuple[str, str]], body: dict, headers: list[str]
+) -> dict[str, Any]:
     return {
         "case": case,
         "covered": covered,
-        "unledgered": unledgered,
+        "unledgered": [f"{p}: {k} mismatch at level exact" for p, k in unledgered],
+        "mismatches": records(covered, unledgered),
         "requests": {"litellm": [{"method": "POST", "body": body}]},
         "header_names": {"litellm": headers},
     }
@@ -131,7 +141,7 @@ def test_ids_azure_minted_are_not_a_request_change() -> None:
     assert [m.path for m in changed] == ["upstream_requests[2].path"]
 
     def run(version: str, resp_id: str) -> dict[str, Any]:
-        case = {"case": "responses/retrieve", "covered": {}, "unledgered": [],
+        case = {"case": "responses/retrieve", "covered": {}, "unledgered": [], "mismatches": [],
                 "requests": {"litellm": retrieve(resp_id, resp_id)}, "header_names": {"litellm": ["x-a"]}}  # fmt: skip
         return parity_run(version, {"t[r-litellm]": "passed"}, [case], [])
 
@@ -152,9 +162,7 @@ def test_the_comparison_names_what_changed() -> None:
         "2.0.0",
         {"t[a-litellm]": "failed", "t[b-litellm]": "passed", "t[c-litellm]": "passed"},
         [
-            comparison(
-                "x/a", {}, ["body.model: value mismatch at level exact\n..."], {"stream": True}, ["x-a", "x-new"]
-            ),
+            comparison("x/a", {}, [("body.model", "value")], {"stream": True}, ["x-a", "x-new"]),
             comparison("x/c", {"alias": ["body.choices[0].y"]}, [], {}, ["x-a"]),
         ],
         ["alias"],
@@ -206,7 +214,7 @@ def test_a_value_change_inside_a_ledgered_divergence_is_reported() -> None:
 def test_a_case_compared_under_one_version_only_is_incomplete_never_pass() -> None:
     old = parity_run("1.0.0", {"t[a-litellm]": "passed"}, [comparison("x/a", {}, [], {}, ["h"])], [])
     new = parity_run("2.0.0", {"t[a-litellm]": "failed"}, [], [])
-    new["outcomes"][0]["message"] = "harness: LiteLLM sent Azure a request that matches nothing in ..."
+    new["outcomes"][0]["replay_miss"] = {"kind": "miss", "cassette": "c.yaml", "fields": [], "requests": []}
     c = compare_runs(old, new)
     assert c.compared_once == {"x/a": "baseline only"}
     assert c.verdict == "fail"  # it also broke
@@ -236,6 +244,10 @@ def test_the_gate_catches_a_removed_ledger_entry_and_names_the_case(background_r
     assert report["verdict"] == "fail"
     assert [b["nodeid"] for b in report["broke"]] == ["tests/contract/test_chat.py::test_chat[basic-litellm]"]
     assert (background_run.folder / "report" / "gate-report.html").read_text().count("test_chat[basic-litellm]") >= 1
+    markdown = (background_run.folder / "report" / "gate-report.md").read_text()  # the pull request's comment
+    assert markdown.startswith("## ❌ FAIL") and "`tests/contract/test_chat.py::test_chat[basic-litellm]`" in markdown
+    summary = (background_run.folder / "step-summary.md").read_text()  # GITHUB_STEP_SUMMARY, set by background.py
+    assert summary == markdown  # the gate's report alone: the suites it ran append nothing
 
 
 @pytest.mark.background_run("gate-config-planted")
@@ -294,3 +306,41 @@ def test_a_tracebacks_frames_are_no_change_between_releases_its_exception_is() -
                          run_with("1.65.0", message("litellm-1.65.0-py311", 1083, "KeyError")))  # fmt: skip
     assert [c["path"] for c in other.app_changes] == ["error.message"]
     assert "Traceback (most recent call last): <frames>\nKeyError" in other.app_changes[0]["candidate"]
+
+
+def test_a_replay_miss_is_read_from_its_record_never_its_message() -> None:
+    """The replay's typed record says what the version sent (`ReplayMiss.record`): a field changed, one
+    request more, fewer requests, no cassette. The message text is for people and may change freely."""
+    from harness.gate.replay_misses import replay_missed_cases
+
+    old = parity_run("1.0.0", {"t[a-litellm]": "passed", "t[b-litellm]": "passed"}, [], [])
+    new = parity_run("2.0.0", {"t[a-litellm]": "failed", "t[b-litellm]": "failed"}, [], [])
+    new["outcomes"][0]["message"] = new["outcomes"][1]["message"] = "reworded: no recording matched"
+    changed = [{"path": "body.stream", "recorded": False, "now": True}]
+    new["outcomes"][0]["replay_miss"] = {"kind": "miss", "cassette": "a.yaml", "requests": [], "fields": changed}
+    new["outcomes"][1]["replay_miss"] = {"kind": "played-more", "cassette": "b.yaml", "fields": [], "requests": []}
+    c = compare_runs(old, new)
+    assert c.request_changes == [
+        {"case": "t[a-litellm]", "source": "replay miss under the candidate",
+         "changes": [{"path": "body.stream", "kind": "value", "baseline": False, "candidate": True}]},
+        {"case": "t[b-litellm]", "source": "replay miss under the candidate",
+         "changes": [{"path": "upstream_requests (count)", "kind": "length", "baseline": "as recorded",
+                      "candidate": "sends it more often than recorded"}]},
+    ]  # fmt: skip
+    assert replay_missed_cases(new) == {"t[a-litellm]", "t[b-litellm]"}
+    new["outcomes"][1]["replay_miss"] = {"kind": "unused", "cassette": "b.yaml", "fields": [], "requests": []}
+    assert len(compare_runs(old, new).request_changes) == 1 and replay_missed_cases(new) == {
+        "t[a-litellm]",
+        "t[b-litellm]",
+    }
+    del new["outcomes"][0]["replay_miss"], new["outcomes"][1]["replay_miss"]
+    assert compare_runs(old, new).request_changes == [] and replay_missed_cases(new) == set()
+
+
+def test_a_run_without_mismatch_records_is_refused_in_one_line() -> None:
+    from harness.gate.compare import GateInputError
+
+    legacy = parity_run("1.0.0", {"t[a-litellm]": "failed"}, [{"case": "x/a", "covered": {},
+                        "unledgered": ["body.model: value mismatch at level exact"]}], [])  # fmt: skip
+    with pytest.raises(GateInputError, match=r"x/a has no mismatch records.*run both versions again"):
+        compare_runs(legacy, legacy)

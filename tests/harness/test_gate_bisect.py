@@ -33,6 +33,7 @@ def run(version: str) -> dict[str, Any]:
         "case": "x/b",
         "covered": {},
         "unledgered": [],
+        "mismatches": [],
         "requests": {"litellm": []},
         "header_names": {"litellm": headers},
         "litellm": {"kind": "response", "status": 200},

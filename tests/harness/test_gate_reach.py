@@ -47,7 +47,9 @@ def parity(version: str, ledger: Path, cases: dict[str, list[dict[str, Any]]]) -
         covered = {} if unledgered else {"model-is-proxy-alias": ["body.model"]}
         comparisons.append({"case": case, "observation": "response", "covered": covered,
                             "unledgered": [f"{d['path']}: value mismatch at level exact" for d in unledgered],
-                            "unledgered_detail": unledgered, "direct": {}, "litellm": {}})  # fmt: skip
+                            "unledgered_detail": unledgered, "direct": {}, "litellm": {},
+                            "mismatches": [{**d, "covered_by": ""} for d in unledgered]
+                            + [{"path": "body.model", "kind": "value", "covered_by": e} for e in covered]})  # fmt: skip
     return {"meta": {"litellm_version": version, "ledger": str(ledger)}, "outcomes": outcomes,
             "comparisons": comparisons, "divergences": {}}  # fmt: skip
 
@@ -100,7 +102,9 @@ def test_a_bisects_end_names_the_entry_of_every_divergence_in_or_out_of_range(tm
     ledger.write_text(LEDGER)
     run = parity("1.78.5", ledger, {"chat/basic": [detail("body.model", "a", "b"), detail("body.choices[0].x", 1, 2)]})
     run["comparisons"].append({"case": "chat/n-2", "observation": "response", "unledgered_detail": [],
-                               "covered": {"model-is-proxy-alias": ["body.model"]}})  # fmt: skip
+                               "covered": {"model-is-proxy-alias": ["body.model"]},
+                               "mismatches": [{"path": "body.model", "kind": "value",
+                                               "covered_by": "model-is-proxy-alias"}]})  # fmt: skip
     assert at_end(run, run_ledger(run, tmp_path)) == [
         ["chat/basic", "body.choices[*].x", ""],
         ["chat/basic", "body.model", "model-is-proxy-alias"],
@@ -119,7 +123,8 @@ def test_a_divergence_at_both_ends_that_went_away_between_holds_its_entry(tmp_pa
             "bad": [["x/a", "body.model", "alias"], ["x/b", "body.x", "other"]]}  # fmt: skip
 
     def made(case: str, covered: dict[str, list[str]]) -> dict[str, Any]:
-        return {"comparisons": [{"case": case, "covered": covered, "unledgered_detail": []}]}
+        found = [{"path": p, "kind": "value", "covered_by": e} for e, ps in covered.items() for p in ps]
+        return {"comparisons": [{"case": case, "covered": covered, "unledgered_detail": [], "mismatches": found}]}
 
     runs = {
         "1.90.0": made("x/a", {}),  # compared x/a, and body.model did not diverge there
