@@ -74,7 +74,8 @@ def run_suite(
     report, log = out / "parity-report.json", out / "pytest.log"
     report.unlink(missing_ok=True)
     command = [str(env.python), "-m", "pytest", "-p", "no:cacheprovider", "--parity-report", str(report), *pytest_args]
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    # the gate's own report goes on the job's summary page; the suites it runs keep theirs to themselves
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_") and k != "GITHUB_STEP_SUMMARY"}
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(repo), environment.get("PYTHONPATH", "")]))
     started = time.monotonic()
     with log.open("wb") as sink:

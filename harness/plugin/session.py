@@ -21,7 +21,7 @@ from harness.paths.proxy import litellm_version
 from harness.paths.team_ledger import stale_advice, unledgered_note
 from harness.plugin.state import INFRA, ITEM, REPLAY_MISS, RunState
 from harness.replay.atomic import write_text_atomic
-from harness.report.markdown import render_parity_markdown, step_summary
+from harness.report.markdown import append_step_summary, render_parity_markdown
 from harness.report.parity import cassette_provenance, render_html
 from harness.settings import DEFAULT_LEDGER
 
@@ -117,10 +117,7 @@ class ContractSession:
             markdown = render_parity_markdown(plain)
             write_text_atomic(report.with_suffix(".md"), markdown)
             self.state.written = [report, report.with_suffix(".html"), report.with_suffix(".md")]
-            summary = os.environ.get("GITHUB_STEP_SUMMARY")
-            if summary:  # GitHub Actions: the job's summary page shows it
-                with open(summary, "a", encoding="utf-8") as handle:
-                    handle.write(step_summary(markdown))
+            append_step_summary(markdown, report.with_suffix(".md").name)  # GitHub Actions: the job's summary
 
     def _update_ledger(self, rootdir: Path) -> None:
         """`--ledger-update`: the run's unledgered divergences written for review, stale entries removed.

@@ -20,14 +20,15 @@ _INDEX = re.compile(r"\[\d+\]")
 _VERDICT = {"pass": "✅ PASS", "fail": "❌ FAIL", "incomplete": "⚠️ INCOMPLETE"}
 
 
-def _first_seen(placed: Mapping[str, str], case: str, path: str) -> str:
-    """The release a bisect placed this change in, if one did."""
-    return placed.get(f"{case} {path}", "")
+def _first_seen(placed: Mapping[str, str], case: str, path: str) -> list[str]:
+    """The release a bisect placed this change in (a cell), or no cell when no bisect placed any."""
+    return [placed.get(f"{case} {path}", "")] if placed else []
 
 
 def render_gate_markdown(report: Record, placed: Mapping[str, str] | None = None) -> str:
     """`placed` maps "<case> <path>" to the release that brought the change (a bisect report's)."""
     placed = placed or {}
+    seen = ["first seen in"] if placed else []  # the column, when a bisect placed the changes
     verdict = str(report.get("verdict", "")).lower()
     parts = [f"## {_VERDICT.get(verdict, verdict.upper())}: LiteLLM {report['baseline']} → {report['candidate']}"]
     broke: Sequence[Record] = report.get("broke") or []
@@ -46,20 +47,26 @@ def render_gate_markdown(report: Record, placed: Mapping[str, str] | None = None
         ))  # fmt: skip
     if new:
         parts.append(f"### New divergences, not in the ledger ({len(new)})\n\n" + table(
-            ["case", "path", "kind", "first seen in"],
-            [[f"`{d['case']}`", f"`{d['path']}`", d.get("kind", ""), _first_seen(placed, d["case"], d["path"])]
+            ["case", "path", "kind", *seen],
+            [[f"`{d['case']}`", f"`{d['path']}`", d.get("kind", ""), *_first_seen(placed, d["case"], d["path"])]
              for d in new],
         ))  # fmt: skip
+    unjudged: Sequence[Record] = report.get("unjudged") or []
+    if unjudged:
+        rows = [[f"`{u['nodeid']}`", ", ".join(f"`{e}`" for e in u.get("entries") or [])] for u in unjudged]
+        body = (f"They fail under {report['baseline']} only on divergences the ledger covers from later releases "
+                f"(its ranges do not reach back), so they are neither judged nor counted as fixed. Extend the "
+                f"ledger:\n\n```\n{report.get('unjudged_command', '')}\n```\n\n"
+                + table(["item", "ledger entries from later releases"], rows))  # fmt: skip
+        parts.append(details(f"Not judged under {report['baseline']} ({len(unjudged)})", body))
     if changes:
         groups: dict[tuple[str, str], list[Record]] = {}
         for c in changes:
             groups.setdefault((_INDEX.sub("[*]", str(c["path"])), str(c.get("kind", ""))), []).append(c)
         rows = [[f"`{path}`", kind, len(found), cell(found[0].get("baseline")), cell(found[0].get("candidate")),
-                 _first_seen(placed, found[0]["case"], found[0]["path"])]
+                 *_first_seen(placed, found[0]["case"], found[0]["path"])]
                 for (path, kind), found in sorted(groups.items(), key=lambda g: -len(g[1]))]  # fmt: skip
-        body = table(
-            ["path", "kind", "cases", f"e.g. {report['baseline']}", report["candidate"], "first seen in"], rows
-        )
+        body = table(["path", "kind", "cases", f"e.g. {report['baseline']}", report["candidate"], *seen], rows)
         title = f"What the application sees change ({len(changes)} in {len(groups)} paths)"
         parts.append(f"### {title}\n\n{body}" if len(rows) <= 25 else details(title, body))
     if requests:

@@ -10,6 +10,7 @@ typed mismatch records), never from failure text.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -117,9 +118,17 @@ def _covered(data: Mapping[str, Any]) -> str:
     )
 
 
-def step_summary(markdown: str) -> str:
-    """The report as a job summary: whole, or cut with a line saying where the rest is."""
+def step_summary(markdown: str, whole: str = "parity-report.md") -> str:
+    """The report as a job summary: whole, or cut with a line saying where the rest is (`whole`)."""
     if len(markdown.encode()) <= SUMMARY_LIMIT:
         return markdown
     cut = markdown.encode()[:SUMMARY_LIMIT].decode(errors="ignore")
-    return cut + "\n\n… cut here (the job summary's size limit); the whole report is parity-report.md\n"
+    return cut + f"\n\n… cut here (the job summary's size limit); the whole report is {whole}\n"
+
+
+def append_step_summary(markdown: str, whole: str) -> None:
+    """On GitHub Actions, the report on the job's summary page (`GITHUB_STEP_SUMMARY`); elsewhere nothing."""
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(step_summary(markdown, whole))

@@ -133,7 +133,7 @@ def _gate_planted(folder: Path, stack: ExitStack) -> Made:
         "--report-dir", str(folder / "report"), f"--candidate-arg=--ledger={planted}",
         "--", "tests/contract/test_chat.py", "-k", "basic",
     ]  # fmt: skip
-    return argv, {}
+    return argv, {"GITHUB_STEP_SUMMARY": str(folder / "step-summary.md")}  # as on GitHub Actions
 
 
 def _live(*args: str) -> list[str]:

@@ -77,3 +77,27 @@ def test_the_gate_report_as_a_pull_request_comment() -> None:
     )
     assert first and int(first.group(1)) >= 20 and "1.81.6" in first.group(2)  # the release that brought it
     assert html.count("<details>") >= 2 and "<table>" in html
+
+
+def test_items_the_gate_could_not_judge_are_listed_with_the_command_that_extends_the_ledger() -> None:
+    from harness.report.gate_markdown import render_gate_markdown
+
+    report = {"baseline": "1.63.8", "candidate": "1.108.7", "verdict": "pass",
+              "unjudged": [{"nodeid": "t[a-litellm]", "entries": ["usage-cost-added"]}],
+              "unjudged_command": "python -m harness gate --bisect --good 1.63.8 --bad 1.108.7"}  # fmt: skip
+    html = _html(render_gate_markdown(report))
+    assert "<summary>Not judged under 1.63.8 (1)</summary>" in html
+    assert "<code>t[a-litellm]</code>" in html and "<code>usage-cost-added</code>" in html
+    assert "python -m harness gate --bisect --good 1.63.8 --bad 1.108.7" in html
+
+
+def test_the_committed_gate_examples_have_their_markdown() -> None:
+    """docs/gate-example's gate reports as the gate writes them now (gate-report.md beside each JSON)."""
+    import json
+
+    from harness.report.gate_markdown import render_gate_markdown
+
+    reports = sorted((ROOT / "docs" / "gate-example").rglob("gate-report.json"))
+    assert len(reports) >= 2
+    for report in reports:
+        assert report.with_suffix(".md").read_text() == render_gate_markdown(json.loads(report.read_text())), report
