@@ -108,11 +108,14 @@ def _short(value: Any) -> str:
 def _round_trip(text: str) -> YAML:
     """ruamel.yaml in round-trip mode with the file's own indentation, so an edit changes only what it
     must (the shipped style, `  - id:`, for a new file)."""
-    _, sequence, offset = load_yaml_guess_indent(text) if text.strip() else (None, 4, 2)
+    _, indent, offset = load_yaml_guess_indent(text) if text.strip() else (None, 4, 2)
+    if offset is None:  # no block sequence to learn from (`divergences:` empty): the shipped style
+        indent, offset = 4, 2
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.width = 4096  # a list of cases stays on one line, as a person writes it
-    yaml.indent(mapping=2, sequence=sequence or 4, offset=offset if offset is not None else 2)
+    # an entry's keys sit past its dash: `sequence` below `offset + 2` writes YAML that does not load
+    yaml.indent(mapping=2, sequence=max(indent or 4, offset + 2), offset=offset)
     return yaml
 
 

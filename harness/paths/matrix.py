@@ -81,6 +81,7 @@ SETUPS: tuple[Setup, ...] = (
     Setup("embeddings", deployment="embeddings"),
     Setup("embeddings-ada", deployment="ada"),
     Setup("embeddings-wrong-key", deployment="embeddings", credential=Credential.WRONG_KEY),
+    Setup("embeddings-entra-token", deployment="embeddings", credential=Credential.TOKEN),
     # the Responses API, on the versioned path
     Setup("responses", api_version=RESPONSES_API_VERSION),
     Setup("responses-wrong-key", api_version=RESPONSES_API_VERSION, credential=Credential.WRONG_KEY),

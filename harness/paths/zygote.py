@@ -20,6 +20,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -111,7 +112,15 @@ def _folder() -> Path:
         return Path(shared)
     folder = Path(tempfile.mkdtemp(prefix="harness-zygotes-"))
     os.environ[SHARED] = str(folder)  # subprocesses of this run (background suites) share it
+    atexit.register(_remove_folder, folder)  # registered before stop_own: runs after it
     return folder
+
+
+def _remove_folder(folder: Path) -> None:
+    """The shared folder goes with the process that made it, which outlives the subprocesses that share
+    it (they stop their own warm processes first); its sockets and lock files would otherwise pile up in
+    the temp directory, one folder per run."""
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def prewarm(python: str, env: Mapping[str, str], log_dir: Path) -> None:
@@ -184,6 +193,7 @@ def stop_own() -> None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(10)
         Path(path).unlink(missing_ok=True)
+        Path(path).with_suffix(".lock").unlink(missing_ok=True)
         _OWN.pop(path, None)
         with contextlib.suppress(OSError):
             Path(path).parent.rmdir()  # the shared folder, once nothing else is in it

@@ -37,7 +37,7 @@ from harness.replay.cassettes import (
     request_line,
     request_summary,
 )
-from harness.replay.scrub import Scrubber
+from harness.replay.scrub import Scrubber, scrub_json
 from harness.replay.server import Activation, UpstreamServer
 from harness.replay.upstream import UpstreamTarget
 
@@ -104,13 +104,15 @@ class LiveCapture:
         return observation, [self._request(e) for e in sent]
 
     def _request(self, entry: Any) -> dict[str, Any]:
+        # the body as a cassette keeps it: a credential LiteLLM puts in a body (its embeddings send the
+        # config's `azure_ad_token` in the JSON, litellm#1502's shape) is compared by name, never kept
         out = {"method": entry.method, "path": entry.route, "api-version": entry.api_version,
-               "auth": entry.auth_scheme, "body": entry.body}  # fmt: skip
+               "auth": entry.auth_scheme, "body": scrub_json(entry.body)}  # fmt: skip
         group = self.canonical.get(entry.deployment or "")
         if group is not None and group != entry.deployment:
             out["path"] = entry.route.replace(f"/deployments/{entry.deployment}/", f"/deployments/{group}/", 1)
             if isinstance(entry.body, dict) and entry.body.get("model") == entry.deployment:
-                out["body"] = {**entry.body, "model": group}  # LiteLLM names the deployment in the body too
+                out["body"] = {**out["body"], "model": group}  # LiteLLM names the deployment in the body too
         if group is not None:
             out[ROUTED_TO] = entry.deployment
         return out

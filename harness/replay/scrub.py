@@ -48,6 +48,9 @@ _NOT_SECRET = re.compile(
 )
 
 
+_JWT = re.compile(r"eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]*")
+
+
 def is_sensitive(name: str) -> bool:
     lowered = name.lower()
     if _NOT_SECRET.match(lowered):
@@ -91,6 +94,9 @@ class Scrubber:
         self.secrets.update(v for v in values if v and len(v) >= 6)
 
     def text(self, value: str) -> str:
+        # a token the harness never held (LiteLLM fetched it with a service principal, live) is known by
+        # its shape: a JWT's header and payload are base64url JSON, so both begin `eyJ`
+        value = _JWT.sub(REDACTED, value)
         for secret in sorted(self.secrets, key=len, reverse=True):
             value = value.replace(secret, REDACTED)
         for real, placeholder in sorted(self.hosts.items(), key=lambda kv: len(kv[0]), reverse=True):

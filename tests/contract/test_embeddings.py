@@ -84,6 +84,15 @@ CASES = [
         expect.failure("AuthenticationError", 401),
     ),
     Case(
+        "entra-token",
+        embed({"input": "a token, not a key"}, setup="embeddings-entra-token"),
+        expect_path={
+            "direct": expect.embeddings(1, DIMS),
+            "litellm": expect.failure("BadRequestError", 400),  # ledger: embeddings-entra-token-sent-in-the-body
+        },
+        doc="An Entra token (`azure_ad_token`) instead of a key: the SDK sends it as `Authorization: Bearer`.",
+    ),
+    Case(
         "embeddings-of-a-chat-deployment",
         embed({"input": "a chat model cannot embed"}, setup="good-key"),
         expect.failure("BadRequestError", 400),

@@ -23,8 +23,9 @@ from harness.paths.proxy import RunningProxy, run_proxy
 from .support import DEPLOYMENT, KEY_AS_BEARER, ROOT, SEED, SEED_KEY_ONLY, azure_env, clean_env, run
 
 EMBEDDINGS_ALIAS = "text-embedding-3-small"  # the shipped config's embeddings model_name
-#: where the proxy's LiteLLM is "installed" for these tests: no `.env` above it (proxyenv's own tests plant one)
-NO_DOTENV = Path(tempfile.mkdtemp(prefix="doctor-litellm-")) / "litellm"
+#: where the proxy's LiteLLM is "installed" for these tests: no `.env` above it (proxyenv's own tests plant one);
+#: the doctor only walks up from it, so it need not exist (a folder made at import would outlive every run)
+NO_DOTENV = Path(tempfile.gettempdir()) / "harness-doctor-no-dotenv" / "litellm"
 
 
 def entries(text: str) -> list[dict]:

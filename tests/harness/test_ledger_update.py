@@ -69,8 +69,12 @@ def _update(folder: Path, text: str | None) -> tuple[str, Path]:
 @pytest.mark.parametrize(
     "text",
     [None, "", "\n\n", "# our ledger\n# reviewed by the platform team\n", "extends: shipped.yaml\n",
-     "extends: shipped.yaml\ndivergences: []\n", "extends: shipped.yaml\ndivergences:\n"],
-    ids=["missing", "empty", "blank", "comments-only", "extends-only", "extends-empty-list", "extends-null"],
+     "extends: shipped.yaml\ndivergences: []\n", "extends: shipped.yaml\ndivergences:\n",
+     # a team's ledger that only switches off (examples/service-principal): no block sequence to learn the
+     # indentation from, which once wrote entries whose keys sat under their dash (not YAML)
+     "extends: shipped.yaml\ndisable:\n  model-is-proxy-alias: [chat/other]  # off\ndivergences:\n"],
+    ids=["missing", "empty", "blank", "comments-only", "extends-only", "extends-empty-list", "extends-null",
+         "disable-only"],
 )  # fmt: skip
 def test_any_starting_file_becomes_a_ledger_that_loads(folder: Path, text: str | None) -> None:
     out, path = _update(folder, text)

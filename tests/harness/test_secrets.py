@@ -190,3 +190,25 @@ def test_objects_that_hold_secrets_never_print_them(tmp_path: Path):
     ]
     for text in shown:
         assert key not in text and token not in text
+
+
+def test_a_token_the_harness_never_held_is_redacted_by_its_shape() -> None:
+    """Live, LiteLLM fetches the Entra token itself (a service principal): the harness never holds its value,
+    so it cannot be a known secret. A log tail or a message that carries it is scrubbed by its shape."""
+    token = "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2NvZ25pdGl2ZXNlcnZpY2VzIn0.c2lnbmF0dXJl"
+    assert Scrubber().text(f"Bearer {token} rejected") == f"Bearer {REDACTED} rejected"
+
+
+def test_a_credential_litellm_puts_in_a_body_never_reaches_a_comparison() -> None:
+    """LiteLLM 1.108.7's embeddings send the config's `azure_ad_token` in the JSON body (found on
+    examples/service-principal once the emulator's journal kept the bodies of requests it refused): the
+    comparison keeps the name, so the divergence shows, and never the value (reports, ledgers)."""
+    from types import SimpleNamespace
+
+    from harness.replay.recording import LiveCapture
+
+    entry = SimpleNamespace(method="POST", route="/openai/deployments/d/embeddings", api_version="2024-10-21",
+                            auth_scheme="bearer", deployment="d",
+                            body={"input": ["x"], "model": "d", "azure_ad_token": "eyJ.secret.value"})  # fmt: skip
+    request = LiveCapture(target=None)._request(entry)  # type: ignore[arg-type]
+    assert request["body"] == {"input": ["x"], "model": "d", "azure_ad_token": REDACTED}

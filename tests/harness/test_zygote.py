@@ -4,6 +4,8 @@ reads at import, answering exactly as the `litellm` command's proxy does, and ne
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -78,3 +80,23 @@ def test_a_forked_proxy_answers_as_the_litellm_command_does(
                 observed.append((tree, journal))
             seen[mode] = observed
     assert seen["fork"] == seen["cli"]
+
+
+def test_the_shared_folder_goes_with_the_run_that_made_it(tmp_path: Path) -> None:
+    """Each run made a `harness-zygotes-*` folder and left it, with its lock files, in the temp directory
+    (156 of them on this machine in a day); now the process that made it removes it, and one that only
+    shares it (a background suite, an xdist worker) leaves it to its maker."""
+    code = (
+        "from harness.paths import zygote\n"
+        "folder = zygote._folder()\n"
+        "(folder / 'k.lock').write_text('')\n"
+        "print(folder)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != zygote.SHARED} | {"TMPDIR": str(tmp_path)}
+    made = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, timeout=60)
+    assert not Path(made.stdout.strip()).exists()
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    env[zygote.SHARED] = str(shared)
+    subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, timeout=60)
+    assert (shared / "k.lock").exists()
