@@ -1,0 +1,72 @@
+"""The flake hunt's parts (`benchmarks/flake_hunt.py`): the CPU hog it runs beside a suite, and the
+outcomes it reads from a run's JUnit XML."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from harness.cpu_hog import cpu_hog
+from harness.junit_outcomes import junit_outcomes
+
+
+def _stat(pid: int) -> list[str]:
+    """/proc/PID/stat's fields after the command name: [0] the state, [11] user-mode CPU ticks."""
+    return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return _stat(pid)[0] != "Z"  # a zombie no longer runs
+    except (ProcessLookupError, FileNotFoundError):
+        return False
+
+
+def _busy(pid: int, deadline_s: float = 30.0) -> bool:
+    """It has used CPU time, waited for with a deadline (a loaded machine schedules it late)."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        if int(_stat(pid)[11]) > 0:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_the_hog_busies_every_core_and_is_stopped_by_its_pids_even_on_error() -> None:
+    pids: list[int] = []
+    try:
+        with cpu_hog() as pids:
+            assert len(pids) == os.cpu_count()
+            assert all(_alive(p) for p in pids)
+            assert all(_busy(p) for p in pids)
+            raise RuntimeError("the run under load failed")
+    except RuntimeError:
+        pass
+    assert pids and not any(_alive(p) for p in pids)
+
+
+def test_the_hog_can_be_off() -> None:
+    with cpu_hog(enabled=False) as pids:
+        assert pids == []
+
+
+def test_outcomes_of_every_kind_are_read_from_junit_xml(tmp_path: Path) -> None:
+    xml = tmp_path / "junit.xml"
+    xml.write_text(
+        """<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest">
+        <testcase classname="tests.a" name="test_ok" time="0.1"/>
+        <testcase classname="tests.a" name="test_bad[x]" time="0.1"><failure message="no">x</failure></testcase>
+        <testcase classname="tests.b" name="test_err" time="0.1"><error message="setup">x</error></testcase>
+        <testcase classname="tests.b" name="test_skip" time="0"><skipped type="pytest.skip" message="why"/></testcase>
+        <testcase classname="tests.b" name="test_xf" time="0"><skipped type="pytest.xfail" message="known"/></testcase>
+        </testsuite></testsuites>"""
+    )
+    assert junit_outcomes(xml) == {
+        "tests.a::test_ok": "passed",
+        "tests.a::test_bad[x]": "failed",
+        "tests.b::test_err": "error",
+        "tests.b::test_skip": "skipped",
+        "tests.b::test_xf": "xfailed",
+    }
