@@ -19,6 +19,7 @@ from harness.contract.scenario import Scenario
 from harness.paths.lanes import LanePlan
 from harness.paths.matrix import SETUPS, Setup, direct_kwargs, endpoint_for, setup_named
 from harness.paths.sdk import run_scenario
+from harness.paths.sdk_http import async_client, sync_client
 from harness.replay.upstream import Credentials
 
 
@@ -52,7 +53,12 @@ class DirectPath:
             make, make_async = openai.OpenAI, openai.AsyncOpenAI
         else:
             make, make_async = openai.AzureOpenAI, openai.AsyncAzureOpenAI  # type: ignore[assignment]
-        return run_scenario(lambda: make(**kwargs), lambda: make_async(**kwargs), deployment, scenario)
+        return run_scenario(
+            lambda: sync_client(make, **kwargs),
+            lambda: async_client(make_async, **kwargs),
+            deployment,
+            scenario,
+        )
 
 
 @dataclass
@@ -91,7 +97,12 @@ class LiteLLMPath:
     def observe(self, scenario: Scenario, owner: str = "") -> Observation:
         kwargs = self.client_kwargs(scenario)
         model = self.model(scenario, owner)
-        return run_scenario(lambda: openai.OpenAI(**kwargs), lambda: openai.AsyncOpenAI(**kwargs), model, scenario)
+        return run_scenario(
+            lambda: sync_client(openai.OpenAI, **kwargs),
+            lambda: async_client(openai.AsyncOpenAI, **kwargs),
+            model,
+            scenario,
+        )
 
 
 # ---------------------------------------------------------------- the fallback client
