@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -63,6 +64,8 @@ class Run:
     steps: list[Step] = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
     error: str = ""
+    #: its wall time (all steps), for the session's summary: `--durations` shows only the wait for it
+    seconds: float = 0.0
 
     @property
     def argv(self) -> list[str]:
@@ -288,6 +291,7 @@ class Background:
             self._run(run)
 
     def _run(self, run: Run) -> None:
+        started = time.monotonic()
         try:
             with ExitStack() as stack:
                 spec = RUNS[run.name]
@@ -314,6 +318,7 @@ class Background:
             self._stop(run.name)
         finally:
             self.running.pop(run.name, None)
+            run.seconds = time.monotonic() - started
             run.done.set()
 
     def _stop(self, name: str) -> None:
@@ -331,6 +336,11 @@ class Background:
         """Stop the runs still going when the session ends (their proxies follow their parent's death)."""
         for name in list(self.running):
             self._stop(name)
+
+    def timings(self) -> str:
+        """One line: each finished run's wall time, longest first."""
+        done = sorted((r for r in self.runs.values() if r.done.is_set()), key=lambda r: -r.seconds)
+        return ", ".join(f"{r.name} {r.seconds:.1f} s" for r in done)
 
     def result(self, name: str) -> Run:
         run = self.runs.get(name)

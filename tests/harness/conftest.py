@@ -12,6 +12,7 @@ import pytest
 from harness.emulator import RunningEmulator
 from harness.paths.matrix import SETUPS, render_proxy_config
 from harness.paths.proxy import RunningProxy, run_proxy
+from harness.paths.sdk_http import sync_http_client
 from harness.replay.upstream import UpstreamTarget, emulator_upstream
 
 from .background import RUNS, Background, Run
@@ -41,6 +42,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         session.config.add_cleanup(background.stop)
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The background runs' own wall times: a test's duration shows only how long it waited for its run."""
+    background = terminalreporter.config.stash.get(_BACKGROUND, None)
+    if background is not None and (line := background.timings()):
+        terminalreporter.write_line(f"self-test background runs: {line}")
+
+
 @pytest.fixture
 def background_runs(request: pytest.FixtureRequest) -> Background:
     """The session's background runs; `.result(name)` waits for one this test's markers name."""
@@ -60,7 +68,11 @@ API_VERSION = "2024-10-21"
 @pytest.fixture
 def client(azure_emulator: RunningEmulator) -> openai.AzureOpenAI:
     return openai.AzureOpenAI(
-        azure_endpoint=azure_emulator.url, api_key=azure_emulator.api_key, api_version=API_VERSION, max_retries=0
+        azure_endpoint=azure_emulator.url,
+        api_key=azure_emulator.api_key,
+        api_version=API_VERSION,
+        max_retries=0,
+        http_client=sync_http_client(),  # the SDK's default client, without a TLS context per test
     )
 
 
@@ -72,6 +84,8 @@ def make_client(azure_emulator: RunningEmulator) -> Callable[..., openai.AzureOp
         kwargs.setdefault("max_retries", 0)
         if "azure_ad_token" not in kwargs:
             kwargs.setdefault("api_key", azure_emulator.api_key)
+        if "http_client" not in kwargs:
+            kwargs["http_client"] = sync_http_client()
         return openai.AzureOpenAI(**kwargs)
 
     return make
