@@ -63,9 +63,28 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if hasattr(session.config, "workerinput") or settings.live is not None or settings.proxy_url:
         return
     if any(_PROXY_FIXTURES & set(getattr(item, "fixturenames", ())) for item in session.items):
-        extra = {**OFFLINE_PROXY_ENV, **(waits.PROXY_ENV if settings.compress_waits else {})}
-        folder = session.config._tmp_path_factory.mktemp("warm-litellm")  # type: ignore[attr-defined]
-        zygote.prewarm(sys.executable, proxy_env(extra, "", folder), folder)
+        _prewarm(session.config)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under xdist, the controller starts warming LiteLLM before it starts the workers (xdist does that in
+    its own, trylast, `pytest_sessionstart`): they inherit the shared folder (`zygote.SHARED`) and fork
+    their proxies from one warm process, instead of each importing LiteLLM after its own collection, on
+    the same two cores. The controller collects nothing, so it cannot tell whether a proxy will be
+    needed: a `-n` run of tests that need none pays one import beside them, on a core of its own."""
+    config = session.config
+    settings = config.stash[STATE].settings
+    if not getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput"):
+        return
+    if settings.live is None and not settings.proxy_url:
+        _prewarm(config)
+
+
+def _prewarm(config: pytest.Config) -> None:
+    settings = config.stash[STATE].settings
+    extra = {**OFFLINE_PROXY_ENV, **(waits.PROXY_ENV if settings.compress_waits else {})}
+    folder = config._tmp_path_factory.mktemp("warm-litellm")  # type: ignore[attr-defined]
+    zygote.prewarm(sys.executable, proxy_env(extra, "", folder), folder)
 
 
 @pytest.hookimpl(wrapper=True)

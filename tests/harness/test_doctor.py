@@ -22,6 +22,10 @@ from harness.paths.proxy import RunningProxy, run_proxy
 
 from .support import DEPLOYMENT, KEY_AS_BEARER, ROOT, SEED, SEED_KEY_ONLY, azure_env, clean_env, run
 
+#: one worker runs every test of the team's proxy (and the doctor's broken one): under `-n 2` each worker
+#: would otherwise start its own, for half the tests
+pytestmark = pytest.mark.xdist_group("team-proxy")
+
 EMBEDDINGS_ALIAS = "text-embedding-3-small"  # the shipped config's embeddings model_name
 #: where the proxy's LiteLLM is "installed" for these tests: no `.env` above it (proxyenv's own tests plant one);
 #: the doctor only walks up from it, so it need not exist (a folder made at import would outlive every run)

@@ -15,8 +15,13 @@ from harness.doctor import DoctorInputs
 from harness.doctor.run import static_checks
 from harness.emulator import RunningEmulator
 from harness.paths.proxy import RunningProxy, run_proxy
+from harness.replay import waits
 
 from .support import DEPLOYMENT
+
+#: one worker runs every test of the team's proxy (and the doctor's broken one): under `-n 2` each worker
+#: would otherwise start its own, for half the tests
+pytestmark = pytest.mark.xdist_group("team-proxy")
 
 
 def _entries(azure: RunningEmulator) -> list[dict]:
@@ -51,6 +56,7 @@ def broken(fake_azure: RunningEmulator, tmp_path_factory: pytest.TempPathFactory
         "AZURE_API_KEY": fake_azure.api_key,  # ... over the right one
         "AZURE_API_VERSION": "2023-05-15",  # which the proxy does not apply
         "AZURE_AD_TOKEN": "not.a.token",  # which the proxy does not send
+        **waits.PROXY_ENV,  # no back-off before the retries of a 500: the answer and the route stay the same
     }
     with run_proxy({"model_list": _entries(fake_azure)}, env, tmp_path_factory.mktemp("broken-proxy")) as proxy:
         yield proxy

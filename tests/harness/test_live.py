@@ -24,6 +24,10 @@ from harness.paths.proxy import RunningProxy
 
 from .support import DEPLOYMENT, azure_env, clean_env, run
 
+#: one worker runs every test of the team's proxy (and the doctor's broken one): under `-n 2` each worker
+#: would otherwise start its own, for half the tests
+pytestmark = pytest.mark.xdist_group("team-proxy")
+
 ALL_AZURE = ["AZURE_OPENAI_API_BASE", "AZURE_OPENAI_API_VERSION", "AZURE_OPENAI_DEPLOYMENT", "AZURE_OPENAI_API_KEY"]
 
 
@@ -168,6 +172,7 @@ def assert_no_secrets(text: str, azure: RunningEmulator | Mapping[str, str], *se
         assert secret not in text
 
 
+@pytest.mark.slow_tier  # the live suite against a staging proxy, in a subprocess: .ci/run's second command
 def test_live_against_a_staging_proxy_is_green_and_reports_what_it_could_not_run(
     fake_azure: RunningEmulator, staging_proxy: RunningProxy, tmp_path: Path
 ) -> None:
@@ -195,6 +200,7 @@ def test_live_against_a_staging_proxy_is_green_and_reports_what_it_could_not_run
     )
 
 
+@pytest.mark.slow_tier  # a whole suite run in a subprocess: .ci/run's second command
 @pytest.mark.background_run("live-local-proxy")
 def test_live_with_a_local_proxy_runs_the_users_config(background_run) -> None:
     """`pytest --live tests/contract/test_chat.py --litellm-config litellm.config.yaml` (background.py)."""
@@ -247,6 +253,7 @@ def test_an_unreachable_staging_proxy_is_one_clear_message(fake_azure: RunningEm
     assert "Could not connect to LiteLLM server" in done.stdout + done.stderr
 
 
+@pytest.mark.slow_tier  # a whole suite run in a subprocess: .ci/run's second command
 @pytest.mark.background_run("live-record")
 def test_live_record_makes_cassettes_the_offline_suite_replays(background_run) -> None:
     """`pytest --live --record` into a folder, then the offline suite replaying it (background.py)."""

@@ -21,6 +21,10 @@ from harness.paths.proxy import RunningProxy
 
 from .support import DEPLOYMENT, EMBEDDINGS_DEPLOYMENT, azure_env
 
+#: one worker runs every test of the team's proxy (and the doctor's broken one): under `-n 2` each worker
+#: would otherwise start its own, for half the tests
+pytestmark = pytest.mark.xdist_group("team-proxy")
+
 
 def settings(env: Mapping[str, str], **more: str) -> LiveSettings:
     return load_live_settings({**env, **more})
