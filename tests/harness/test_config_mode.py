@@ -163,6 +163,7 @@ def test_the_seeds_config_fails_naming_the_setting_and_the_doctor_check(backgrou
     assert "check 'env expansion'" in out and "check 'deployment'" in out
 
 
+@pytest.mark.slow_tier  # a whole suite run in a subprocess: .ci/run's second command
 @pytest.mark.background_run("config-production")
 def test_the_production_like_config_shows_its_fallback_and_retry_policy(background_run) -> None:
     assert background_run.returncode == 0, background_run.stdout[-3000:]
@@ -178,6 +179,7 @@ def test_the_production_like_config_shows_its_fallback_and_retry_policy(backgrou
     ]
 
 
+@pytest.mark.slow_tier  # a whole suite run in a subprocess: .ci/run's second command
 @pytest.mark.background_run("config-service-principal")
 def test_num_retries_0_means_one_upstream_attempt_where_the_default_makes_three(background_run) -> None:
     assert background_run.returncode == 0, background_run.stdout[-3000:]
@@ -201,6 +203,7 @@ def test_a_real_key_in_the_environment_never_reaches_proxy_cassettes_or_report(b
         assert PLANTED_KEY not in text and PLANTED_HOST not in text
 
 
+@pytest.mark.slow_tier  # a whole suite run in a subprocess: .ci/run's second command
 @pytest.mark.background_run("config-disclosure")
 def test_the_disclosure_settings_turn_off_what_they_say(background_run) -> None:
     """`examples/disclosure/`: the header callback and `expose_router_debug_in_errors: false`, run by the

@@ -233,6 +233,7 @@ def test_no_change_passes() -> None:
 # ---------------------------------------------------------------- end to end: a planted change
 
 
+@pytest.mark.slow_tier  # a whole suite run in a subprocess: .ci/run's second command
 @pytest.mark.background_run("gate-planted")
 def test_the_gate_catches_a_removed_ledger_entry_and_names_the_case(background_run) -> None:
     """`python -m harness gate` end to end, the candidate's ledger missing an entry (background.py)."""
@@ -250,6 +251,7 @@ def test_the_gate_catches_a_removed_ledger_entry_and_names_the_case(background_r
     assert summary == markdown  # the gate's report alone: the suites it ran append nothing
 
 
+@pytest.mark.slow_tier  # a whole suite run in a subprocess: .ci/run's second command
 @pytest.mark.background_run("gate-config-planted")
 def test_the_gate_in_config_mode_keeps_the_config_on_every_run_the_reruns_included(background_run) -> None:
     """Config mode's options reach the rerun of a differing item (they once lost their values there)."""

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from .support import ROOT, body, clean_env, run
 
 SHIPPED = ROOT / "tests" / "cassettes" / "chat" / "basic"
@@ -80,6 +82,7 @@ def _suite(report: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
+@pytest.mark.slow_tier  # two whole suite runs at once in subprocesses: .ci/run's second command
 def test_two_runs_at_once_in_one_checkout_keep_their_own_reports(tmp_path: Path):
     report = tmp_path / "parity-report.json"
     env = clean_env()

@@ -30,6 +30,7 @@ def normalized(text: str) -> str:
     return text
 
 
+@pytest.mark.slow_tier  # a whole suite run in a subprocess: .ci/run's second command
 @pytest.mark.background_run("rerecord")
 def test_rerecording_changes_only_volatile_values(background_run):
     """`pytest tests/contract --upstream emulator --record --cassette-dir <copy>` (background.py)."""

@@ -32,6 +32,7 @@ def _case(key: str) -> Case:
 @pytest.mark.proxy_lane("errors/rate-limited-429#waits", "fault-429")
 @pytest.mark.proxy_lane("errors/server-error-503#waits", "fault-503")
 @pytest.mark.proxy_lane("cooldown/wrong-key#waits", "wrong-key")
+@pytest.mark.slow_tier  # a whole suite run in a subprocess: .ci/run's second command
 @pytest.mark.background_run("waits-real")
 def test_skipped_back_off_leaves_observations_and_attempts_unchanged(
     background_run, contract_runner, harness_scrubber, harness_settings

@@ -60,6 +60,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow_tier  # a proxy started by the `litellm` command, its full cold start: .ci/run's second command
 def test_a_forked_proxy_answers_as_the_litellm_command_does(
     emulator_target: UpstreamTarget, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
