@@ -58,6 +58,15 @@ def test_the_readme_is_a_front_page() -> None:
     assert len(lines) <= 200, f"README.md has {len(lines)} lines; move reference material to docs/"
 
 
+def test_ci_runs_the_readmes_two_commands() -> None:
+    """The quick start is what CI proves: its two commands, in order, are `.ci/run`'s first two."""
+    readme = (ROOT / "README.md").read_text()
+    quick = readme.split("## Quick start", 1)[1].split("```bash\n", 1)[1].split("```", 1)[0].splitlines()
+    assert len(quick) == 2, f"README.md's quick start is two commands, not {quick}"
+    commands = [line for line in (ROOT / ".ci" / "run").read_text().splitlines() if line.startswith((".", "./"))]
+    assert commands[:2] == quick, f".ci/run runs {commands[:2]}, README.md says {quick}"
+
+
 def test_modules_are_small_and_packages_say_what_they_own() -> None:
     big = [
         (str(p.relative_to(ROOT)), n)
