@@ -30,9 +30,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+# the server's own helpers (it runs as a script in any venv, importing nothing of the harness)
+from harness.paths.zygote_server import digest, relevant
+
 SHARED = "HARNESS_PROXY_ZYGOTES"
 MODE = "HARNESS_PROXY_START"
 SERVER = Path(__file__).with_name("zygote_server.py")
+
 #: read when the config is loaded or the server starts, never at import: left out of a warm process's key
 PER_PROXY = frozenset({"LITELLM_MASTER_KEY", "HOME", "PYTHONPATH"})
 START_DEADLINE_S = 120.0
@@ -145,8 +149,34 @@ def _alive(path: Path) -> bool:
     return True
 
 
+def _reads(sock: Path) -> Path:
+    return sock.with_name(sock.name + ".reads.json")
+
+
+def compatible(folder: Path, python: str, env: Mapping[str, str]) -> Path | None:
+    """A live warm process whose import read nothing this environment has otherwise: the variables it
+    read (and the ones its environment walkers look for) have the same values, or are absent from both
+    (`zygote_server.ImportReads`). A process still importing, or one whose import walked the environment
+    for reasons unknown, serves only its exact environment."""
+    wanted = {**import_env(env), "PYTHONDONTWRITEBYTECODE": "1"}  # as `warm` starts one
+    for record_path in sorted(folder.glob("*.sock.reads.json")):
+        try:
+            record = json.loads(record_path.read_text())
+        except (OSError, ValueError):
+            continue
+        if record.get("python") != python and Path(record.get("python", "")).resolve() != Path(python).resolve():
+            continue
+        if record.get("unknown") or digest(relevant(wanted, record["names"], record["patterns"])) != record["digest"]:
+            continue
+        sock = record_path.with_name(record_path.name.removesuffix(".reads.json"))
+        if _alive(sock):
+            return sock
+    return None
+
+
 def warm(python: str, env: Mapping[str, str], log_dir: Path) -> str:
-    """The socket of a warm process for this interpreter and import-time environment, started if none is."""
+    """The socket of a warm process for this interpreter and import-time environment (or one whose import
+    read nothing that differs: `compatible`), started if none is."""
     folder = _folder()
     key = _key(python, env)
     path = folder / f"{key}.sock"
@@ -154,6 +184,8 @@ def warm(python: str, env: Mapping[str, str], log_dir: Path) -> str:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if _alive(path):
             return str(path)
+        if (shared := compatible(folder, python, env)) is not None:
+            return str(shared)
         path.unlink(missing_ok=True)
         log = (log_dir / f"zygote-{key}.log").open("ab")
         proc = subprocess.Popen(
@@ -193,6 +225,7 @@ def stop_own() -> None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(10)
         Path(path).unlink(missing_ok=True)
+        _reads(Path(path)).unlink(missing_ok=True)
         Path(path).with_suffix(".lock").unlink(missing_ok=True)
         _OWN.pop(path, None)
         with contextlib.suppress(OSError):

@@ -9,7 +9,12 @@ environment, working directory, config and log, and a fresh random seed; it only
 
 Import-time settings: LiteLLM reads part of its environment when it is imported (its back-off
 constants, its mode, the local cost map). The client (`harness.paths.zygote`) therefore keys a warm
-process by that environment, and starts another where a proxy's differs.
+process by that environment, and starts another where a proxy's differs in anything the import read.
+What it read is recorded here, while it imports (`ImportReads`), and written beside the socket
+(`SOCKET.reads.json`): the names it read, the name patterns of the readers that walked the whole
+environment and that this file knows (proxy variables, pydantic-settings fields), and a digest of
+those variables' values. A walk by any other reader marks the record `unknown`: such a warm process
+serves only its exact environment.
 
 Protocol: one JSON line per connection. `{"op": "start", "argv": [...], "env": {...}, "cwd": "...",
 "log": "...", "watch": PID}` answers `{"pid": N, "import_s": S}`; `{"op": "status", "pid": N}`
@@ -22,10 +27,12 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import hashlib
 import importlib
 import json
 import os
 import random
+import re
 import signal
 import socket
 import sys
@@ -60,6 +67,96 @@ WARM = (
     "litellm.proxy._experimental.mcp_server.guardrail_translation",
 )
 _PR_SET_PDEATHSIG = 1
+
+
+def relevant(env: dict, names: list, patterns: list) -> list:
+    """The (name, value) pairs of `env` an import that read `names` and walked for `patterns` depends on."""
+    compiled = [re.compile(p) for p in patterns]
+    return sorted((k, v) for k, v in env.items() if k in names or any(c.fullmatch(k) for c in compiled))
+
+
+def digest(pairs: list) -> str:
+    return hashlib.sha256(json.dumps(pairs).encode()).hexdigest()
+
+
+class ImportReads:
+    """The environment variables read while the block runs: by name (`os.environ[...]`, `.get`,
+    `os.getenv`, `in`), or by a reader that walks the whole environment, recorded as the name pattern
+    it looks for where this class knows the reader, else as `unknown` (its place in the code)."""
+
+    def __init__(self) -> None:
+        self.names: set = set()
+        self.patterns: set = set()
+        self.unknown: list = []
+
+    def __enter__(self) -> ImportReads:
+        environ = type(os.environ)
+        self._saved = (environ.__getitem__, environ.__iter__)
+        get, walk = self._saved
+        reads = self
+
+        def getitem(env, key):  # type: ignore[no-untyped-def]
+            reads.names.add(key)
+            return get(env, key)
+
+        def iterate(env):  # type: ignore[no-untyped-def]
+            reads.walked(sys._getframe(1))
+            return walk(env)
+
+        environ.__getitem__, environ.__iter__ = getitem, iterate  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        environ = type(os.environ)
+        environ.__getitem__, environ.__iter__ = self._saved  # type: ignore[method-assign]
+
+    def walked(self, frame) -> None:  # type: ignore[no-untyped-def]
+        """A walk of the environment: whose, and so which names it can use."""
+        first = None
+        while frame is not None:
+            where, name = frame.f_code.co_filename.replace(os.sep, "/"), frame.f_code.co_name
+            if where.endswith("urllib/request.py") and name in ("getproxies_environment", "proxy_bypass_environment"):
+                self.patterns.add(r"(?i).*_proxy")  # the standard library's proxy variables, any case
+                self.names.add("REQUEST_METHOD")
+                return
+            if "pydantic_settings" in where:  # a settings source reading its class's fields
+                local = frame.f_locals
+                cls = local.get("settings_cls") or local.get("cls")
+                if isinstance(cls, type) and hasattr(cls, "model_fields"):
+                    source = local.get("self")
+                    prefix = getattr(source, "env_prefix", None)
+                    nested = getattr(source, "env_nested_delimiter", None)
+                    self.patterns.update(_settings_patterns(cls, prefix, nested))
+                    return
+            if first is None and "_collections_abc" not in where and not where.endswith("/os.py"):
+                first = f"{where}:{frame.f_lineno}"
+            frame = frame.f_back
+        self.unknown.append(first or "?")
+
+    def write(self, path: str, env: dict) -> None:
+        names, patterns = sorted(self.names), sorted(self.patterns)
+        record = {"python": sys.executable, "names": names, "patterns": patterns, "unknown": self.unknown,
+                  "digest": digest(relevant(env, names, patterns))}  # fmt: skip
+        with open(path + ".tmp", "w") as out:
+            json.dump(record, out)
+        os.replace(path + ".tmp", path)
+
+
+def _settings_patterns(cls, prefix: str | None, nested: str | None) -> set:  # type: ignore[no-untyped-def]
+    """The variables a pydantic-settings class reads: its fields' names (with the source's, else the
+    class's, prefix) and aliases, in any case; with a nested delimiter, anything under them too."""
+    config = getattr(cls, "model_config", {})
+    prefix = (config.get("env_prefix", "") if prefix is None else prefix) or ""
+    nested = (config.get("env_nested_delimiter") if nested is None else nested) or ""
+    out = set()
+    for name, field in cls.model_fields.items():
+        aliases = [prefix + name]
+        alias = field.validation_alias or field.alias
+        choices = getattr(alias, "choices", [alias] if alias else [])
+        aliases += [c for c in choices if isinstance(c, str)]
+        for a in aliases:
+            out.add("(?i)" + re.escape(a) + (f"({re.escape(nested)}.*)?" if nested else ""))
+    return out
 
 
 def _die_with_parent() -> None:
@@ -135,13 +232,16 @@ def serve(path: str) -> None:
     listener.bind(path)  # before the import: clients connect at once and wait for their answer
     listener.listen(64)
     started = time.monotonic()
-    import litellm.proxy.proxy_cli
-    import litellm.proxy.proxy_server  # noqa: F401
+    environment = dict(os.environ)  # as it was asked for: the import may set variables of its own
+    with ImportReads() as reads:
+        import litellm.proxy.proxy_cli
+        import litellm.proxy.proxy_server  # noqa: F401
 
-    for name in WARM:
-        with contextlib.suppress(Exception):
-            importlib.import_module(name)
+        for name in WARM:
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
     import_s = time.monotonic() - started
+    reads.write(path + ".reads.json", environment)
     if threading.active_count() > 1:  # forking a threaded process copies locks mid-use: say it, loudly
         print(f"zygote: {threading.active_count()} threads after the import; forked proxies may hang",
               file=sys.stderr, flush=True)  # fmt: skip

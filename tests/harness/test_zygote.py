@@ -3,16 +3,18 @@ reads at import, answering exactly as the `litellm` command's proxy does, and ne
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from harness.contract.scenario import Scenario
-from harness.paths import zygote
+from harness.paths import zygote, zygote_server
 from harness.paths.clients import LiteLLMPath
 from harness.paths.matrix import SETUPS, render_proxy_config
 from harness.paths.proxy import run_proxy
@@ -101,3 +103,74 @@ def test_the_shared_folder_goes_with_the_run_that_made_it(tmp_path: Path) -> Non
     env[zygote.SHARED] = str(shared)
     subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True, timeout=60)
     assert (shared / "k.lock").exists()
+
+
+def test_the_import_reads_are_recorded_by_name_and_by_the_walkers_this_file_knows() -> None:
+    """`ImportReads` records names read directly, a proxy-variable walk as its pattern, a pydantic-settings
+    walk as its fields, and any other walk as unknown, naming where it came from."""
+    import urllib.request
+
+    import pydantic_settings
+
+    class Flag(pydantic_settings.BaseSettings):
+        model_config = pydantic_settings.SettingsConfigDict(env_prefix="MY_")
+        switch: bool = False
+
+    with zygote_server.ImportReads() as reads:
+        os.environ.get("HARNESS_TEST_READ_BY_NAME")
+        _ = "HARNESS_TEST_CHECKED" in os.environ
+        urllib.request.getproxies_environment()
+        Flag()
+    assert {"HARNESS_TEST_READ_BY_NAME", "HARNESS_TEST_CHECKED", "REQUEST_METHOD"} <= reads.names
+    assert reads.patterns == {"(?i).*_proxy", "(?i)MY_switch"} and reads.unknown == []
+    with zygote_server.ImportReads() as reads:
+        dict(os.environ)  # a walk nobody here knows
+    assert reads.unknown and reads.unknown[0].startswith(__file__)
+    with zygote_server.ImportReads() as reads:
+        pass
+    os.environ.get("HARNESS_TEST_AFTER")
+    assert "HARNESS_TEST_AFTER" not in reads.names  # the recording ends with the block
+
+
+def _record(tmp_path: Path, names: list[str], patterns: list[str], env: dict[str, str], unknown: list[str]) -> Path:
+    sock = tmp_path / "w.sock"
+    record = {"python": sys.executable, "names": names, "patterns": patterns, "unknown": unknown,
+              "digest": zygote_server.digest(zygote_server.relevant(env, names, patterns))}  # fmt: skip
+    zygote._reads(sock).write_text(json.dumps(record))
+    return sock
+
+
+def test_a_warm_process_serves_an_environment_that_differs_only_where_its_import_never_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = {"LITELLM_MODE": "PRODUCTION", "INITIAL_RETRY_DELAY": "0", "HTTP_PROXY": "http://127.0.0.1:9"}
+    warm_env = {**base, "PYTHONDONTWRITEBYTECODE": "1"}
+    sock = _record(tmp_path, ["LITELLM_MODE", "INITIAL_RETRY_DELAY", "REQUEST_METHOD"], ["(?i).*_proxy"], warm_env, [])
+    monkeypatch.setattr(zygote, "_alive", lambda path: path == sock)
+    assert zygote.compatible(tmp_path, sys.executable, {**base, "AZURE_OPENAI_API_KEY": "k" * 32}) == sock
+    assert zygote.compatible(tmp_path, sys.executable, {**base, "INITIAL_RETRY_DELAY": "5"}) is None
+    assert zygote.compatible(tmp_path, sys.executable, {**base, "no_proxy": "x"}) is None  # any case
+    assert zygote.compatible(tmp_path, sys.executable, {**base, "REQUEST_METHOD": "GET"}) is None  # absent there
+    assert zygote.compatible(tmp_path, "/other/python", base) is None
+    _record(tmp_path, ["LITELLM_MODE"], [], warm_env, ["somewhere.py:1"])  # walked for reasons unknown
+    assert zygote.compatible(tmp_path, sys.executable, {**base, "AZURE_OPENAI_API_KEY": "k" * 32}) is None
+
+
+def test_a_proxy_whose_credentials_differ_forks_from_the_same_warm_process(
+    emulator_target: UpstreamTarget, tmp_path: Path
+) -> None:
+    """LiteLLM 1.108.7 reads no Azure credential while it is imported: a proxy whose environment holds one
+    more key variable (which the exact key of the import environment would tell apart) forks from the
+    warm process already there; each proxy's own environment is set in it (the master keys differ)."""
+    config, env = render_proxy_config(SETUPS, emulator_target.credentials, emulator_target.endpoints)
+    with run_proxy(config, env, tmp_path / "a") as a:
+        record = zygote._reads(Path(zygote.warm(sys.executable, {**env, "HOME": "x"}, tmp_path)))
+        deadline = time.monotonic() + 120
+        while not record.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "AZURE_OPENAI_API_KEY" not in json.loads(record.read_text())["names"]
+        other = {**env, "TEAM_SECOND_AZURE_KEY": "second-key-value"}
+        assert zygote._key(sys.executable, other) != zygote._key(sys.executable, env)
+        with run_proxy(config, other, tmp_path / "b") as b:
+            assert b.import_s == a.import_s  # the same warm process
+            assert b.pid != a.pid and b.master_key != a.master_key
