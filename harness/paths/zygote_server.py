@@ -96,7 +96,9 @@ class ImportReads:
         reads = self
 
         def getitem(env, key):  # type: ignore[no-untyped-def]
-            reads.names.add(key)
+            caller = sys._getframe(1).f_code
+            if not (caller.co_name == "__iter__" and "_collections_abc" in caller.co_filename):
+                reads.names.add(key)  # a value fetched by `.items()`/`.values()` belongs to the walk, recorded
             return get(env, key)
 
         def iterate(env):  # type: ignore[no-untyped-def]

@@ -123,6 +123,20 @@ def _real_waits(folder: Path, stack: ExitStack) -> Made:
     return argv, {}
 
 
+def _emulator_waits(real: bool) -> Spec:
+    """The waiting cases against the emulator (config mode's upstream), the back-off skipped or kept."""
+
+    def make(folder: Path, stack: ExitStack) -> Made:
+        argv = _pytest(
+            "tests/contract/test_errors.py", "tests/contract/test_cooldown.py", "-k", WAITING_CASES,
+            "--upstream", "emulator", "--parity-report", str(folder / "parity-report.json"),
+            *(["--real-waits"] if real else []),
+        )  # fmt: skip
+        return argv, {}
+
+    return Spec(make)
+
+
 def _gate_planted(folder: Path, stack: ExitStack) -> Made:
     """The gate, same version on both sides, the candidate given a ledger without model-is-proxy-alias."""
     import yaml
@@ -257,6 +271,8 @@ RUNS: dict[str, Spec] = {
     "crash-proxy": _crash("LiteLLM proxy", 8),
     "rerecord": Spec(_rerecord),
     "waits-real": Spec(_real_waits),
+    "waits-emulator-skipped": _emulator_waits(real=False),
+    "waits-emulator-real": _emulator_waits(real=True),
 }
 
 

@@ -3,7 +3,8 @@
 The cases that wait (a 429 with `retry-after`, a 503 retried with exponential back-off, and the
 cooldown case, whose 5 s window must *not* shrink) are observed here, in this session, with the
 back-off skipped (the default), and in a fresh process with `--real-waits`. Both paths'
-observations, at `exact`, and every upstream request each path made are the same.
+observations, at `exact`, and every upstream request each path made are the same. The same holds
+against the emulator, config mode's upstream (two runs in the slow tier).
 """
 
 from __future__ import annotations
@@ -54,3 +55,23 @@ def test_skipped_back_off_leaves_observations_and_attempts_unchanged(
             observation, sent = contract_runner.observe(_case(key), ref, path)
             assert as_reported(observation.tree()) == real[key][path], (key, path)
             assert as_reported(sent) == real[key]["requests"][path], (key, path)
+
+
+@pytest.mark.slow_tier  # two suite runs in subprocesses, one with the proxy's real back-off
+@pytest.mark.background_run("waits-emulator-skipped")
+@pytest.mark.background_run("waits-emulator-real")
+def test_against_the_emulator_too_the_skipped_back_off_changes_nothing_compared(background_runs) -> None:
+    """Config mode's upstream is the emulator: the same waiting cases against it, back-off skipped and kept,
+    give the same observations on both paths and the same requests to Azure, attempt by attempt."""
+    reports = {}
+    for name in ("waits-emulator-skipped", "waits-emulator-real"):
+        run = background_runs.result(name)
+        assert run.returncode == 0, run.stdout[-3000:]
+        assert ("--real-waits" in run.argv) == name.endswith("real")
+        data = json.loads((run.folder / "parity-report.json").read_text())
+        reports[name] = {c["case"]: c for c in data["comparisons"]}
+    skipped, real = reports["waits-emulator-skipped"], reports["waits-emulator-real"]
+    assert sorted(skipped) == sorted(real) == sorted(WAITING)
+    for key in WAITING:
+        for field in ("direct", "litellm", "requests"):
+            assert skipped[key][field] == real[key][field], (key, field)

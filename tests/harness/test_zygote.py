@@ -17,7 +17,7 @@ from harness.contract.scenario import Scenario
 from harness.paths import zygote, zygote_server
 from harness.paths.clients import LiteLLMPath
 from harness.paths.matrix import SETUPS, render_proxy_config
-from harness.paths.proxy import run_proxy
+from harness.paths.proxy import proxy_env, run_proxy
 from harness.replay.upstream import UpstreamTarget
 
 
@@ -105,9 +105,12 @@ def test_the_shared_folder_goes_with_the_run_that_made_it(tmp_path: Path) -> Non
     assert (shared / "k.lock").exists()
 
 
-def test_the_import_reads_are_recorded_by_name_and_by_the_walkers_this_file_knows() -> None:
-    """`ImportReads` records names read directly, a proxy-variable walk as its pattern, a pydantic-settings
-    walk as its fields, and any other walk as unknown, naming where it came from."""
+def test_the_import_reads_are_recorded_by_name_and_by_the_walkers_this_file_knows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`ImportReads` records names read directly, a proxy-variable walk as its pattern (not as every name
+    it passed), a pydantic-settings walk as its fields, and any other walk as unknown, naming where."""
+    monkeypatch.setenv("HARNESS_TEST_PRESENT", "1")  # walked past, never read
     import urllib.request
 
     import pydantic_settings
@@ -122,6 +125,7 @@ def test_the_import_reads_are_recorded_by_name_and_by_the_walkers_this_file_know
         urllib.request.getproxies_environment()
         Flag()
     assert {"HARNESS_TEST_READ_BY_NAME", "HARNESS_TEST_CHECKED", "REQUEST_METHOD"} <= reads.names
+    assert "HARNESS_TEST_PRESENT" not in reads.names
     assert reads.patterns == {"(?i).*_proxy", "(?i)MY_switch"} and reads.unknown == []
     with zygote_server.ImportReads() as reads:
         dict(os.environ)  # a walk nobody here knows
@@ -164,7 +168,8 @@ def test_a_proxy_whose_credentials_differ_forks_from_the_same_warm_process(
     warm process already there; each proxy's own environment is set in it (the master keys differ)."""
     config, env = render_proxy_config(SETUPS, emulator_target.credentials, emulator_target.endpoints)
     with run_proxy(config, env, tmp_path / "a") as a:
-        record = zygote._reads(Path(zygote.warm(sys.executable, {**env, "HOME": "x"}, tmp_path)))
+        # the warm process `a` forked from (a proxy's environment as run_proxy makes it: the same key)
+        record = zygote._reads(Path(zygote.warm(sys.executable, proxy_env(env, "", tmp_path), tmp_path)))
         deadline = time.monotonic() + 120
         while not record.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
