@@ -85,16 +85,20 @@ def test_side_by_side_runs_at_once_and_returns_each_answer() -> None:
 
 def test_a_run_that_fails_stops_the_others_and_its_own_error_comes_back() -> None:
     procs: list[subprocess.Popen[bytes]] = []
+    # the failing run waits for the other's suite to be under way (a loaded machine may start the
+    # other thread late: a fixed pause raced it)
+    under_way = threading.Event()
 
     def run_release(version: str) -> dict[str, Any]:
         if version == "1.7":
             proc = subprocess.Popen(["sleep", "60"], start_new_session=True)
             procs.append(proc)
+            under_way.set()
             try:
                 gate_run._wait(proc, time.monotonic() + 60)
             finally:
                 stop(proc)
-        time.sleep(0.3)
+        assert under_way.wait(timeout=60), "1.7's suite never started"
         raise OSError("disk full while writing 1.3's report")
 
     try:
@@ -112,13 +116,15 @@ def test_interrupted_no_suite_outlives_the_gate() -> None:
     """One run is interrupted (Ctrl-C); the suite the other thread waits on is stopped by its process
     group before the interrupt reaches the caller."""
     procs: list[subprocess.Popen[bytes]] = []
+    under_way = threading.Event()  # the interrupt comes once the other suite runs, however late
 
     def run_release(version: str) -> dict[str, Any]:
         if version == "1.3":
-            time.sleep(0.3)
+            assert under_way.wait(timeout=60), "1.7's suite never started"
             raise KeyboardInterrupt
         proc = subprocess.Popen(["sleep", "60"], start_new_session=True)  # a suite leads its own session
         procs.append(proc)
+        under_way.set()
         try:
             gate_run._wait(proc, time.monotonic() + 60)
         finally:
