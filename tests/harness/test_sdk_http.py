@@ -44,3 +44,22 @@ def test_a_client_the_sdk_refuses_closes_its_http_client(monkeypatch: pytest.Mon
     with pytest.raises(openai.OpenAIError, match="api_key"):  # no key: the SDK refuses to build the client
         sdk_http.sync_client(openai.OpenAI, base_url="http://127.0.0.1:9/v1")
     assert made and made[0].is_closed
+
+
+def test_an_sdk_on_httpx_gets_httpxs_context_without_httpx2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """openai 2 (an older LiteLLM's venv, where the gate relaxes the openai pin) is built on `httpx`, and
+    `httpcore2` is absent there: the context comes from httpx, and nothing imports httpcore2."""
+    import sys
+
+    import httpx
+
+    monkeypatch.setitem(sys.modules, "httpcore2", None)  # `import httpcore2` raises, as where it is absent
+
+    class OnHttpx(httpx.Client):  # what openai 2's DefaultHttpxClient is
+        pass
+
+    made = sdk_http.default_context(OnHttpx)
+    with httpx.Client() as plain:  # httpx's own verify=True
+        theirs = plain._transport._pool._ssl_context  # type: ignore[attr-defined]
+        assert (made.verify_mode, made.check_hostname) == (theirs.verify_mode, theirs.check_hostname)
+        assert made.cert_store_stats() == theirs.cert_store_stats()
