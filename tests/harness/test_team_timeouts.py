@@ -3,8 +3,12 @@ check against measured first-byte figures."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from harness.doctor.timeouts import check_timeouts
+from harness.paths.team_config import TeamConfig
 from harness.paths.team_timeouts import CEILING_S, FLOOR_S, effective, plan, scale_timeout_lanes
+from tests.contract.test_timeouts import CASES, catalogue_cases, not_applicable
 
 
 def entry(name: str, model: str = "azure/gpt-4o-prod", **params: object) -> dict:
@@ -37,6 +41,28 @@ def test_one_factor_brings_the_longest_to_the_ceiling_and_keeps_the_shortest_abo
     assert scaled.stream_timeout == FLOOR_S and scaled.timeout is not None and scaled.timeout > CEILING_S
     assert plan({"model_list": [entry("x", timeout=0.2)]}, "x").factor == 1.0  # never scaled up
     assert plan({"model_list": [entry("x")]}, "x").configured.timeout is None
+
+
+def test_a_timeout_no_shorter_than_the_applications_gives_the_cases_nothing_to_show() -> None:
+    """`request_timeout: 600` is the SDK's own 600 s: Azure past it is past the application's timeout on both
+    paths, so the cases that wait past it are not applicable (pytest skips them, saying why; the catalogue
+    leaves them out); the drip under it still shows whether the proxy cuts a slow stream."""
+
+    def team(config: dict) -> TeamConfig:
+        return TeamConfig(Path("litellm.config.yaml"), config, "gpt-4o", "gpt-4o-prod", "2024-10-21", "key")
+
+    same = {"model_list": [entry("gpt-4o")], "litellm_settings": {"request_timeout": 600}}
+    assert [c.id for c in catalogue_cases(team(same))] == ["drip-under-timeout"]
+    reason = not_applicable(CASES[0], plan(same, "gpt-4o"))
+    assert reason and "non-stream timeout (600 s) is not clearly shorter" in reason
+    near = {"model_list": [entry("gpt-4o")], "litellm_settings": {"request_timeout": 500}}  # 1.2 x 1.2 x 500 > 600
+    assert [c.id for c in catalogue_cases(team(near))] == ["drip-under-timeout"]
+    only_streams = {"model_list": [entry("gpt-4o", stream_timeout=20)]}
+    reason = not_applicable(CASES[0], plan(only_streams, "gpt-4o"))
+    assert reason and "sets no non-stream timeout" in reason
+    assert len(catalogue_cases(team(only_streams))) == 3
+    production = {"model_list": [entry("gpt-4o")], "router_settings": {"timeout": 30}}
+    assert len(catalogue_cases(team(production))) == len(CASES)
 
 
 def test_only_the_timeout_cases_lanes_are_scaled_and_the_header_says_so() -> None:
