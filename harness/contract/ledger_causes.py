@@ -70,6 +70,14 @@ def _merge(into: CommentedMap, other: Mapping[str, Any]) -> None:
         into[key] = _flow(sorted(set(have) | set(other.get(key) or [])))
 
 
+def _unique(ident: str, taken: set[str]) -> str:
+    """`ident`, or with the first free number appended (two causes may end in the same setting name)."""
+    n, out = 2, ident
+    while out in taken:
+        out, n = f"{ident}-{n}", n + 1
+    return out
+
+
 def explained_ledger(text: str, causes: Mapping[str, Cause], stale: Mapping[str, Cause]) -> str:
     """The ledger text with each REVIEW entry in `causes` given its reason, link and `caused_by`, entries
     with the same cause merged into one (one cause, one entry, with all the paths and cases it changes),
@@ -77,7 +85,15 @@ def explained_ledger(text: str, causes: Mapping[str, Cause], stale: Mapping[str,
     yaml = _round_trip(text)
     doc = yaml.load(text)
     entries = doc.get("divergences") or CommentedSeq()
-    by_cause: dict[tuple[str, ...], CommentedMap] = {}
+    # an entry a person already reviewed, with its cause: a new divergence of the same cause joins it (a
+    # second explain after a bootstrap of more cases wrote a duplicate id and was refused)
+    by_cause: dict[tuple[str, ...], CommentedMap] = {
+        tuple(e["caused_by"]): e
+        for e in entries
+        if e.get("caused_by") and str(e.get("id")) not in causes and REVIEW not in str(e.get("reason", ""))
+    }
+    made: set[tuple[str, ...]] = set()
+    ids = {str(e.get("id")) for e in entries}
     kept = CommentedSeq()
     for entry in entries:
         cause = causes.get(str(entry.get("id")))
@@ -88,14 +104,19 @@ def explained_ledger(text: str, causes: Mapping[str, Cause], stale: Mapping[str,
             continue
         if cause.settings in by_cause:
             _merge(by_cause[cause.settings], entry)
+            ids.discard(str(entry.get("id")))
             continue
-        entry["id"] = "caused-by-" + _slug("-".join(s.rsplit(".", 1)[-1] for s in cause.settings))
+        ids.discard(str(entry.get("id")))
+        entry["id"] = _unique("caused-by-" + _slug("-".join(s.rsplit(".", 1)[-1] for s in cause.settings)), ids)
+        ids.add(entry["id"])
         entry["reason"] = cause.reason()
         entry["link"] = cause.links[0]
         entry["caused_by"] = _flow(cause.settings)
         by_cause[cause.settings] = entry
+        made.add(cause.settings)
         kept.append(entry)
-    for settings, entry in by_cause.items():
+    for settings in made:  # a reviewed entry keeps the `what` its person wrote
+        entry = by_cause[settings]
         paths = ", ".join(str(p) for p in entry["paths"])
         entry["what"] = (
             f"What {', '.join(f'`{s}`' for s in settings)} change{'s' if len(settings) == 1 else ''}: {paths}"

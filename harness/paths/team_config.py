@@ -52,6 +52,8 @@ class TeamConfig:
     wildcard: str | None = None
     #: the name the run was asked to test (the wildcard route's `azure/<deployment>`; else the alias)
     requested: str = ""
+    #: the timeout cases' scale when it is another config's (explain's trials keep the team's), else None
+    timeout_factor: float | None = None
 
     @property
     def entry(self) -> Mapping[str, Any]:

@@ -149,7 +149,8 @@ def render_team_config(
     prune_fallbacks(config, entries, out.set_aside)
     lane_fallbacks(config, team.alias, sorted(lanes), entries)  # every lane answers for the alias under test
     config["model_list"] = entries
-    scale_timeout_lanes(config, team.alias, out.set_aside)  # the timeout cases wait past scaled copies
+    # the timeout cases wait past scaled copies
+    scale_timeout_lanes(config, team.alias, out.set_aside, team.timeout_factor)
     config.setdefault("general_settings", {})["master_key"] = "os.environ/LITELLM_MASTER_KEY"
     out.config = config
     out.honoured = [

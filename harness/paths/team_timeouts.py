@@ -121,8 +121,7 @@ def plan(config: Mapping[str, Any], alias: str | None) -> Scaling:
     """One factor for the alias's timeouts: the longest becomes `CEILING_S`, unless that takes the
     shortest below `FLOOR_S`; never above 1. Without a config (the generated one) LiteLLM's defaults
     apply: 6000 s, ten times the SDK's 600 s, so the application's own timeout fires first."""
-    entries = [e for e in config.get("model_list") or [] if isinstance(e, Mapping) and e.get("model_name") == alias]
-    found = [effective(config, e.get("litellm_params") or {}) for e in entries]
+    found = _found(config, alias)
     plain = [p for p, _ in found if p is not None]
     stream = [s for _, s in found if s is not None]
     if not plain and not stream:
@@ -139,21 +138,36 @@ def plan(config: Mapping[str, Any], alias: str | None) -> Scaling:
     factor = min(1.0, CEILING_S / max(values))
     if min(values) * factor < FLOOR_S:
         factor = min(1.0, FLOOR_S / min(values))
-    notes = tuple(
+    return Scaling(Timeouts(timeout, stream_timeout), factor, _notes(found, factor))
+
+
+def _found(config: Mapping[str, Any], alias: str | None) -> list[tuple[tuple[str, float] | None, ...]]:
+    entries = [e for e in config.get("model_list") or [] if isinstance(e, Mapping) and e.get("model_name") == alias]
+    return [effective(config, e.get("litellm_params") or {}) for e in entries]
+
+
+def _notes(found: list[tuple[tuple[str, float] | None, ...]], factor: float) -> tuple[str, ...]:
+    settings = {s for pair in found for s in pair if s is not None}
+    return tuple(
         f"{where} {seconds:g} s -> {seconds * factor:.3g} s (x{factor:.4g}) in the timeout cases' lanes"
-        for where, seconds in sorted({*plain, *stream})
+        for where, seconds in sorted(settings)
     )
-    return Scaling(Timeouts(timeout, stream_timeout), factor, notes)
 
 
-def scale_timeout_lanes(config: MutableMapping[str, Any], alias: str, notes: list[str]) -> None:
+def scale_timeout_lanes(
+    config: MutableMapping[str, Any], alias: str, notes: list[str], factor: float | None = None
+) -> None:
     """Give every lane of the timeout cases (and the fallback copies they own) its own timeouts,
     scaled by the alias's factor, as the deployment's `timeout` and `stream_timeout`, which LiteLLM
     reads first. The rest of the config is untouched; `notes` gets what was scaled, for the run's
-    header."""
+    header. `factor` keeps another config's scale: explain's trials remove settings from the team's
+    config, and a trial without one of two timeouts must not rescale the other (the cases' delays were
+    set against the team's scale)."""
     scaling = plan(config, alias)
     if scaling.configured == Timeouts(None, None):
         return  # nothing configured: LiteLLM's defaults apply unscaled (see `plan`)
+    if factor is not None:
+        scaling = Scaling(scaling.configured, factor, _notes(_found(config, alias), factor))
     for entry in config.get("model_list") or []:
         if LANE_OWNER not in str(entry.get("model_name")):
             continue

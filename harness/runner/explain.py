@@ -24,6 +24,7 @@ every question at once, so the questions share runs.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ from harness.contract.ledger import Entry, Ledger
 from harness.paths.matrix import DEFAULT_API_VERSION
 from harness.paths.proxy import ProxyStartError
 from harness.paths.team_config import TeamConfig, deployment_of, team_config_of
+from harness.paths.team_timeouts import plan
 from harness.runner.config_run import ConfigRun, Item, Pass
 from harness.runner.ddmin import Search, ddmin
 
@@ -172,6 +174,8 @@ class Explainer:
         if removed not in self.trials:
             asked = self.team.requested or self.team.alias
             team = team_config_of(self.team.path, reduced(self.team.raw, removed), asked, {})
+            # the timeout cases' delays were set against the team's scale: a trial keeps it
+            team = dataclasses.replace(team, timeout_factor=plan(self.team.raw, self.team.alias).factor)
             name = f"trial-{len(self.trials)}"
             with ConfigRun(team, self.items(team), self.workdir / name, lanes=self.lanes) as run:
                 self.version = run.version

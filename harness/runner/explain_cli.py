@@ -90,8 +90,10 @@ def run_explain(args: argparse.Namespace) -> int:
         return 2
 
     def items(trial: TeamConfig) -> list[Item]:
-        made = contract_items(ROOT, trial)
-        return [made[c] for c in cases if c in made]
+        """The team's own cases in every trial: a case made from the config (the timeout cases) is the
+        same case with a setting removed (the trial keeps the team's timeout scale), so its divergence
+        is asked about, never dropped with the case (it was taken for 'removed')."""
+        return [catalogue[c] for c in cases if c in catalogue]
 
     extra = fuzz_extra(ROOT, args.fuzz_examples) if FUZZ_CASE in cases else None
     started = time.monotonic()

@@ -62,3 +62,60 @@ def test_each_setting_links_its_documentation() -> None:
     assert doc_link("router_settings.num_retries").endswith("config_settings#router_settings---reference")
     assert doc_link("litellm_settings.drop_params").endswith("config_settings#litellm_settings---reference")
     assert doc_link("model_list[gpt-4o].litellm_params.timeout").endswith("/proxy/configs")
+
+
+LEDGER = """extends: ../../contract/divergences.yaml
+divergences:
+  - id: caused-by-api-version
+    what: "Streams fail through the proxy at this api-version"  # a person's words
+    paths: [status]
+    kinds: [value]
+    cases: [streaming/text]
+    observations: [stream]
+    litellm: '>=1.108.7'
+    reason: caused by the api-version
+    impact: 'High: written by a person'
+    link: https://docs.litellm.ai/docs/proxy/configs
+    caused_by: ['model_list[gpt-4o].litellm_params.api_version']
+"""
+LEDGER += "".join(
+    f"""  - id: review-{path}-value
+    what: "{path}: value"
+    paths: [{path}]
+    kinds: [value]
+    cases: [timeouts/drip-under-timeout]
+    observations: [stream]
+    litellm: '>=1.108.7'
+    reason: 'REVIEW: why does the proxy differ here?'
+    impact: 'REVIEW: what does it change for the application?'
+    link: 'REVIEW: an issue'
+"""
+    for path in ("kind", "status")
+)
+
+
+def test_a_new_divergence_of_a_reviewed_cause_joins_its_entry(tmp_path: Path) -> None:
+    """A second bootstrap (more cases) then explain: what the api-version also changes in the new cases joins
+    the entry a person reviewed for that cause (its words kept), never a second entry with the same id."""
+    from harness.contract.ledger_causes import Cause, explained_ledger
+    from harness.contract.ledger_file import load_ledger
+
+    setting = ("model_list[gpt-4o].litellm_params.api_version",)
+    cause = Cause(setting, ("https://docs.litellm.ai/docs/proxy/configs",), "1.108.7")
+    text = explained_ledger(LEDGER, {"review-kind-value": cause, "review-status-value": cause}, {})
+    entries = yaml.safe_load(text)["divergences"]
+    assert [e["id"] for e in entries] == ["caused-by-api-version"]
+    (entry,) = entries
+    assert entry["cases"] == ["streaming/text", "timeouts/drip-under-timeout"] and entry["paths"] == ["kind", "status"]
+    assert entry["what"] == "Streams fail through the proxy at this api-version" and entry["impact"].startswith("High")
+    shipped = Path(__file__).resolve().parents[1] / "contract" / "divergences.yaml"
+    (tmp_path / "d.yaml").write_text(text.replace("../../contract/divergences.yaml", str(shipped)))
+    load_ledger(tmp_path / "d.yaml")  # a valid ledger
+    other = Cause(("router_settings.api_version",), ("https://docs.litellm.ai/docs/proxy/configs",), "1.108.7")
+    text = explained_ledger(LEDGER, {"review-kind-value": other}, {})
+    ids = [e["id"] for e in yaml.safe_load(text)["divergences"]]
+    assert ids == [
+        "caused-by-api-version",
+        "caused-by-api-version-2",
+        "review-status-value",
+    ]  # another cause, its own id

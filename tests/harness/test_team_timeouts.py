@@ -102,3 +102,24 @@ def test_the_doctor_warns_when_a_timeout_is_shorter_than_the_models_first_byte()
     assert [(f.where, f.status) for f in findings] == [("reasoning.timeout", "warn"), ("chat.stream_timeout", "warn")]
     assert "26.768 s" in findings[0].cause and "TestClient_GetChatCompletions_ReasoningEffort" in findings[0].cause
     assert "0.068 s" in findings[1].cause
+
+
+def test_a_trial_keeps_the_teams_scale() -> None:
+    """explain removes settings one set at a time; without the 8 s `timeout`, the 0.75 s `stream_timeout`
+    alone would scale by 1 (0.75 s), past the cases' delays set against the team's 0.4 s: the trial keeps the
+    team's factor, so what it shows is the removal, not a rescale."""
+    team = {"model_list": [entry("blue", timeout=8, stream_timeout=0.75)]}
+    factor = plan(team, "blue").factor
+
+    def trial() -> dict:
+        return {
+            "model_list": [entry("blue", stream_timeout=0.75), entry("good-key@lane-timeouts-x", stream_timeout=0.75)]
+        }
+
+    kept, notes = trial(), []
+    scale_timeout_lanes(kept, "blue", notes, factor)
+    assert kept["model_list"][1]["litellm_params"]["stream_timeout"] == FLOOR_S
+    assert notes == ["timeouts: litellm_params.stream_timeout 0.75 s -> 0.4 s (x0.5333) in the timeout cases' lanes"]
+    own = trial()
+    scale_timeout_lanes(own, "blue", [])  # its own scale: the delays would no longer be past it
+    assert own["model_list"][1]["litellm_params"]["stream_timeout"] == 0.75
