@@ -105,7 +105,11 @@ def run_explain(args: argparse.Namespace) -> int:
     stale = {a.question.id: _cause(a, explainer.version) for a in answers if a.question.stale}
     path = Path(args.ledger)
     text = explained_ledger(path.read_text(encoding="utf-8"), causes, stale)
-    write_text_atomic(path, text, verify=load_ledger)
+    try:
+        write_text_atomic(path, text, verify=load_ledger)
+    except LedgerError as exc:  # a bug of the writer's: the team's file is left as it was
+        print(f"harness explain: the explained ledger would not load ({exc}); {path} is unchanged. Report this.")
+        return 2
     wall = time.monotonic() - started
     for answer in answers:
         print(f"  {answer.question.id}: {_cause(answer, explainer.version).reason(answer.question.stale)}")
