@@ -151,6 +151,14 @@ class Answer:
     reproduced: bool = True
 
 
+def trial_config(team: TeamConfig, removed: Iterable[str]) -> TeamConfig:
+    """The team's config with the settings in `removed` removed, as a trial runs it: it keeps the team's
+    timeout scale, since the timeout cases' delays were set against it (run them from the team's own
+    catalogue, `contract_items(root, team)`: without its timeouts a config makes no timeout cases)."""
+    trial = team_config_of(team.path, reduced(team.raw, removed), team.requested or team.alias, {})
+    return dataclasses.replace(trial, timeout_factor=plan(team.raw, team.alias).factor)
+
+
 @dataclass
 class Explainer:
     """Trials of one config. `items` are the cases the questions name; `extra` runs after them in each
@@ -172,10 +180,7 @@ class Explainer:
         """The cases run with the settings in `removed` removed. A config LiteLLM does not start with (a
         setting another one needs was removed) shows nothing: an empty pass, and the reason kept."""
         if removed not in self.trials:
-            asked = self.team.requested or self.team.alias
-            team = team_config_of(self.team.path, reduced(self.team.raw, removed), asked, {})
-            # the timeout cases' delays were set against the team's scale: a trial keeps it
-            team = dataclasses.replace(team, timeout_factor=plan(self.team.raw, self.team.alias).factor)
+            team = trial_config(self.team, removed)
             name = f"trial-{len(self.trials)}"
             with ConfigRun(team, self.items(team), self.workdir / name, lanes=self.lanes) as run:
                 self.version = run.version
