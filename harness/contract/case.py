@@ -43,6 +43,10 @@ class Case:
     #: what of each path's observation the case compares, where it is not what the application reads
     #: (`harness.contract.disclosure.disclosure_of`: what the path tells its client about the setup)
     lens: Callable[[Any], Any] | None = None
+    #: seconds of quiet the litellm item waits for after its call: a proxy may go on retrying Azure after
+    #: the application gave up (its own timeout came first), and those requests are this case's, both in
+    #: what Azure received and so that none lands in the next case's window (0: none awaited)
+    settle_s: float = 0.0
 
     def __str__(self) -> str:
         return self.id

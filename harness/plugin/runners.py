@@ -75,6 +75,7 @@ def contract_runner(
         version = proxy.version
     return ContractRunner(
         before_case=upstream_target.reset,
+        settle=upstream_target.settle,
         paths=paths,
         capture=contract_capture,
         ledger=divergence_ledger,
@@ -128,6 +129,7 @@ def live_contract_runner(
             level=contract_runner.level,
             litellm_version=contract_runner.litellm_version,
             before_case=target.reset,
+            settle=target.settle,
             judge_litellm_by_ledger=contract_runner.judge_litellm_by_ledger,
             collect_unledgered=contract_runner.collect_unledgered,
             unmet_premise=contract_runner.unmet_premise,

@@ -8,6 +8,7 @@ thing on each.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +40,19 @@ class UpstreamTarget:
     def reset(self) -> None:
         for running in self.emulators:
             running.emulator.reset()
+
+    def settle(self, quiet_s: float, deadline_s: float = 60.0) -> None:
+        """Return once the emulators have received no request for `quiet_s` (or at the deadline): what a
+        proxy still sends Azure after its client gave up arrives meanwhile."""
+        end = time.monotonic() + deadline_s
+        seen, since = -1, time.monotonic()
+        while time.monotonic() < end:
+            count = sum(len(running.emulator.journal) for running in self.emulators)
+            if count != seen:
+                seen, since = count, time.monotonic()
+            elif time.monotonic() - since >= quiet_s:
+                return
+            time.sleep(0.05)
 
 
 @contextmanager

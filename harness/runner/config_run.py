@@ -123,6 +123,7 @@ class ConfigRun:
             level=Level.EXACT,
             litellm_version=proxy.version,
             before_case=self.target.reset,
+            settle=self.target.settle,
             judge_litellm_by_ledger=True,
             collect_unledgered=collect,
             unmet_premise=lambda case: unmet_premise(case, versions.get(case.scenario.setup, "")),

@@ -71,6 +71,8 @@ class ContractRunner:
     call_seconds: dict[str, float] = field(default_factory=dict)
     #: called before each case, e.g. to clear the emulator's quota window and journal
     before_case: Callable[[], None] = lambda: None
+    #: waits until the upstream has been quiet for the given seconds (`Case.settle_s`; the emulator's)
+    settle: Callable[[float], None] = lambda quiet_s: None
     #: config mode: the team's settings decide what its proxy answers, so on the litellm path of a
     #: compared case only the comparison and the team's ledger judge (a fallback may turn Azure's 429
     #: into a success on purpose); the case's own expectations still hold on the direct path
@@ -87,9 +89,12 @@ class ContractRunner:
         def call() -> Observation:
             started = time.perf_counter()
             try:
-                return self.paths[case.via.get(path, path)].observe(case.scenario, ref.owner)
+                observation = self.paths[case.via.get(path, path)].observe(case.scenario, ref.owner)
             finally:
                 self.call_seconds[path] = time.perf_counter() - started
+            if case.settle_s and path == "litellm":
+                self.settle(case.settle_s)  # within the capture: what the proxy still sends is the case's
+            return observation
 
         observation, sent = self.capture.observe(path, ref, call)
         return (case.lens(observation) if case.lens is not None else observation), sent
