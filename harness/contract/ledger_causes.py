@@ -70,6 +70,17 @@ def _merge(into: CommentedMap, other: Mapping[str, Any]) -> None:
         into[key] = _flow(sorted(set(have) | set(other.get(key) or [])))
 
 
+def _eol_comment(mapping: CommentedMap, key: str) -> str:
+    token = (mapping.ca.items.get(key) or [None, None, None])[2]
+    return str(getattr(token, "value", "") or "").strip().lstrip("#").strip()
+
+
+def _explains(comment: str) -> bool:
+    """Whether a `disable:` line's comment is explain's to write: none yet, a REVIEW, or explain's own
+    (a person's words are kept: a second explain overwrote a reviewed reason with its own finding)."""
+    return not comment or REVIEW in comment or comment.startswith("switched off by `")
+
+
 def _unique(ident: str, taken: set[str]) -> str:
     """`ident`, or with the first free number appended (two causes may end in the same setting name)."""
     n, out = 2, ident
@@ -125,7 +136,7 @@ def explained_ledger(text: str, causes: Mapping[str, Cause], stale: Mapping[str,
     off = doc.get("disable")
     if isinstance(off, CommentedMap):
         for ident, cause in stale.items():
-            if ident in off:
+            if ident in off and _explains(_eol_comment(off, ident)):
                 off.yaml_add_eol_comment(cause.reason(stale=True), ident)
     out = io.StringIO()
     yaml.dump(doc, out)

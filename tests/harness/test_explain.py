@@ -119,3 +119,16 @@ def test_a_new_divergence_of_a_reviewed_cause_joins_its_entry(tmp_path: Path) ->
         "caused-by-api-version-2",
         "review-status-value",
     ]  # another cause, its own id
+
+
+def test_a_persons_reason_on_a_disable_line_is_kept() -> None:
+    """explain comments each `disable:` line with the setting that switched the entry off; a line a person
+    already explained keeps its words, one explain wrote before gets the new finding."""
+    from harness.contract.ledger_causes import Cause, explained_ledger
+
+    text = "extends: ../x.yaml\ndisable:\n  a: [c/1]   # a person's reason\n  b: [c/2]  # switched off by `x` (old)\n"
+    text += "  c: [c/3]\ndivergences: []\n"
+    cause = Cause(("y",), ("l",), "1.108.7")
+    lines = explained_ledger(text, {}, {"a": cause, "b": cause, "c": cause}).splitlines()
+    assert lines[2].endswith("# a person's reason")
+    assert "switched off by `y`" in lines[3] and "switched off by `y`" in lines[4]
