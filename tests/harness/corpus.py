@@ -7,19 +7,20 @@ this still holds, run by run.
 
 The subset touches what a config's settings change: a plain and a tool call, streams (text, tool
 deltas, usage), the errors that retries, fallbacks and cooldowns act on (400, 404, 429, 5xx), a wrong
-key, the router's state over three calls, embeddings, the Responses API, and the differential fuzz.
+key, the router's state over three calls, embeddings, the Responses API, the differential fuzz, and
+where the config sets a timeout, the cases that wait past it (`tests/contract/test_timeouts.py`).
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from harness.contract.case import Case
+from harness.paths.team_config import TeamConfig
+from harness.runner.catalogue import contract_items
 from harness.runner.config_run import Item
 
 from .support import ROOT
@@ -35,7 +36,10 @@ SUBSET: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cooldown", ("wrong-key",)),
     ("embeddings", ("single-text",)),
     ("responses", ("text-input", "stream-text")),
-)
+    # made from the config's own timeouts (`catalogue_cases`), none where it sets no timeout
+    ("timeouts", ("first-byte-past-timeout", "stream-first-byte-past-timeout", "stall-past-timeout",
+                  "drip-under-timeout")),
+)  # fmt: skip
 #: differential fuzz examples per corpus run (derandomized: the same requests every run)
 FUZZ_EXAMPLES = 4
 
@@ -95,16 +99,13 @@ DEFAULT_RUN = (
 )
 
 
-def items(keys: set[str] | None = None) -> list[Item]:
-    """The subset as items (only `keys`, `area/case`, when given): each case from its module's `CASES`."""
-    out = []
-    for area, ids in SUBSET:
-        module = importlib.import_module(f"tests.contract.test_{area}")
-        cases: dict[str, Case] = {c.id: c for c in module.CASES}
-        out += [
-            Item(area, cases[i], f"tests/contract/test_{area}.py") for i in ids if keys is None or f"{area}/{i}" in keys
-        ]
-    return out
+def items(keys: set[str] | None = None, team: TeamConfig | None = None) -> list[Item]:
+    """The subset as items (only `keys`, `area/case`, when given), as the contract's catalogue makes them for
+    `team`: the timeout cases are set against its timeouts, and absent where it sets none (as pytest skips
+    them)."""
+    catalogue = contract_items(ROOT, team)
+    wanted = [f"{area}/{i}" for area, ids in SUBSET for i in ids]
+    return [catalogue[k] for k in wanted if k in catalogue and (keys is None or k in keys)]
 
 
 #: every corpus config's cases in the default run: a call, a stream with usage, a retried 429, a wrong key

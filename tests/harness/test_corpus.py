@@ -143,7 +143,7 @@ def check_team_path(config: CorpusConfig, keys: set[str] | None, fuzz: bool, tmp
     new = tmp_path / "new" / "divergences.yaml"
     new.parent.mkdir()
     committed = load_ledger(config.ledger)
-    chosen = items(keys)
+    chosen = items(keys, team)
     cases = {i.key for i in chosen} | ({FUZZ_CASE} if fuzz else set())
     extra = _fuzz if fuzz else None
     with (
