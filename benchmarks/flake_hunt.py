@@ -28,7 +28,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from harness.cpu_hog import cpu_hog
-from harness.junit_outcomes import junit_outcomes
+from harness.junit_outcomes import ci_summary, junit_outcomes
 
 ROOT = Path(__file__).resolve().parents[1]
 DEADLINE_S = 3600
@@ -68,8 +68,11 @@ def fresh_clone_run() -> tuple[int, float, str]:
         proc = subprocess.run(
             [str(clone / ".ci" / "run")], cwd=clone, capture_output=True, text=True, timeout=2 * DEADLINE_S
         )
-        tail = "\n".join(line for line in proc.stdout.splitlines() if " in " in line and "passed" in line)
-        return proc.returncode, time.perf_counter() - started, tail or proc.stdout[-1500:] + proc.stderr[-1500:]
+        return (
+            proc.returncode,
+            time.perf_counter() - started,
+            ci_summary(proc.stdout) or proc.stdout[-1500:] + proc.stderr[-1500:],
+        )
 
 
 def main() -> int:
@@ -91,7 +94,8 @@ def fresh_clones(runs: int) -> int:
     for i in range(runs):
         code, wall, tail = fresh_clone_run()
         failed += code != 0
-        print(f"run {i + 1:>2}/{runs}: .ci/run in a fresh clone: exit {code}, {wall:.0f} s\n  {tail.strip()}")
+        print(f"run {i + 1:>2}/{runs}: .ci/run in a fresh clone: exit {code}, {wall:.0f} s")
+        print("  " + "\n  ".join(tail.strip().splitlines()))
     print(f"\n{runs} fresh-clone runs of .ci/run, {failed} failed")
     return 1 if failed else 0
 

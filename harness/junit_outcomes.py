@@ -21,3 +21,12 @@ def junit_outcomes(path: Path) -> dict[str, str]:
                 break
         outcomes[name] = outcome
     return outcomes
+
+
+def ci_summary(out: str) -> str:
+    """What a `.ci/run` printed that a person needs from a run: each pytest command's seed, every failed or
+    erroring item, and each command's closing line (a failure without its name cannot be hunted)."""
+    keep = ("Using --randomly-seed", "FAILED ", "ERROR ")
+    return "\n".join(
+        line for line in out.splitlines() if line.startswith(keep) or (" in " in line and "passed" in line)
+    )

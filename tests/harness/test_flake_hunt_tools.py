@@ -70,3 +70,23 @@ def test_outcomes_of_every_kind_are_read_from_junit_xml(tmp_path: Path) -> None:
         "tests.b::test_skip": "skipped",
         "tests.b::test_xf": "xfailed",
     }
+
+
+def test_a_fresh_clone_runs_summary_names_each_failure_and_seed() -> None:
+    from harness.junit_outcomes import ci_summary
+
+    out = "\n".join([
+        "Using --randomly-seed=1234",
+        "tests/harness/test_x.py ....F",
+        "FAILED tests/harness/test_x.py::test_y - AssertionError: 1 != 2",
+        "==== 1 failed, 1020 passed in 455.41s ====",
+        "Using --randomly-seed=99",
+        "==== 66 passed, 1023 deselected in 649.09s ====",
+    ])  # fmt: skip
+    assert ci_summary(out).splitlines() == [
+        "Using --randomly-seed=1234",
+        "FAILED tests/harness/test_x.py::test_y - AssertionError: 1 != 2",
+        "==== 1 failed, 1020 passed in 455.41s ====",
+        "Using --randomly-seed=99",
+        "==== 66 passed, 1023 deselected in 649.09s ====",
+    ]
