@@ -117,7 +117,7 @@ def effective(config: Mapping[str, Any], params: Mapping[str, Any]) -> tuple[tup
     return plain, stream
 
 
-def plan(config: Mapping[str, Any], alias: str | None) -> Scaling:
+def plan(config: Mapping[str, Any], alias: str | None, factor: float | None = None) -> Scaling:
     """One factor for the alias's timeouts: the longest becomes `CEILING_S`, unless that takes the
     shortest below `FLOOR_S`; never above 1. Without a config (the generated one) LiteLLM's defaults
     apply: 6000 s, ten times the SDK's 600 s, so the application's own timeout fires first."""
@@ -135,9 +135,10 @@ def plan(config: Mapping[str, Any], alias: str | None) -> Scaling:
     timeout = max((s for _, s in plain), default=None)
     stream_timeout = max((s for _, s in stream), default=None)
     values = [v for v in (timeout, stream_timeout) if v is not None]
-    factor = min(1.0, CEILING_S / max(values))
-    if min(values) * factor < FLOOR_S:
-        factor = min(1.0, FLOOR_S / min(values))
+    if factor is None:  # else another config's scale, kept (explain's trials)
+        factor = min(1.0, CEILING_S / max(values))
+        if min(values) * factor < FLOOR_S:
+            factor = min(1.0, FLOOR_S / min(values))
     return Scaling(Timeouts(timeout, stream_timeout), factor, _notes(found, factor))
 
 
@@ -163,11 +164,9 @@ def scale_timeout_lanes(
     header. `factor` keeps another config's scale: explain's trials remove settings from the team's
     config, and a trial without one of two timeouts must not rescale the other (the cases' delays were
     set against the team's scale)."""
-    scaling = plan(config, alias)
+    scaling = plan(config, alias, factor)
     if scaling.configured == Timeouts(None, None):
         return  # nothing configured: LiteLLM's defaults apply unscaled (see `plan`)
-    if factor is not None:
-        scaling = Scaling(scaling.configured, factor, _notes(_found(config, alias), factor))
     for entry in config.get("model_list") or []:
         if LANE_OWNER not in str(entry.get("model_name")):
             continue
