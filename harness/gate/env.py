@@ -207,10 +207,13 @@ def _install(python: Path, requirements: list[str], version: str, deadline_s: fl
     """
     wanted = list(requirements)
     relaxed: list[str] = []
+    # --no-compile: a bisect keeps a venv per release (hundreds); pip's byte-code is a fifth of each
+    # (496 MB -> 406 MB for 1.75.0) and costs no time to skip (72 s either way, measured), as the suite
+    # compiles only what the proxy imports, once, on its first run.
     for _ in range(len(requirements)):
         try:
             output = _run(
-                [str(python), "-m", "pip", "install", "--disable-pip-version-check", *wanted],
+                [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--no-compile", *wanted],
                 f"pip install litellm[proxy]=={version}",
                 deadline_s,
             )
