@@ -142,6 +142,7 @@ def run_bisect(
     kept_only: bool = False,
     plan_width: int | None = None,
     build_ahead: int = 1,
+    keep_venvs: bool = False,
     log: Any = print,
 ) -> BisectResult:
     """The gate between `good` and `bad`, then each change it found searched over the releases between.
@@ -153,7 +154,8 @@ def run_bisect(
     a time, only sooner on a machine with the cores for it. `kept_only` runs nothing at all: the gate
     and the release runs come from `report_dir` (`bisect_plan`), and `needed` says what is missing,
     `plan_width` releases of it (None: all). Up to `build_ahead` venvs of the releases the searches may
-    ask for next are built while the suites run (`harness.gate.ahead`; 0: none)."""
+    ask for next are built while the suites run (`harness.gate.ahead`; 0: none); a release's venv is removed
+    once its run is kept, except the ends' (`keep_venvs`: none removed)."""
     for text in (good, bad):
         validate_version(text)
     if Version(good) >= Version(bad):
@@ -179,7 +181,9 @@ def run_bisect(
         cases |= {o.get("case") or o["nodeid"] for run in ends for o in run["outcomes"] if o["nodeid"] in nodeids}
         log(f"harness gate: {len(changes)} change(s) to place, in {len(cases)} case(s)")
         timed: dict[str, float] = {}
-        runner, kept = release_runner(repo, report_dir / "bisect-runs", nodeids, mode_args, cache_dir, deadline_s, log)
+        keep = ("*",) if keep_venvs else (good, bad)  # the ends: `gate --baseline` asks for them next
+        runner, kept = release_runner(repo, report_dir / "bisect-runs", nodeids, mode_args, cache_dir, deadline_s, log,
+                                      keep)  # fmt: skip
         started_at = time.monotonic()
 
         def timed_runner(version: str) -> RunData:

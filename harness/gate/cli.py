@@ -197,6 +197,7 @@ def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_a
             kept_only=args.kept_only,
             plan_width=plan_width,
             build_ahead=args.build_ahead,
+            keep_venvs=args.keep_venvs,
             **_common(args, repo, pytest_args),
         )
     except (GateError, GateEnvError, Uninstallable) as exc:

@@ -35,6 +35,12 @@ def add_mode_arguments(gate: Any) -> None:
         help="--bisect: build up to N venvs of the releases the searches may ask for next while suites run (0: none)",
     )
     gate.add_argument(
+        "--keep-venvs",
+        action="store_true",
+        help="--bisect, --probe-oldest, --release-run: keep each release's venv after its run is kept (by default "
+        "removed then, 400 MB each; the gate's two ends are always kept)",
+    )
+    gate.add_argument(
         "--plan",
         metavar="N|all",
         help="--bisect: run the gate (or reuse the kept one) and no release; write bisect-plan.json with N releases "
@@ -94,7 +100,8 @@ def _release_run(args: argparse.Namespace, repo: Path, pytest_args: list[str], m
     try:
         version = validate_version(args.release_run)
         nodeids = collect_nodeids(repo, [a for a in pytest_args if not a.startswith("-")], mode_args)
-        runner, kept = release_runner(repo, out, nodeids, mode_args, cache, args.timeout, _log)
+        keep = ("*",) if args.keep_venvs else ()
+        runner, kept = release_runner(repo, out, nodeids, mode_args, cache, args.timeout, _log, keep)
         if kept(version) is None:
             runner(version)
     except Uninstallable as exc:
@@ -163,6 +170,7 @@ def _probe(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_ar
             deadline_s=args.timeout,
             confirm=args.confirm,
             build_ahead=args.build_ahead > 0,
+            keep_venvs=args.keep_venvs,
             log=_log,
         )
     except (ProbeError, GateError, GateEnvError) as exc:

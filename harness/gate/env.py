@@ -195,6 +195,27 @@ def ensure_env(
         return LiteLLMEnv(requested, version, python, cached=False, build_s=time.monotonic() - started)
 
 
+def drop_env(requested: str, *, cache_dir: Path | None = None) -> bool:
+    """Remove a release's venv once nothing needs it; True when there was one to remove.
+
+    A bisect keeps each release's run (`run_cache`), and a kept run never needs its venv again, while
+    hundreds of venvs of 400 MB each fill a disk (`gate --bisect` over 1.63.8..1.108.7: 310 releases).
+    Under the venv's lock, so a build or a run of the same release by another gate is never cut short;
+    `current` is this interpreter, never removed."""
+    version = validate_version(requested)
+    if version == CURRENT:
+        return False
+    cache = cache_dir or default_cache_dir()
+    tag = f"py{sys.version_info.major}{sys.version_info.minor}"
+    venv = cache / f"litellm-{version}-{tag}"
+    with _locked(cache / f"litellm-{version}-{tag}.lock"):
+        if not venv.exists():
+            return False
+        (venv / MARKER).unlink(missing_ok=True)  # first: an interrupted removal is a venv that gets rebuilt
+        shutil.rmtree(venv, ignore_errors=True)
+        return True
+
+
 _CONFLICT = re.compile(r"The user requested ([A-Za-z0-9_.\-\[\]]+)==")
 
 

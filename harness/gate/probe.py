@@ -187,6 +187,7 @@ def run_probe(
     confirm: int = 3,
     pip_output: str | None = None,
     build_ahead: bool = True,
+    keep_venvs: bool = False,
     log: Any = print,
 ) -> ProbeResult:
     """The probe for real: pip's releases from `floor` to `top`, each asked release run as the bisect
@@ -203,7 +204,9 @@ def run_probe(
     releases, left_out = list_releases(floor, top, pip_output if pip_output is not None else pip_versions())
     nodeids = collect_nodeids(repo, selection, mode_args)
     log(f"harness gate: probing {len(releases)} releases from {floor} to {top} with {len(nodeids)} items each")
-    runner, kept = release_runner(repo, report_dir / "bisect-runs", nodeids, mode_args, cache_dir, deadline_s, log)
+    keep = ("*",) if keep_venvs else (top,)
+    runs = report_dir / "bisect-runs"
+    runner, kept = release_runner(repo, runs, nodeids, mode_args, cache_dir, deadline_s, log, keep)
     fresh = probe_releases(runner)
 
     def why_not(version: str) -> str | None:

@@ -19,7 +19,7 @@ from typing import Any
 
 from harness.gate import run_cache
 from harness.gate.bisect import RunData, RunMany, Uninstallable, run_each
-from harness.gate.env import GateEnvError, allow_builds, cancel_builds, ensure_env
+from harness.gate.env import GateEnvError, allow_builds, cancel_builds, drop_env, ensure_env
 from harness.gate.run import emulate_missed_one
 from harness.gate.suite import GateError, Interrupted, allow_suites, cancel_suites, run_suite
 from harness.replay.atomic import write_text_atomic
@@ -60,10 +60,13 @@ def release_runner(
     cache_dir: Path | None,
     deadline_s: float,
     log: Any,
+    keep: Sequence[str] = (),
 ) -> tuple[Callable[[str], RunData], Callable[[str], RunData | None]]:
     """What the bisector calls per release (the involved cases replayed, missed ones on the emulator;
     `mode_args`, config mode's options, on every run), and the lookup of a release's run kept by an
-    earlier bisect with the same inputs (`run_cache`)."""
+    earlier bisect with the same inputs (`run_cache`). Once a release's run is kept its venv is removed
+    (`drop_env`: a kept run never needs it again), except the releases in `keep` (the gate's two ends,
+    which `gate --baseline` may ask for next, or every one with `--keep-venvs`: `keep=("*",)`)."""
     key = run_cache.fingerprint(repo, mode_args)
 
     def kept(version: str) -> RunData | None:
@@ -96,9 +99,15 @@ def release_runner(
             reason = f"its suite could not run: {_failure_line(str(exc))} (log: {folder / 'pytest.log'})"
             log(f"harness gate: skipping litellm {version}: {reason}")
             run_cache.store(folder, key, {run_cache.UNUSABLE: reason}, nodeids)
+            release(version)
             raise Uninstallable(reason) from None
         run_cache.store(folder, key, data, nodeids)
+        release(version)
         return data
+
+    def release(version: str) -> None:
+        if "*" not in keep and version not in keep and drop_env(version, cache_dir=cache_dir):
+            log(f"harness gate: litellm {version}: its venv removed, its run is kept (--keep-venvs keeps venvs)")
 
     return run_release, kept
 

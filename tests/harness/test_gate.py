@@ -17,6 +17,7 @@ from harness.gate.env import (
     GateEnvError,
     _fingerprint,
     _has_proxy_extra,
+    drop_env,
     ensure_env,
     project_requirements,
     validate_version,
@@ -54,15 +55,57 @@ def fake_repo(tmp_path: Path) -> Path:
     return repo
 
 
+def built_venv(cache: Path, repo: Path, version: str) -> Path:
+    """A venv as ensure_env leaves it (its marker last), without pip."""
+    venv = cache / f"litellm-{version}-py{sys.version_info.major}{sys.version_info.minor}"
+    (venv / "bin").mkdir(parents=True)
+    fingerprint = _fingerprint(project_requirements(repo / "pyproject.toml", version))
+    (venv / MARKER).write_text(json.dumps({"fingerprint": fingerprint}))
+    return venv
+
+
 def test_a_built_venv_is_reused_without_pip(tmp_path: Path) -> None:
     repo, cache = fake_repo(tmp_path), tmp_path / "cache"
-    tag = f"py{sys.version_info.major}{sys.version_info.minor}"
-    venv = cache / f"litellm-1.80.17-{tag}"
-    venv.mkdir(parents=True)
-    fingerprint = _fingerprint(project_requirements(repo / "pyproject.toml", "1.80.17"))
-    (venv / MARKER).write_text(json.dumps({"fingerprint": fingerprint}))
+    venv = built_venv(cache, repo, "1.80.17")
     env = ensure_env("1.80.17", repo=repo, cache_dir=cache)
     assert env.cached and env.python == venv / "bin" / "python" and env.version == "1.80.17"
+
+
+def test_a_venv_no_run_needs_is_removed_once(tmp_path: Path) -> None:
+    repo, cache = fake_repo(tmp_path), tmp_path / "cache"
+    venv = built_venv(cache, repo, "1.80.17")
+    assert drop_env("1.80.17", cache_dir=cache) and not venv.exists()
+    assert not drop_env("1.80.17", cache_dir=cache), "nothing left to remove"
+    assert not drop_env("current", cache_dir=cache), "this interpreter is never removed"
+
+
+def test_a_release_run_kept_drops_its_venv_but_not_the_ends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bisect's release runner: once a run is kept, the venv it ran in goes (a bisect over hundreds of
+    releases filled 55 GB with them); the gate's ends stay, and a run that could not be made keeps nothing."""
+    from harness.gate import release_runs, supply
+
+    repo, cache, out = fake_repo(tmp_path), tmp_path / "cache", tmp_path / "runs"
+    venvs = {v: built_venv(cache, repo, v) for v in ("1.80.17", "1.81.0", "1.82.0")}
+
+    def suite(env: Any, repo: Path, folder: Path, **_: Any) -> Any:
+        if env.version == "1.82.0":
+            raise release_runs.GateError("harness gate: ModuleNotFoundError: No module named 'proxy_server'")
+        (folder / "parity-report.json").write_text("{}")
+        return type("Suite", (), {"report": folder / "parity-report.json"})()
+
+    monkeypatch.setattr(release_runs, "run_suite", suite)
+    monkeypatch.setattr(release_runs, "emulate_missed_one", lambda *a, **k: {"outcomes": []})
+    monkeypatch.setattr(supply, "check_venv", lambda python: None)  # the fake venvs have no interpreter
+    logged: list[str] = []
+    runner, kept = release_runs.release_runner(repo, out, ["t::a"], [], cache, 60.0, logged.append, keep=("1.80.17",))
+    runner("1.80.17")
+    runner("1.81.0")
+    with pytest.raises(release_runs.Uninstallable):
+        runner("1.82.0")
+    assert venvs["1.80.17"].exists(), "an end the gate asks for again keeps its venv"
+    assert not venvs["1.81.0"].exists() and kept("1.81.0") == {"outcomes": []}, "the run is kept, the venv gone"
+    assert not venvs["1.82.0"].exists(), "a release kept as unusable never needs its venv again"
+    assert any("1.81.0: its venv removed" in line for line in logged)
 
 
 def test_an_uninstallable_version_is_a_clear_error_and_leaves_no_venv(
