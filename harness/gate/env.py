@@ -200,7 +200,8 @@ def drop_env(requested: str, *, cache_dir: Path | None = None) -> bool:
 
     A bisect keeps each release's run (`run_cache`), and a kept run never needs its venv again, while
     hundreds of venvs of 400 MB each fill a disk (`gate --bisect` over 1.63.8..1.108.7: 310 releases).
-    Under the venv's lock, so a build or a run of the same release by another gate is never cut short;
+    Under the venv's lock, so another gate's build of it is never cut short; a suite another gate is
+    running in it at that moment is not guarded (two gates on one cache at once: `--keep-venvs`).
     `current` is this interpreter, never removed."""
     version = validate_version(requested)
     if version == CURRENT:
