@@ -145,6 +145,17 @@ def _run(command: list[str], what: str, deadline_s: float) -> str:
     return output
 
 
+def venv_path(version: str, cache_dir: Path | None = None) -> Path:
+    """Where a release's venv lives: one per release and interpreter version (`<cache>/litellm-<version>-py<XY>`)."""
+    tag = f"py{sys.version_info.major}{sys.version_info.minor}"
+    return (cache_dir or default_cache_dir()) / f"litellm-{version}-{tag}"
+
+
+def _lock_path(venv: Path) -> Path:
+    """The lock beside a venv that serializes its build and its removal."""
+    return venv.with_name(venv.name + ".lock")
+
+
 def ensure_env(
     requested: str, *, repo: Path, cache_dir: Path | None = None, deadline_s: float = PIP_DEADLINE_S
 ) -> LiteLLMEnv:
@@ -158,13 +169,11 @@ def ensure_env(
         check_venv(Path(sys.executable))
         return LiteLLMEnv(requested, litellm_version(), Path(sys.executable), cached=True)
     refuse_if_denied(version)  # before pip ever sees it
-    cache = cache_dir or default_cache_dir()
-    tag = f"py{sys.version_info.major}{sys.version_info.minor}"
-    venv = cache / f"litellm-{version}-{tag}"
+    venv = venv_path(version, cache_dir)
     python = venv / "bin" / "python"
     requirements = project_requirements(repo / "pyproject.toml", version)
     fingerprint = _fingerprint(requirements)
-    with _locked(cache / f"litellm-{version}-{tag}.lock"):
+    with _locked(_lock_path(venv)):
         marker = venv / MARKER
         if marker.exists():
             try:
@@ -206,10 +215,8 @@ def drop_env(requested: str, *, cache_dir: Path | None = None) -> bool:
     version = validate_version(requested)
     if version == CURRENT:
         return False
-    cache = cache_dir or default_cache_dir()
-    tag = f"py{sys.version_info.major}{sys.version_info.minor}"
-    venv = cache / f"litellm-{version}-{tag}"
-    with _locked(cache / f"litellm-{version}-{tag}.lock"):
+    venv = venv_path(version, cache_dir)
+    with _locked(_lock_path(venv)):
         if not venv.exists():
             return False
         (venv / MARKER).unlink(missing_ok=True)  # first: an interrupted removal is a venv that gets rebuilt

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.gate import run_cache
 from harness.gate.bisect import Skip, Uninstallable
 from harness.replay.atomic import write_text_atomic
 
@@ -224,7 +225,7 @@ def run_probe(
 
     def want(versions: Sequence[str]) -> None:
         if ahead is not None:
-            ahead.want([v for v in versions if not (report_dir / "bisect-runs" / v / "run-data.json").exists()])
+            ahead.want([v for v in versions if not (runs / v / run_cache.FILE).exists()])
 
     try:
         result = search_oldest(releases, why_not, confirm, want)

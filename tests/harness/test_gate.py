@@ -21,6 +21,7 @@ from harness.gate.env import (
     ensure_env,
     project_requirements,
     validate_version,
+    venv_path,
 )
 from harness.gate.report import render_text
 from harness.report.gate import render_html
@@ -57,7 +58,7 @@ def fake_repo(tmp_path: Path) -> Path:
 
 def built_venv(cache: Path, repo: Path, version: str) -> Path:
     """A venv as ensure_env leaves it (its marker last), without pip."""
-    venv = cache / f"litellm-{version}-py{sys.version_info.major}{sys.version_info.minor}"
+    venv = venv_path(version, cache)
     (venv / "bin").mkdir(parents=True)
     fingerprint = _fingerprint(project_requirements(repo / "pyproject.toml", version))
     (venv / MARKER).write_text(json.dumps({"fingerprint": fingerprint}))
