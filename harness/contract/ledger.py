@@ -16,11 +16,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from harness.contract.compare import SHAPE_VALUE_KEYS, Level, Mismatch, plain
 from harness.contract.pins import Pin, PinnedMismatch
+from harness.contract.releases import Releases
 
 REQUIRED = ("id", "what", "paths", "litellm", "reason", "impact", "link")
 OPTIONAL = ("kinds", "cases", "except_cases", "observations", "workaround", "pin", "settings", "caused_by")
@@ -46,7 +46,7 @@ class Entry:
     id: str
     what: str
     paths: tuple[str, ...]
-    litellm: SpecifierSet
+    litellm: Releases
     reason: str
     impact: str
     link: str

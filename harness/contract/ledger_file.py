@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.specifiers import InvalidSpecifier
 
 from harness.contract.ledger import (
     _KINDS,
@@ -22,6 +22,7 @@ from harness.contract.ledger import (
     _glob,
 )
 from harness.contract.pins import parse_pins
+from harness.contract.releases import Releases
 
 
 def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
@@ -47,9 +48,12 @@ def _entry(raw: Any, where: str) -> Entry:
             )
     paths = _strings(raw.get("paths"), where, "paths")
     try:
-        spec = SpecifierSet(raw["litellm"])
+        spec = Releases(raw["litellm"])
     except InvalidSpecifier:
-        raise LedgerError(f"{where}: 'litellm' {raw['litellm']!r} is not a version range like '>=1.60,<2'") from None
+        raise LedgerError(
+            f"{where}: 'litellm' {raw['litellm']!r} is not a version range like '>=1.60,<2' (or several joined "
+            "by '||', '<1.81.6 || >=1.94.0')"
+        ) from None
     kinds = frozenset(_strings(raw["kinds"], where, "kinds")) if "kinds" in raw else frozenset(_KINDS)
     if kinds - _KINDS:
         raise LedgerError(f"{where}: 'kinds' must be among {sorted(_KINDS)}, got {sorted(kinds - _KINDS)}")

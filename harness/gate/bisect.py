@@ -59,15 +59,19 @@ class Found:
     narrowed_only: bool = False
     #: the search stopped at `undecided_limit` releases that could not tell; narrowed from the runs made
     left_open: bool = False
+    #: releases between the last without and the first with that were left out: their suite cannot run (or
+    #: they must never be installed), so the change may have come in any of them
+    unrunnable: list[str] = field(default_factory=list)
 
     @property
     def between(self) -> list[str]:
         """Releases between the last without and the first with whose run could not tell (say the case
-        did not run there): with them in the way, the change is not placed in `first` for certain."""
+        did not run there, or the release cannot run the suite at all): with them in the way, the change
+        is not placed in `first` for certain."""
         if self.first is None or self.last_without is None:
             return []
         low, high = Version(self.last_without), Version(self.first)
-        return sorted((u for u in self.undecided if low < Version(u) < high), key=Version)
+        return sorted({u for u in [*self.undecided, *self.unrunnable] if low < Version(u) < high}, key=Version)
 
     @property
     def open_range(self) -> bool:
@@ -90,6 +94,7 @@ class Found:
             "undecided": self.undecided,
             "narrowed_only": self.narrowed_only,
             "left_open": self.left_open,
+            "unrunnable": self.unrunnable,
             "exact": self.exact,
         }
 
@@ -106,6 +111,7 @@ class Found:
             undecided=list(data.get("undecided") or []),
             narrowed_only=bool(data.get("narrowed_only")),
             left_open=bool(data.get("left_open")),
+            unrunnable=list(data.get("unrunnable") or []),
         )
 
 
@@ -194,11 +200,11 @@ class Bisector:
             return None
         raise BudgetSpent(version)
 
-    def _search(self, change: Change) -> Generator[str, None, Found]:
-        """One change's halving. It yields each release it needs a new run of before asking for it, so a
-        driver may make several searches' runs side by side (`bisect(jobs=...)`); driven alone, the
-        release simply runs when asked."""
-        lo, hi = self.releases[0], self.releases[-1]
+    def _search(self, change: Change, lo: str | None = None, hi: str | None = None) -> Generator[str, None, Found]:
+        """One change's halving, between `lo` (without it) and `hi` (with it), the two ends unless given.
+        It yields each release it needs a new run of before asking for it, so a driver may make several
+        searches' runs side by side (`bisect(jobs=...)`); driven alone, the release simply runs when asked."""
+        lo, hi = lo or self.releases[0], hi or self.releases[-1]
         undecided: list[str] = []
         narrowed = left_open = False
         while True:
@@ -233,7 +239,16 @@ class Bisector:
                 lo = mid
         if narrowed or left_open:
             lo, hi = self._narrowest(change, lo, hi)
-        return Found(change, hi, lo, undecided=undecided, narrowed_only=narrowed, left_open=left_open)
+        return Found(change, hi, lo, undecided=undecided, narrowed_only=narrowed, left_open=left_open,
+                     unrunnable=self._left_out_between(lo, hi))  # fmt: skip
+
+    def _left_out_between(self, lo: str, hi: str) -> list[str]:
+        """Releases strictly between `lo` and `hi` that were left out (their suite could not run, or the
+        denylist forbids them; pre-releases are not releases a team pins): a change placed across them
+        may have come in any of them, so it is a range, not a place."""
+        low, high = Version(lo), Version(hi)
+        left = {s.version for s in self.skipped if not Version(s.version).is_prerelease}
+        return sorted((v for v in left if low < Version(v) < high), key=Version)
 
     def search(self, change: Change) -> Found:
         steps = self._search(change)
@@ -279,8 +294,17 @@ class Bisector:
             self._came_and_went(one)
         return found
 
-    def _in_step(self, changes: Sequence[Change], jobs: int) -> list[Found]:
-        searches = [self._search(change) for change in changes]
+    def within(self, searches: Sequence[tuple[Change, str, str]], jobs: int = 1) -> list[Found]:
+        """Each change searched between its own two releases (the last run without it, the first with):
+        a ledger entry that came or went between two runs the bisect made for other changes
+        (`harness.gate.entry_presence`). Side by side as `bisect` does."""
+        return self._in_step([c for c, _, _ in searches], max(jobs, 1), [(lo, hi) for _, lo, hi in searches])
+
+    def _in_step(
+        self, changes: Sequence[Change], jobs: int, spans: Sequence[tuple[str | None, str | None]] = ()
+    ) -> list[Found]:
+        spans = list(spans) or [(None, None)] * len(changes)
+        searches = [self._search(change, lo, hi) for change, (lo, hi) in zip(changes, spans, strict=True)]
         wanted: dict[int, str] = {}
         found: dict[int, Found] = {}
 

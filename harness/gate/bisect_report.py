@@ -51,7 +51,11 @@ def notes(f: Found) -> list[str]:
     if f.came_and_went:
         out.append(f"came and went: also seen differently in {', '.join(f.came_and_went)}")
     if f.open_range:
-        out.append(f"a range: between them, the runs of {', '.join(f.between) or 'releases'} could not tell")
+        undecided = [v for v in f.between if v not in f.unrunnable]
+        if undecided or not f.between:
+            out.append(f"a range: between them, the runs of {', '.join(undecided) or 'releases'} could not tell")
+        if unrunnable := [v for v in f.between if v in f.unrunnable]:
+            out.append(f"a range: between them, {', '.join(unrunnable)} cannot run the suite (see 'left out')")
     if f.narrowed_only:
         out.append("narrowed only: the budget ran out; first seen after the last without, by the first")
     return out
@@ -84,6 +88,9 @@ def render_text(r: BisectResult, *, every: bool = True) -> str:
         counts = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
         lines.append(f"{first:<15}{last:<14}{counts}")
         lines += [f"{'':<29}e.g. {example}" for example in examples]
+    if every and r.entry_flips:
+        lines += ["", "ledger entries, where each came or went (their ranges: `--update-ledger`):"]
+        lines += [f"  {entry}: {'; '.join(flips)}" for entry, flips in sorted(r.entry_flips.items())]
     if every:
         lines += ["", "every change:", f"{'first seen in':<15}{'last without':<14}change"]
     for f in in_order(r.found) if every else ():

@@ -13,7 +13,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,10 +31,11 @@ from harness.gate.bisect import (
     runs_bound,
 )
 from harness.gate.bisect_plan import gate_between, next_releases
-from harness.gate.changes import changes_between
+from harness.gate.changes import Change, changes_between
+from harness.gate.entry_presence import Course, Flip, Presence, Seen, courses, unplaced
 from harness.gate.env import ensure_env, validate_version
 from harness.gate.probe import oldest_runnable
-from harness.gate.reach import absent_between, at_end, run_ledger
+from harness.gate.reach import at_end, run_ledger
 from harness.gate.release_runs import _failure_line, _one_line, release_runner, side_by_side
 from harness.gate.run import ROLES
 from harness.gate.suite import GateError
@@ -101,10 +102,17 @@ class BisectResult:
     needed: list[str] = field(default_factory=list)
     #: every divergence each end showed, [case, path, ledger entry or ""] (`harness.gate.reach.at_end`)
     at_ends: dict[str, list[list[str]]] = field(default_factory=dict)
-    #: entries present at both ends, unchanged, yet absent from a run between them (`reach.absent_between`)
-    absent_between: dict[str, list[str]] = field(default_factory=dict)
+    #: each ledger entry's presence in each run that could tell, {entry: {release: present}}
+    #: (`harness.gate.entry_presence`): where the ledger's ranges are read from
+    entry_presence: dict[str, dict[str, bool]] = field(default_factory=dict)
+    #: entries that came or went between the ends, each with where (`Flip.text`)
+    entry_flips: dict[str, list[str]] = field(default_factory=dict)
+    #: {entry: [case, path] it covered in any run}: the atlas's rows for entries seen only between the ends
+    entry_cases: dict[str, list[list[str]]] = field(default_factory=dict)
     #: what `gate --probe-oldest` found in the same report folder ({"version", "below"}), if it ran there
     oldest_runnable: dict[str, Any] | None = None
+    #: every release with a run (made now, kept, or an end)
+    runs_made: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         firsts = {f.first for f in self.found if f.first}
@@ -121,7 +129,10 @@ class BisectResult:
             "budget_spent": self.budget_spent,
             "releases_still_needed": self.needed,
             "at_ends": self.at_ends,
-            "absent_between": self.absent_between,
+            "releases": list(self.releases),
+            "runs_made": sorted(self.runs_made, key=Version),
+            "entry_presence": self.entry_presence,
+            "entry_cases": self.entry_cases,
             "oldest_runnable": self.oldest_runnable,
         }
 
@@ -209,21 +220,70 @@ def run_bisect(
         if kept_only or budget_s == 0:  # only kept runs: a search narrows from all of them, asked for or not
             bisector.load_kept()
         found = bisector.bisect(changes, jobs=jobs)
+        ledger = run_ledger(good_data, repo)
+        seen = Seen(ledger)
+        told, entries = _place_flips(bisector, seen, jobs, log)
     finally:
         if ahead is not None:
             ahead.close()
     result = BisectResult(good, bad, bisector.releases, bisector.skipped, found, timed, bisector.order,
                           comparison.verdict, bisector.reused, bisector.stopped)  # fmt: skip
     settled = set(bisector.runs) | {s.version for s in bisector.skipped}
-    result.needed = next_releases(found, bisector.releases, settled, plan_width)
-    ledger = run_ledger(good_data, repo)
+    open_flips = unplaced(entries)
+    wanted = {r for f in open_flips for r in (f.unrun if plan_width is None else f.unrun[len(f.unrun) // 2 :][:1])}
+    result.needed = sorted(set(next_releases(found, bisector.releases, settled, plan_width)) | wanted, key=Version)
     result.at_ends = {"good": at_end(good_data, ledger), "bad": at_end(bad_data, ledger)}
-    between = {v: r for v, r in bisector.runs.items() if v not in (good, bad)}
-    result.absent_between = absent_between(result.at_ends, between)
+    result.entry_presence = told
+    result.entry_flips = {c.entry: [f.text() for f in c.flips] for c in entries if c.flips}
+    result.entry_cases = {
+        e: [list(w) for w in sorted(where)] for e, where in sorted(seen.seen_in(bisector.runs).items())
+    }
+    result.runs_made = sorted(bisector.runs, key=Version)
     probed = oldest_runnable(report_dir)
     if probed is not None and probed["oldest_runnable"] == good:
         result.oldest_runnable = {"version": good, "below": probed.get("below")}
     return result
+
+
+#: rounds of searching entries that came or went between two runs: a search's runs may show a flip to
+#: be several, and each round places what the one before found
+FLIP_ROUNDS = 4
+
+
+def _left_out(bisector: Bisector) -> list[str]:
+    return [s.version for s in bisector.skipped if not Version(s.version).is_prerelease]
+
+
+def _place_flips(
+    bisector: Bisector, seen: Seen, jobs: int, log: Callable[[str], None]
+) -> tuple[Presence, list[Course]]:
+    """Each ledger entry's presence in every run, with every place it came or went searched down to two
+    neighbouring releases, as far as the budget lets: the field-level changes the bisect searched are
+    between its two ends, and an entry that came and went between them (present at both ends) is no
+    such change (`harness.gate.entry_presence`)."""
+    for _ in range(FLIP_ROUNDS):
+        told, cases_of = seen.presence(bisector.runs)
+        entries = courses(told, bisector.releases, bisector.runs, _left_out(bisector))
+        open_flips = unplaced(entries)
+        if not open_flips or bisector.stopped:
+            return told, entries
+        log(f"harness gate: {len(open_flips)} place(s) where a ledger entry came or went, between two runs: searching")
+        searches = [(_flip_change(f, cases_of[f.entry], seen), f.before, f.after) for f in open_flips]
+        bisector.within(searches, jobs)
+    told, _ = seen.presence(bisector.runs)
+    return told, courses(told, bisector.releases, bisector.runs, _left_out(bisector))
+
+
+def _flip_change(flip: Flip, cases: set[str], seen: Seen) -> Change:
+    """A flip as a change to search: present where the entry is in the state it flipped to."""
+
+    def present(run: RunData) -> bool | None:
+        shows = seen.shows(run, flip.entry, cases)
+        return None if shows is None else shows == flip.came
+
+    word = "came" if flip.came else "went"
+    return Change(f"entry {flip.entry} {word} {flip.before}..{flip.after}", f"entry {word}", flip.entry, present,
+                  tuple(sorted(cases)))  # fmt: skip
 
 
 __all__ = ["ROLES", "BisectResult", "_failure_line", "list_releases", "release_runner", "run_bisect", "side_by_side"]

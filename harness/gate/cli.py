@@ -219,7 +219,7 @@ def _bisect(args: argparse.Namespace, repo: Path, pytest_args: list[str], mode_a
         except (ReportError, KeyError) as exc:
             print(f"harness gate: the ledger was not written: {exc}", file=sys.stderr)
             return 2
-        _write_ranges(_ledger(args, repo), result.found, ends)
+        _write_ranges(_ledger(args, repo), ends)
     print("\nbisect report: " + ", ".join(str(p) for p in outputs))
     return 0
 
@@ -229,31 +229,31 @@ def _ledger(args: argparse.Namespace, repo: Path) -> Path:
     return Path(args.ledger).resolve() if args.ledger else repo / "tests" / "contract" / "divergences.yaml"
 
 
-def _write_ranges(ledger: Path, found: list[Any], ends: Any) -> None:
+def _write_ranges(ledger: Path, ends: Any) -> None:
     from harness.gate.ledger_ranges import update_ranges
 
-    changed, held = update_ranges(ledger, found, ends)
+    changed, held = update_ranges(ledger, ends)
     print(f"\nledger ranges updated in {ledger} ({len(changed)}):")
     for c in changed:
         print(f"  {c.entry}: {c.before!r} -> {c.after!r}  ({c.why})")
     if held:
-        print(f"held as they are ({len(held)}): a change of theirs is a range, so a bound could lie anywhere in it")
+        print(f"held as they are ({len(held)}): where they came or went is not placed yet")
         for entry, why in held.items():
             print(f"  {entry}: {why}")
 
 
 def _apply_report(args: argparse.Namespace, repo: Path) -> int:
     """`--apply-bisect-report FILE`: a finished bisect's placed ranges written into this checkout's ledger."""
-    from harness.gate.ledger_ranges import ReportError, found_from_report
+    from harness.gate.ledger_ranges import ReportError, ends_from_report
 
     ledger = _ledger(args, repo)
     if not ledger.is_file():
         print(f"harness gate: no ledger at {ledger} (give --ledger FILE)", file=sys.stderr)
         return 2
     try:
-        found, ends = found_from_report(Path(args.apply_bisect_report))
+        ends = ends_from_report(Path(args.apply_bisect_report))
     except ReportError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    _write_ranges(ledger, found, ends)
+    _write_ranges(ledger, ends)
     return 0

@@ -15,20 +15,18 @@ observations, kinds, pins) still applies.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from packaging.specifiers import SpecifierSet
-from packaging.version import Version
-
 from harness.contract.compare import Level, Mismatch
 from harness.contract.ledger import Ledger, LedgerError
 from harness.contract.ledger_file import load_ledger
+from harness.contract.releases import Releases
 
 _INDEX = re.compile(r"\[\d+\]")
-_ALL = SpecifierSet("")
+_ALL = Releases("")
 
 
 def widened(ledger: Ledger) -> Ledger:
@@ -106,31 +104,3 @@ def at_end(run: Mapping[str, Any], ledger: Ledger | None) -> list[list[str]]:
         rows |= {(case, p, entry) for entry, paths in covered.items() for p in paths}
         rows |= {(case, _INDEX.sub("[*]", p), "") for p in uncovered}
     return [list(row) for row in sorted(rows)]
-
-
-def _pairs(run: Mapping[str, Any]) -> tuple[set[str], set[tuple[str, str]]]:
-    """(cases compared in `run`, the (case, path) of every divergence it saw, covered or not)."""
-    cases, pairs = set(), set()
-    for comparison in run.get("comparisons", []):
-        case = comparison["case"]
-        cases.add(case)
-        pairs |= {(case, _INDEX.sub("[*]", p)) for paths in (comparison.get("covered") or {}).values() for p in paths}
-        pairs |= {(case, _INDEX.sub("[*]", r["path"])) for r in comparison.get("unledgered_detail") or []}
-    return cases, pairs
-
-
-def absent_between(
-    ends: Mapping[str, Sequence[Sequence[str]]], runs: Mapping[str, Mapping[str, Any]]
-) -> dict[str, list[str]]:
-    """Entries a divergence of which is present at both ends of a bisect, unchanged, yet absent from a
-    release run made between them that compared its case: {entry: those releases}. The gate compares
-    the ends only, so such a divergence came and went unseen by the search; its entry's range cannot
-    say "present throughout"."""
-    both = {(c, p, e) for c, p, e in ends.get("good", [])} & {(c, p, e) for c, p, e in ends.get("bad", [])}
-    out: dict[str, set[str]] = {}
-    for version, run in runs.items():
-        cases, pairs = _pairs(run)
-        for case, path, entry in both:
-            if entry and case in cases and (case, path) not in pairs:
-                out.setdefault(entry, set()).add(version)
-    return {entry: sorted(versions, key=Version) for entry, versions in sorted(out.items())}

@@ -41,9 +41,24 @@ class Row:
     group: str
     #: (case, path) -> spans (present from, present until, unsure after, unsure before); None: no bound
     spans: dict[tuple[str, str], list[tuple[str | None, ...]]] = field(default_factory=dict)
+    #: for a ledger entry, the releases where the runs saw it at all, as (from, until, sure from, sure until)
+    #: blocks (None: no bound; `Course.spans`); outside them no case has it, whatever its changes say, and
+    #: where a block is not sure (releases that could not tell) its cases are unsure
+    blocks: list[tuple[str | None, ...]] | None = None
 
     def present(self, release: Version) -> tuple[set[str], set[str]]:
         """The cases where it is present in `release`, and those where the report cannot tell."""
+        there, unsure = self._spans_present(release)
+        if self.blocks is None:
+            return there, unsure
+        inside = [b for b in self.blocks if _within(release, b[0], b[1])]
+        if not inside:
+            return set(), set()
+        if any(not _within(release, b[2], b[3]) for b in inside):
+            return set(), there | unsure
+        return there, unsure
+
+    def _spans_present(self, release: Version) -> tuple[set[str], set[str]]:
         there, unsure = set(), set()
         for (case, _path), spans in self.spans.items():
             for since, until, after, before in spans:
@@ -52,6 +67,22 @@ class Row:
                 elif (since is None or release >= Version(since)) and (until is None or release < Version(until)):
                     there.add(case)
         return there, unsure - there
+
+
+def _within(release: Version, low: str | None, high: str | None) -> bool:
+    return (low is None or release >= Version(low)) and (high is None or release < Version(high))
+
+
+def entry_blocks(report: Mapping[str, Any]) -> dict[str, list[tuple[str | None, ...]]]:
+    """Each ledger entry's blocks of presence, from the report's runs (`entry_presence`), for the
+    entries whose every coming and going is placed; {} for a report made before it."""
+    from harness.gate.entry_presence import courses
+
+    if "entry_presence" not in report:
+        return {}
+    left = [s["version"] for s in report.get("skipped") or [] if not Version(s["version"]).is_prerelease]
+    found = courses(report["entry_presence"], report["releases"], report["runs_made"], left)
+    return {c.entry: c.spans() for c in found if c.placed}
 
 
 @dataclass
@@ -65,6 +96,8 @@ class Atlas:
     open_ranges: int
     oldest: Mapping[str, Any] | None
     ends_known: bool = True
+    #: release -> the ledger entries that came or went in it, read from the runs (`entry_blocks`)
+    entries: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _row(rows: dict[str, Row], entry: str | None, path: str) -> Row:
@@ -96,14 +129,29 @@ def build(report: Mapping[str, Any]) -> Atlas:
         _row(rows, m["entry"], m["path"]).spans.setdefault((m["case"], m["path"]), []).append(span)
         changed.add((m["case"], m["path"]))
     for case, path, entry in (report.get("at_ends") or {}).get("good", []):
-        if (case, path) not in changed:  # present at the good end and unchanged: present throughout
+        if (case, path) not in changed:  # present at the good end and unchanged: present where its entry is
             _row(rows, entry or None, path).spans.setdefault((case, path), []).append((None, None, None, None))
-    columns = sorted({good, *changes}, key=Version)
+    blocks = entry_blocks(report)
+    for entry, where in (report.get("entry_cases") or {}).items():
+        if entry in blocks and entry not in rows:  # came and went between the ends: no change points at it
+            for case, path in where:
+                _row(rows, entry, path).spans.setdefault((case, path), []).append((None, None, None, None))
+    for entry, spans in blocks.items():
+        if entry in rows:
+            rows[entry].blocks = spans
+    bounds = {b for spans in blocks.values() for span in spans for b in span if b}
+    columns = sorted({good, *changes, *(b for b in bounds if Version(good) < Version(b) <= Version(bad))}, key=Version)
     order = [name for name, _ in GROUPS] + [OTHER]
     ordered = sorted(rows.values(), key=lambda r: (order.index(r.group), r.name.startswith(UNLEDGERED), r.name))
     open_ranges = sum(1 for c in report["changes"] if not c.get("exact"))
+    entries: dict[str, list[str]] = {}
+    for entry, spans in sorted(blocks.items()):
+        for low, high, _, _ in spans:
+            for release, word in ((low, "came"), (high, "went")):
+                if release and Version(good) < Version(release) <= Version(bad):
+                    entries.setdefault(release, []).append(f"{entry} {word}")
     return Atlas(good, bad, columns, ordered, changes, report.get("skipped", []), open_ranges,
-                 report.get("oldest_runnable"), "at_ends" in report)  # fmt: skip
+                 report.get("oldest_runnable"), "at_ends" in report, entries)  # fmt: skip
 
 
 def _cell(row: Row, release: str, styled: bool) -> str:
@@ -134,11 +182,11 @@ def _table(atlas: Atlas, styled: bool) -> str:
 
 
 def _summary(atlas: Atlas) -> list[str]:
-    lines = ["| release | what changed in it |", "|---|---|"]
+    lines = ["| release | what changed in it | ledger entries that came or went |", "|---|---|---|"]
     for release in atlas.columns[1:]:
         kinds = atlas.changes.get(release, {})
-        lines.append(f"| {release} | " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
-                     + " |")  # fmt: skip
+        counts = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
+        lines.append(f"| {release} | {counts} | {', '.join(atlas.entries.get(release, []))} |")
     return lines
 
 

@@ -82,6 +82,34 @@ def test_each_cell_counts_the_cases_where_the_divergence_is_present_in_that_rele
     assert cells("no ledger entry: upstream_requests.body.*") == [(1, 0), (0, 0), (0, 0)]
 
 
+def test_an_entry_that_came_and_went_between_the_ends_is_absent_where_the_runs_saw_it_nowhere() -> None:
+    """Present at both ends and unchanged, a divergence is no change the bisect searched; the report's
+    runs say where its entry was (`entry_presence`). The atlas shows it absent there, gives the release
+    where it went and came back a column, and a row to an entry seen only between the ends."""
+    runs = ["1.0.0", "1.2.0", "1.3.0", "1.4.0", "1.6.0", "1.9.0"]
+    data = {
+        **REPORT_DATA,
+        "releases": runs,
+        "runs_made": runs,
+        "entry_presence": {
+            "azure-headers-prefixed": {v: v not in ("1.3.0", "1.4.0") for v in runs},
+            "stream-cut-ends-normally": {v: v in ("1.3.0", "1.4.0") for v in runs},
+        },
+        "entry_cases": {"stream-cut-ends-normally": [["errors/cut", "grammar[finish]"]]},
+    }
+    atlas = build(data)
+    rows = {r.name: r for r in atlas.rows}
+    headers = [len(rows["azure-headers-prefixed"].present(Version(v))[0]) for v in atlas.columns]
+    assert atlas.columns == ["1.0.0", "1.3.0", "1.5.0", "1.6.0"]  # 1.5.0 cannot run: either may have changed there
+    assert headers == [1, 0, 0, 1]  # went in 1.3.0, back in 1.5.0 or 1.6.0
+    assert len(rows["azure-headers-prefixed"].present(Version("1.5.0"))[1]) == 1  # unsure there
+    assert [len(rows["stream-cut-ends-normally"].present(Version(v))[0]) for v in atlas.columns] == [0, 1, 0, 0]
+    assert atlas.entries["1.3.0"] == ["azure-headers-prefixed went", "stream-cut-ends-normally came"]
+    assert atlas.entries["1.5.0"] == ["azure-headers-prefixed came"] and atlas.entries["1.6.0"] == [
+        "stream-cut-ends-normally went"
+    ]
+
+
 def test_the_markdown_says_how_far_back_it_reaches_and_what_was_left_out(tmp_path: Path) -> None:
     texts = render_atlas(tmp_path / "r" / "bisect-report.json", tmp_path / "docs", REPORT_DATA)
     md = texts["atlas.md"]

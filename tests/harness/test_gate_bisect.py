@@ -164,9 +164,15 @@ def test_a_bad_range_is_one_line_and_builds_nothing(tmp_path, good: str, bad: st
     assert not (tmp_path / "cache").exists()
 
 
+def told(releases: list[str], present: set[str]) -> dict[str, bool]:
+    """An entry's presence in the runs of `releases`: present in those of `present`."""
+    return {v: v in present for v in releases}
+
+
 def test_update_ledger_writes_only_bounds_the_bisect_saw(tmp_path) -> None:
-    """A bound is where a divergence started or ended between the ends, never where the runs started:
-    present at the good end, an entry has no lower bound and says how far back it was measured."""
+    """A bound is where an entry came or went between two runs, never where the runs started: present at
+    the good end, an entry has no lower bound and says how far back it was measured; one whose coming
+    has a release between its two runs that was not run is held."""
     ledger = tmp_path / "divergences.yaml"
     ledger.write_text(
         "divergences:\n"
@@ -174,34 +180,30 @@ def test_update_ledger_writes_only_bounds_the_bisect_saw(tmp_path) -> None:
         '  - id: gone\n    what: y\n    litellm: ">=1.80.17,<1.108.7"\n    reason: r\n'
         '  - id: other\n    what: z\n    litellm: ">=1.0"\n    reason: r\n'
         '  - id: steady\n    what: s\n    litellm: ">=1.80.17"  # observed on 1.80.17 and 1.108.7\n    reason: r\n'
-        '  - id: spread\n    what: t\n    litellm: ">=1.101.0"\n    reason: r\n'
     )
-
-    def found(kind: str, entry: str, first: str) -> Found:
-        change = Change(f"{kind} x/a p", kind, f"p in x/a [{entry}]", lambda run: None, ("x/a",))
-        return Found(change, first, "1.0")
-
-    narrowed = found("new divergence", "other", "1.50")
-    narrowed.narrowed_only = True  # the budget ran out: a range, not a release to write down
-    placed = [found("new divergence", "alias", "1.81.7"), found("gone divergence", "gone", "1.95.2"),
-              found("new divergence", "spread", "1.101.0")]  # fmt: skip
-    # `spread` also covers a case that diverged at the good end already: 1.101.0 is not where it started
-    ends = Ends("1.74.0", "1.108.7", frozenset({"gone", "steady", "spread"}), frozenset({"alias", "steady", "spread"}))
-    changes, held = update_ranges(ledger, [*placed, narrowed], ends)
+    releases = ["1.74.0", "1.81.6", "1.81.7", "1.90.0", "1.95.1", "1.95.2", "1.108.7"]
+    ran = [r for r in releases if r != "1.90.0"]
+    presence = {
+        "alias": told(ran, {"1.81.7", "1.95.1", "1.95.2", "1.108.7"}),
+        "gone": told(ran, {"1.74.0", "1.81.6", "1.81.7", "1.95.1"}),
+        "other": told(ran, {"1.95.1", "1.95.2", "1.108.7"}),  # came between 1.81.7 and 1.95.1: 1.90.0 not run
+        "steady": told(ran, set(ran)),
+    }
+    ends = Ends("1.74.0", "1.108.7", presence, releases, frozenset(ran))
+    changes, held = update_ranges(ledger, ends)
     assert [(c.entry, c.before, c.after) for c in changes] == [
         ("alias", ">=1.108.7", ">=1.81.7"),
         ("gone", ">=1.80.17,<1.108.7", "<1.95.2"),
         ("steady", ">=1.80.17", ">=0"),
-        ("spread", ">=1.101.0", ">=0"),
     ]
-    assert held == {"other": "p in x/a [other]: not placed in one release (1.0 .. 1.50)"}
+    assert held == {"other": "came between 1.81.7 and 1.95.1, without a run yet of 1.90.0: run the bisect "
+                             "further (or `--release-run` them) to place it"}  # fmt: skip
     text = ledger.read_text()
     assert 'litellm: ">=1.0"' in text and "what: z" in text  # the held entry untouched
     assert 'litellm: "<1.95.2"  # present in 1.74.0, where the bisect started; older releases not bisected' in text
     assert 'litellm: ">=1.81.7"  # placed by the bisect (1.74.0 -> 1.108.7)' in text
     ledger.write_text(text.replace('"<1.95.2"', '">=1.80.17,<1.108.7"'))
-    oldest = Ends(ends.good, ends.bad, ends.at_good, ends.at_bad, good_is_oldest=True)
-    update_ranges(ledger, placed, oldest)
+    update_ranges(ledger, dataclasses.replace(ends, good_is_oldest=True))
     assert 'litellm: "<1.95.2"  # since before 1.74.0, the oldest release that runs (1.74.0 -> 1.108.7)' in (
         ledger.read_text()
     )
@@ -347,15 +349,16 @@ def test_a_finished_bisects_report_writes_its_ranges_into_another_checkouts_ledg
     )
     ledger = tmp_path / "divergences.yaml"
     ledger.write_text(text)
+    releases = ["1.80.17", "1.81.5", "1.81.6", "1.90.0", "1.108.7"]
+    ran = [r for r in releases if r != "1.90.0"]
     alias = Found(Change("k", "new divergence", "p in x/a [alias]", lambda run: None), "1.81.6", "1.81.5")
-    left_open = Found(Change("o", "new divergence", "q in x/b [other]", lambda run: None), "1.90.0", "1.81.0")
-    left_open.left_open = True  # a range: never written
-    result = BisectResult("1.80.17", "1.108.7", ["1.80.17", "1.108.7"], [], [alias, left_open])
-    result.at_ends = {"good": [], "bad": [["x/a", "p", "alias"], ["x/b", "q", "other"]]}
+    result = BisectResult("1.80.17", "1.108.7", releases, [], [alias])
+    result.runs_made = ran
+    result.entry_presence = {"alias": told(ran, {"1.81.6", "1.108.7"}), "other": told(ran, {"1.108.7"})}
     write_reports(result, tmp_path)
     (tmp_path / "broken.json").write_text('{"changes": [{"kind": 1}]}')
     old = json.loads((tmp_path / "bisect-report.json").read_text())
-    del old["at_ends"]  # a report from before the ends were kept: its lower bounds cannot be trusted
+    del old["entry_presence"]  # a report from before it: where each entry was seen is not in it
     (tmp_path / "old.json").write_text(json.dumps(old))
 
     def gate(*args: str) -> int:
@@ -370,11 +373,12 @@ def test_a_finished_bisects_report_writes_its_ranges_into_another_checkouts_ledg
     assert len(err) == 1 and "is not a bisect report" in err[0] and ledger.read_text() == text
     assert gate("--apply-bisect-report", str(tmp_path / "old.json")) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "does not say which divergences its ends showed" in err[0] and ledger.read_text() == text
+    assert len(err) == 1 and "does not say where each ledger entry was seen" in err[0] and "--kept-only" in err[0]
+    assert ledger.read_text() == text
     assert gate("--apply-bisect-report", str(tmp_path / "bisect-report.json")) == 0
     out = capsys.readouterr().out
     assert "alias: '>=1.108.7' -> '>=1.81.6'" in out
-    assert "other: q in x/b [other]: not placed in one release (1.81.0 .. 1.90.0)" in out
+    assert "other: came between 1.81.6 and 1.108.7, without a run yet of 1.90.0" in out
     assert 'litellm: ">=1.81.6"' in ledger.read_text() and 'litellm: ">=1.0"' in ledger.read_text()
 
 
@@ -396,7 +400,9 @@ def test_the_projects_ledger_loads_after_every_range_is_rewritten(tmp_path) -> N
     ledger = tmp_path / "divergences.yaml"
     ledger.write_text((ROOT / "tests" / "contract" / "divergences.yaml").read_text())
     ids = frozenset(e.id for e in load_ledger(ledger).entries)
-    changes, held = update_ranges(ledger, [], Ends("1.74.0", "1.108.7", ids, ids, good_is_oldest=True))
+    ends = ("1.74.0", "1.108.7")
+    presence = {entry: told(list(ends), set(ends)) for entry in ids}
+    changes, held = update_ranges(ledger, Ends(*ends, presence, ends, frozenset(ends), good_is_oldest=True))
     assert held == {} and {c.entry for c in changes} <= ids
     assert {str(e.litellm) for e in load_ledger(ledger).entries} == {">=0"}
     assert "# since before 1.74.0, the oldest release that runs (1.74.0 -> 1.108.7)" in ledger.read_text()
@@ -432,9 +438,10 @@ def test_a_bound_beyond_the_releases_the_bisect_ran_stays(tmp_path) -> None:
         '  - id: early\n    what: y\n    litellm: ">=1.60.0"  # from an older bisect\n    reason: r\n'
     )
     text = ledger.read_text()
-    ends = Ends("1.63.8", "1.63.14", frozenset({"cut", "early"}), frozenset({"cut", "early"}))
-    changes, _ = update_ranges(ledger, [], ends)
+    both = ["1.63.8", "1.63.14"]
+    ends = Ends(*both, {"cut": told(both, set(both)), "early": told(both, set(both))}, both, frozenset(both))
+    changes, _ = update_ranges(ledger, ends)
     assert [(c.entry, c.after) for c in changes] == [("cut", "<1.94.0"), ("early", ">=1.60.0")]
     ledger.write_text(text)  # the good end is the oldest release that runs: nothing before it was seen
-    changes, _ = update_ranges(ledger, [], dataclasses.replace(ends, good_is_oldest=True))
+    changes, _ = update_ranges(ledger, dataclasses.replace(ends, good_is_oldest=True))
     assert [(c.entry, c.after) for c in changes] == [("cut", "<1.94.0"), ("early", ">=0")]

@@ -112,34 +112,44 @@ def test_a_bisects_end_names_the_entry_of_every_divergence_in_or_out_of_range(tm
     ]
 
 
-def test_a_divergence_at_both_ends_that_went_away_between_holds_its_entry(tmp_path) -> None:
-    """The gate compares the ends only: present at both, a divergence is no change to search. A run the
-    bisect made between them that compared the case without it shows it came and went; its entry's
-    range must not say "present throughout"."""
+def test_an_entry_at_both_ends_that_went_away_between_gets_a_union(tmp_path) -> None:
+    """The gate compares the ends only: present at both, a divergence is no change to search. The runs
+    the bisect made between them show the entry went and came back; its range says so, as a union, and
+    a run where one of its divergences is missing but another still shows is no gap."""
+    from harness.contract.ledger_file import load_ledger
+    from harness.gate.entry_presence import Seen
     from harness.gate.ledger_ranges import Ends, update_ranges
-    from harness.gate.reach import absent_between
 
-    ends = {"good": [["x/a", "body.model", "alias"], ["x/b", "body.x", "other"]],
-            "bad": [["x/a", "body.model", "alias"], ["x/b", "body.x", "other"]]}  # fmt: skip
-
-    def made(case: str, covered: dict[str, list[str]]) -> dict[str, Any]:
-        found = [{"path": p, "kind": "value", "covered_by": e} for e, ps in covered.items() for p in ps]
-        return {"comparisons": [{"case": case, "covered": covered, "unledgered_detail": [], "mismatches": found}]}
+    def made(version: str, covered: dict[str, list[str]], case: str = "x/a") -> dict[str, Any]:
+        return {"meta": {"litellm_version": version}, "comparisons": [{"case": case, "covered": covered}]}
 
     runs = {
-        "1.90.0": made("x/a", {}),  # compared x/a, and body.model did not diverge there
-        "1.85.0": made("x/b", {"other": ["body.x"]}),  # x/b as at the ends
-        "1.86.0": made("x/c", {}),  # did not compare x/a: cannot tell
+        "1.74.0": made("1.74.0", {"alias": ["body.model"], "other": ["body.x"]}),
+        "1.85.0": made("1.85.0", {"alias": ["headers.x"], "other": ["body.x"]}),  # another of its divergences
+        "1.90.0": made("1.90.0", {"other": ["body.x"]}),  # compared x/a, and alias showed nowhere
+        "1.95.0": made("1.95.0", {"alias": ["body.model"], "other": ["body.x"]}),
+        "1.96.0": made("1.96.0", {}, case="x/c"),  # did not compare x/a: cannot tell
+        "1.108.7": made("1.108.7", {"alias": ["body.model"], "other": ["body.x"]}),
     }
-    assert absent_between(ends, runs) == {"alias": ["1.90.0"]}
+    presence, cases = Seen(None).presence(runs)
+    assert presence["alias"] == {"1.74.0": True, "1.85.0": True, "1.90.0": False, "1.95.0": True, "1.108.7": True}
+    assert cases == {"alias": {"x/a"}, "other": {"x/a"}}
     ledger = tmp_path / "divergences.yaml"
     ledger.write_text(
         "divergences:\n"
-        '  - id: alias\n    what: x\n    litellm: ">=1.95.0"\n    reason: r\n'
-        '  - id: other\n    what: y\n    litellm: ">=1.80.17"\n    reason: r\n'
+        '  - id: alias\n    what: x\n    paths: [body.model]\n    litellm: ">=1.95.0"\n'
+        "    reason: r\n    impact: i\n    link: l\n"
+        '  - id: other\n    what: y\n    paths: [body.x]\n    litellm: ">=1.80.17"\n'
+        "    reason: r\n    impact: i\n    link: l\n"
     )
-    both = frozenset({"alias", "other"})
-    changes, held = update_ranges(ledger, [], Ends("1.74.0", "1.108.7", both, both, True, absent_between(ends, runs)))
-    assert [(c.entry, c.after) for c in changes] == [("other", ">=0")]
-    assert held == {"alias": "present at 1.74.0 and 1.108.7, absent in the run of 1.90.0: came and went"}
-    assert 'litellm: ">=1.95.0"' in ledger.read_text()
+    ends = Ends("1.74.0", "1.108.7", presence, list(runs), frozenset(runs), good_is_oldest=True)
+    changes, held = update_ranges(ledger, ends)
+    assert held == {}
+    assert [(c.entry, c.after) for c in changes] == [("alias", "<1.90.0 || >=1.95.0"), ("other", ">=0")]
+    assert (
+        "# since before 1.74.0, the oldest release that runs; came and went (1.74.0 -> 1.108.7)" in ledger.read_text()
+    )
+    alias = next(e for e in load_ledger(ledger).entries if e.id == "alias")
+    assert [v in alias.litellm for v in ("1.74.0", "1.89.0", "1.90.0", "1.94.9", "1.95.0", "1.110.0")] == [
+        True, True, False, False, True, True,
+    ]  # fmt: skip
