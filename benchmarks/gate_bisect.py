@@ -5,6 +5,7 @@ releases, plus the two ends; no release's suite runs twice; a repeat bisect with
 within 10% of the sum of its suite runs.
 
     python benchmarks/gate_bisect.py docs/gate-example/bisect-report.json       # figures of a finished bisect
+    python benchmarks/gate_bisect.py REPORT --runs DIR/bisect-runs              # + what its release runs cost
     python benchmarks/gate_bisect.py --repeat --good 1.80.17 --bad 1.108.7      # time a repeat bisect
 
 The first form reads a committed report; the second runs `python -m harness gate --bisect` into a
@@ -24,6 +25,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from packaging.version import Version
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -33,7 +36,7 @@ def figures(report: dict) -> list[str]:
     walls = [r["wall_s"] or 0.0 for r in runs]
     # `exact` since the bisect tells "placed in one release" from a range left by releases that could not tell
     placed = [c for c in report["changes"] if c.get("exact", bool(c.get("first_seen_in")) and not c["narrowed_only"])]
-    firsts = sorted({c["first_seen_in"] for c in placed}, key=lambda v: tuple(int(x) for x in v.split(".")))
+    firsts = sorted({c["first_seen_in"] for c in placed}, key=Version)
     narrowed = sum(bool(c.get("narrowed_only")) for c in report["changes"])
     between = len(report["changes"]) - len(placed) - narrowed
     kept = list(report.get("reused_runs", []))
@@ -53,6 +56,37 @@ def figures(report: dict) -> list[str]:
         )
     lines.append("first releases: " + ", ".join(firsts))
     return lines
+
+
+def run_costs(runs_dir: Path) -> list[str]:
+    """What the kept release runs cost, over every sitting that made them: the suite's wall time, the
+    venv builds' time, and how much of the builds the runs waited for (on the bisect's path; the rest
+    was built ahead, beside other runs). Read from each run's `suite-run.json` and `venv.json`."""
+    suites: list[float] = []
+    builds: list[float] = []
+    waits: list[float] = []
+    cached = 0
+    for folder in sorted(p for p in runs_dir.iterdir() if p.is_dir()):
+        try:
+            suites.append(float(json.loads((folder / "suite-run.json").read_text())["wall_s"]))
+            venv = json.loads((folder / "venv.json").read_text())
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        cached += bool(venv.get("cached"))
+        builds.append(float(venv.get("build_s") or 0.0))
+        waits.append(float(venv.get("waited_s") or 0.0))
+    if not suites:
+        return [f"no release run with its timings under {runs_dir}"]
+    suite, wait = sum(suites), sum(waits)
+    on_path = [b for b in builds if b > 0]
+    median = f" (median {sorted(on_path)[len(on_path) // 2]:.0f} s)" if on_path else ""
+    return [
+        f"release runs timed: {len(suites)}; their suites {suite / 60:.0f} min "
+        f"(median {sorted(suites)[len(suites) // 2]:.0f} s)",
+        f"venvs: {cached} found ready (built ahead beside other runs, or cached), {len(on_path)} built on the "
+        f"bisect's path{median}: {wait / 60:.0f} min waited, {wait / (wait + suite):.0%} of the releases' "
+        "runs end to end (waits + suites)",
+    ]
 
 
 def suite_seconds(report_dir: Path) -> tuple[int, float]:
@@ -97,6 +131,7 @@ def main() -> None:
     parser.add_argument("--good", default="1.80.17")
     parser.add_argument("--bad", default="1.108.7")
     parser.add_argument("--jobs", type=int, default=1, help="--repeat: releases side by side")
+    parser.add_argument("--runs", help="a bisect's bisect-runs folder: what its release runs cost, every sitting")
     args = parser.parse_args()
     if args.repeat:
         lines = repeat(args.good, args.bad, args.jobs)
@@ -105,6 +140,8 @@ def main() -> None:
         if not path.is_file():
             sys.exit(f"gate_bisect: no bisect report at {path}; run `python -m harness gate --bisect` first")
         lines = figures(json.loads(path.read_text()))
+        if args.runs:
+            lines += run_costs(Path(args.runs))
     print("\n".join(lines))
 
 
