@@ -445,3 +445,30 @@ def test_a_bound_beyond_the_releases_the_bisect_ran_stays(tmp_path) -> None:
     ledger.write_text(text)  # the good end is the oldest release that runs: nothing before it was seen
     changes, _ = update_ranges(ledger, dataclasses.replace(ends, good_is_oldest=True))
     assert [(c.entry, c.after) for c in changes] == [("cut", "<1.94.0"), ("early", ">=0")]
+
+
+def test_each_run_is_read_once_however_many_changes_ask_it(monkeypatch) -> None:
+    """A bisect asks every change of every run it made; a run's divergences are worked out once."""
+    import harness.gate.changes as changes_module
+
+    calls: list[int] = []
+    real = changes_module.divergences
+
+    def counted(run: Any) -> Any:
+        calls.append(id(run))
+        return real(run)
+
+    monkeypatch.setattr(changes_module, "divergences", counted)
+    good, bad = run(RELEASES[0]), run(RELEASES[-1])
+    good["comparisons"][0]["mismatches"] = [{"path": "body.a", "kind": "value"}]
+    changes = [
+        c
+        for c in changes_between(compare_runs(good, bad), good, bad)
+        if c.kind in ("new divergence", "gone divergence")
+    ]
+    assert changes, "the runs differ in a divergence"
+    middle = run(RELEASES[4])
+    for change in changes * 3:
+        change.present(middle)
+        change.present(good)
+    assert sorted(calls) == sorted({id(middle), id(good)}), "a run's divergences are read once"
