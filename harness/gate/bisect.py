@@ -20,7 +20,7 @@ tested on synthetic reports and driven by `harness.gate.bisect_run` for real.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,6 +140,9 @@ class Bisector:
     #: builds their venvs meanwhile); the searches' answers do not depend on it
     prepare: Callable[[Sequence[str]], None] = lambda versions: None
     _upcoming: dict[str, None] = field(default_factory=dict)
+    #: the runs there when `bisect` began: each search starts from the range they leave, the same with
+    #: one job or several (a search never narrows on a run another search made meanwhile)
+    _known: frozenset[str] = frozenset()
 
     def _undecided_limit(self) -> int:
         if self.undecided_limit is not None:
@@ -205,6 +208,8 @@ class Bisector:
         It yields each release it needs a new run of before asking for it, so a driver may make several
         searches' runs side by side (`bisect(jobs=...)`); driven alone, the release simply runs when asked."""
         lo, hi = lo or self.releases[0], hi or self.releases[-1]
+        if self._known:  # the runs there before any search (kept by earlier sittings) narrow it first
+            lo, hi = self._narrowest(change, lo, hi, self._known)
         undecided: list[str] = []
         narrowed = left_open = False
         while True:
@@ -270,10 +275,14 @@ class Bisector:
             if verdict is not None and ((k <= i and verdict) or (k >= j and not verdict)):
                 found.came_and_went.append(version)
 
-    def _narrowest(self, change: Change, lo: str, hi: str) -> tuple[str, str]:
-        """With the budget spent: the tightest (last without, first with) the runs made so far allow."""
+    def _narrowest(self, change: Change, lo: str, hi: str, among: Collection[str] | None = None) -> tuple[str, str]:
+        """The tightest (last without, first with) the runs made so far allow (`among`: only those runs):
+        where the budget was spent, and before a search starts, from the runs kept by earlier sittings."""
         i, j = self.releases.index(lo), self.releases.index(hi)
-        verdicts = [(r, change.present(self.runs[r])) for r in self.releases[i + 1 : j] if r in self.runs]
+        known = self.runs if among is None else among
+        verdicts = [
+            (r, change.present(self.runs[r])) for r in self.releases[i + 1 : j] if r in known and r in self.runs
+        ]
         first = next((r for r, v in verdicts if v), hi)
         last = max((r for r, v in verdicts if v is False and self.releases.index(r) < self.releases.index(first)),
                    key=self.releases.index, default=lo)  # fmt: skip
@@ -289,6 +298,7 @@ class Bisector:
         for end in ends:
             if self.run_of(end) is None:
                 raise Uninstallable(f"{end} is an end of the range and cannot be installed: {self.skipped[-1].reason}")
+        self._known = frozenset(self.runs)
         found = [self.search(change) for change in changes] if jobs <= 1 else self._in_step(changes, jobs)
         for one in found:
             self._came_and_went(one)

@@ -217,8 +217,7 @@ def run_bisect(
         bisector = Bisector(list(releases), timed_runner, runs={good: good_data, bad: bad_data}, skipped=list(skipped),
                             kept=kept, may_start=may_start, run_many=side_by_side(timed_runner),
                             prepare=prepare)  # fmt: skip
-        if kept_only or budget_s == 0:  # only kept runs: a search narrows from all of them, asked for or not
-            bisector.load_kept()
+        bisector.load_kept()  # every search starts from the range the kept runs leave, asked for or not
         found = bisector.bisect(changes, jobs=jobs)
         ledger = run_ledger(good_data, repo)
         seen = Seen(ledger)

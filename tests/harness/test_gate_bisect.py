@@ -472,3 +472,22 @@ def test_each_run_is_read_once_however_many_changes_ask_it(monkeypatch) -> None:
         change.present(middle)
         change.present(good)
     assert sorted(calls) == sorted({id(middle), id(good)}), "a run's divergences are read once"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_search_starts_from_the_range_the_kept_runs_leave(jobs: int) -> None:
+    """Runs kept by an earlier sitting narrow every search before it asks for a new run, with one job or
+    several alike: with 1.4 and 1.6 kept, `broke` (from 1.5) needs one run, the header (back in 1.7) two."""
+    runner = Runner()
+    bisector = Bisector(list(RELEASES), runner, kept=lambda v: run(v) if v in ("1.4", "1.6") else None)
+    bisector.load_kept()
+    found = found_for_jobs(bisector, jobs)
+    assert (found["broke"].first, found["broke"].last_without) == ("1.5", "1.4")
+    assert (found["header added"].first, found["header added"].last_without) == ("1.7", "1.6")
+    assert sorted(runner.calls) == ["1.0", "1.5", "1.7", "1.8", "1.9"]
+
+
+def found_for_jobs(bisector: Bisector, jobs: int) -> dict[str, Any]:
+    good, bad = run(RELEASES[0]), run(RELEASES[-1])
+    changes = changes_between(compare_runs(good, bad), good, bad)
+    return {f.change.kind: f for f in bisector.bisect(changes, jobs=jobs)}
