@@ -237,7 +237,7 @@ def _write_ranges(ledger: Path, ends: Any) -> None:
     for c in changed:
         print(f"  {c.entry}: {c.before!r} -> {c.after!r}  ({c.why})")
     if held:
-        print(f"held as they are ({len(held)}): where they came or went is not placed yet")
+        print(f"left as they are ({len(held)}):")
         for entry, why in held.items():
             print(f"  {entry}: {why}")
 

@@ -158,14 +158,19 @@ def _new_spec(spec: str, blocks: Sequence[tuple[str | None, str | None]], ends: 
 
 def update_ranges(ledger: Path, ends: Ends) -> tuple[list[RangeChange], dict[str, str]]:
     """Rewrite the `litellm:` line of each entry the bisect's runs place; returns what changed, and the
-    entries held as they were with the reason."""
+    entries left as they were with the reason: held (where they came or went is not placed yet), or
+    seen in no run (their cases are not compared, like `auth/no-key`, or never diverged), so that no
+    range is left unexplained."""
     p = plan(ends)
     lines = ledger.read_text(encoding="utf-8").splitlines(keepends=True)
     current = None
     changes: list[RangeChange] = []
+    held = dict(p.held)
     for i, line in enumerate(lines):
         if m := _ENTRY.match(line):
             current = m["id"]
+            if current not in p.blocks and current not in held:
+                held[current] = "no run the bisect made saw it (its cases are not compared, or never diverged there)"
             continue
         m = _RANGE.match(line.rstrip("\n"))
         if current is not None and current in p.blocks and m:
@@ -179,7 +184,7 @@ def update_ranges(ledger: Path, ends: Ends) -> tuple[list[RangeChange], dict[str
             current = None
     if changes:
         write_text_atomic(ledger, "".join(lines))
-    return changes, p.held
+    return changes, held
 
 
 class ReportError(ValueError):
