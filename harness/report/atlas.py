@@ -146,8 +146,10 @@ def build(report: Mapping[str, Any]) -> Atlas:
     open_ranges = sum(1 for c in report["changes"] if not c.get("exact"))
     entries: dict[str, list[str]] = {}
     for entry, spans in sorted(blocks.items()):
-        for low, high, _, _ in spans:
-            for release, word in ((low, "came"), (high, "went")):
+        for low, high, sure_low, sure_high in spans:
+            came = "came" if low == sure_low else f"may have come (by {sure_low}; the releases between cannot tell)"
+            went = "went" if high == sure_high else f"went by {high} (from {sure_high} the releases cannot tell)"
+            for release, word in ((low, came), (high, went)):
                 if release and Version(good) < Version(release) <= Version(bad):
                     entries.setdefault(release, []).append(f"{entry} {word}")
     return Atlas(good, bad, columns, ordered, changes, report.get("skipped", []), open_ranges,
