@@ -1,10 +1,11 @@
 """A ledger entry's `litellm:` range: PEP 440 version specifiers, or several joined by `||`.
 
 Most divergences come in one release and stay, and `">=1.81.6"` says so. Some come and go: the
-proxy's answer to a cut stream was an error event up to 1.81.5, a normal end from 1.81.6, an error
-event again from 1.94.0. One specifier set is one interval and cannot say that; `packaging` has no
-"or". So a range is a union: `"<1.81.6 || >=1.94.0"`, each side a specifier set as before (written by
-`gate --update-ledger` from the bisect's runs, `harness.gate.entry_presence`).
+proxy's answer to a cut stream was an error event up to 1.81.5, a normal end from 1.81.6 (but for
+1.81.14 to 1.81.16), an error event again from 1.94.0. One specifier set is one interval and cannot
+say that; `packaging` has no "or". So a range is a union, `"<1.81.6 || >=1.81.14,<1.82.0 || >=1.94.0"`,
+each side a specifier set as before (written by `gate --update-ledger` from the bisect's runs,
+`harness.gate.entry_presence`).
 """
 
 from __future__ import annotations

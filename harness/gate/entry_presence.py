@@ -4,9 +4,9 @@ A ledger entry's `litellm:` range is the releases where any of its divergences i
 searches field-level changes between its two ends; an entry's range follows from them only while the
 entry comes once and stays. Seen on the real bisect (1.63.8 -> 1.108.7): `stream-cut-becomes-error`
 is present at both ends, gone from 1.81.6 (the proxy ended a cut stream normally instead,
-`stream-cut-ends-normally`) and back in 1.94.0. The two ends agree, so no change pointed the search
-there; only the entry's presence in every run made shows it, and its range is a union,
-`<1.81.6 || >=1.94.0`.
+`stream-cut-ends-normally`), back in 1.81.14, gone in 1.82.0 and back in 1.94.0. The two ends agree,
+so no change pointed the search there; only the entry's presence in every run made shows it, and its
+range is a union, `<1.81.6 || >=1.81.14,<1.82.0 || >=1.94.0`.
 
 So the ranges are read from the entries' presence in every run: each run says, per entry, present or
 absent (or nothing, when it did not compare any case the entry was seen in). Between two consecutive
