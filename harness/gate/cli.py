@@ -38,7 +38,8 @@ def add_gate_parser(sub: Any) -> None:
     gate.add_argument(
         "--update-ledger",
         action="store_true",
-        help="--bisect: rewrite the litellm ranges of the ledger entries it placed, and list what changed",
+        help="--bisect: rewrite each ledger entry's litellm range from where its runs saw the entry (a union "
+        "where it came and went), and list what changed and what was left as it is",
     )
     gate.add_argument(
         "--apply-bisect-report",
