@@ -26,8 +26,8 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from harness.gate import run_cache
-from harness.gate.bisect import Found
 from harness.gate.compare import Divergence, GateComparison, compare_runs
+from harness.gate.found import Found
 from harness.gate.run import run_gate, set_unjudged
 from harness.gate.suite import GateError
 from harness.replay.atomic import write_text_atomic

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from harness.gate.bisect import Found
 from harness.gate.bisect_run import BisectResult
+from harness.gate.found import Found
 from harness.replay.atomic import write_text_atomic
 from harness.report.page import esc, facts, page
 

@@ -20,20 +20,15 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from harness.contract.entry_course import Course, Flip, Presence, courses, unplaced
 from harness.gate import run_cache
 from harness.gate.ahead import Ahead
-from harness.gate.bisect import (
-    Bisector,
-    Found,
-    RunData,
-    Skip,
-    Uninstallable,
-    runs_bound,
-)
+from harness.gate.bisect import Bisector, RunData, Uninstallable, runs_bound
 from harness.gate.bisect_plan import gate_between, next_releases
 from harness.gate.changes import Change, changes_between
-from harness.gate.entry_presence import Course, Flip, Presence, Seen, courses, unplaced
+from harness.gate.entry_presence import Seen
 from harness.gate.env import ensure_env, validate_version
+from harness.gate.found import Found, Skip
 from harness.gate.probe import oldest_runnable
 from harness.gate.reach import at_end, run_ledger
 from harness.gate.release_runs import _failure_line, _one_line, release_runner, side_by_side

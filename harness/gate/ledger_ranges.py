@@ -33,9 +33,9 @@ from typing import Any
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from harness.contract.entry_course import Course, courses
 from harness.contract.releases import OR
-from harness.gate.bisect import Found
-from harness.gate.entry_presence import Course, courses
+from harness.gate.found import Found
 from harness.replay.atomic import write_text_atomic
 
 _ENTRY = re.compile(r"^  - id: (?P<id>\S+)\s*$")

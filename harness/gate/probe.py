@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.gate import run_cache
-from harness.gate.bisect import Skip, Uninstallable
+from harness.gate.bisect import Uninstallable
+from harness.gate.found import Skip
 from harness.replay.atomic import write_text_atomic
 
 FILE = "probe-report.json"

@@ -25,6 +25,7 @@ from typing import Any
 
 from packaging.version import Version
 
+from harness.contract.entry_course import courses
 from harness.report.page import esc, facts, page
 from harness.report.parity import GROUPS, OTHER, group_of
 
@@ -76,8 +77,6 @@ def _within(release: Version, low: str | None, high: str | None) -> bool:
 def entry_blocks(report: Mapping[str, Any]) -> dict[str, list[tuple[str | None, ...]]]:
     """Each ledger entry's blocks of presence, from the report's runs (`entry_presence`), for the
     entries whose every coming and going is placed; {} for a report made before it."""
-    from harness.gate.entry_presence import courses
-
     if "entry_presence" not in report:
         return {}
     left = [s["version"] for s in report.get("skipped") or [] if not Version(s["version"]).is_prerelease]

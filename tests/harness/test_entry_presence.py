@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 
+from harness.contract.entry_course import course, courses, unplaced
 from harness.contract.ledger import LedgerError
 from harness.contract.ledger_file import load_ledger
 from harness.contract.releases import Releases
-from harness.gate.bisect import Bisector, Skip
+from harness.gate.bisect import Bisector
 from harness.gate.bisect_run import _place_flips
-from harness.gate.entry_presence import Seen, course, courses, unplaced
+from harness.gate.entry_presence import Seen
+from harness.gate.found import Skip
 
 RELEASES = [f"1.{i}" for i in range(10)]
 #: `cut` is present in 1.0-1.2 and 1.6-1.9, gone in 1.3-1.5: the ends agree, so no change points there

@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 
-from harness.gate.bisect import Bisector, Found, Uninstallable, runs_bound
+from harness.gate.bisect import Bisector, Uninstallable, runs_bound
 from harness.gate.bisect_run import list_releases, run_bisect
 from harness.gate.changes import Change, changes_between
 from harness.gate.compare import compare_runs
 from harness.gate.env import GateEnvError
+from harness.gate.found import Found
 from harness.gate.ledger_ranges import Ends, update_ranges
 from harness.gate.run import GateError
 

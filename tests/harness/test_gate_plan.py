@@ -85,8 +85,8 @@ def test_kept_only_without_a_kept_gate_is_one_line(tmp_path: Path) -> None:
 
 
 def test_a_round_spreads_its_releases_over_the_ranges_still_open() -> None:
-    from harness.gate.bisect import Found
     from harness.gate.changes import Change
+    from harness.gate.found import Found
 
     releases = [f"1.{i}" for i in range(20)]
     open_range = Found(Change("k", "new divergence", "p in x/a [e]", lambda r: None), "1.19", "1.0")
