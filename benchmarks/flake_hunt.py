@@ -19,7 +19,10 @@ Each run gets its own seed (`-p randomly --randomly-seed`), so any differing out
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -65,14 +68,28 @@ def fresh_clone_run() -> tuple[int, float, str]:
         clone = Path(tmp) / "repo"
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=300)
         started = time.perf_counter()
-        proc = subprocess.run(
-            [str(clone / ".ci" / "run")], cwd=clone, capture_output=True, text=True, timeout=2 * DEADLINE_S
-        )
-        return (
-            proc.returncode,
-            time.perf_counter() - started,
-            ci_summary(proc.stdout) or proc.stdout[-1500:] + proc.stderr[-1500:],
-        )
+        # its own process group, stopped whole however this ends: .ci/run's pytest and proxies with it
+        proc = subprocess.Popen(
+            [str(clone / ".ci" / "run")], cwd=clone, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            start_new_session=True,
+        )  # fmt: skip
+        try:
+            out, err = proc.communicate(timeout=2 * DEADLINE_S)
+        finally:
+            stop_group(proc)
+        return proc.returncode, time.perf_counter() - started, ci_summary(out) or out[-1500:] + err[-1500:]
+
+
+def stop_group(proc: subprocess.Popen[str]) -> None:
+    """Stop a run's process group as Ctrl-C would (pytest then runs its finalizers, which stop the
+    proxies it started in their own sessions), then kill what is left after a deadline."""
+    for sig, wait_s in ((signal.SIGINT, 60), (signal.SIGKILL, 30)):
+        if proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(wait_s)
 
 
 def main() -> int:

@@ -13,16 +13,26 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 
 BUSY = "while True: pass"
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 @contextlib.contextmanager
 def cpu_hog(enabled: bool = True, cores: int | None = None) -> Iterator[list[int]]:
-    """Busy processes, one per core (or `cores`), for the block's duration; yields their pids."""
+    """Busy processes, one per core (or `cores`), for the block's duration; yields their pids.
+
+    While they run, SIGTERM ends the block as Ctrl-C does, so `finally` stops them: Python's default
+    for SIGTERM exits at once, and a flake hunt stopped that way left both hogs spinning (seen)."""
     procs: list[subprocess.Popen[bytes]] = []
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm) if enabled and main else None
     try:
         if enabled:
             for _ in range(cores or os.cpu_count() or 1):
@@ -39,6 +49,8 @@ def cpu_hog(enabled: bool = True, cores: int | None = None) -> Iterator[list[int
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(proc.pid, signal.SIGKILL)
                 proc.wait(10)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -4,11 +4,16 @@ outcomes it reads from a run's JUnit XML."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 from harness.cpu_hog import cpu_hog
 from harness.junit_outcomes import junit_outcomes
+
+from .support import ROOT
 
 
 def _stat(pid: int) -> list[str]:
@@ -45,6 +50,30 @@ def test_the_hog_busies_every_core_and_is_stopped_by_its_pids_even_on_error() ->
     except RuntimeError:
         pass
     assert pids and not any(_alive(p) for p in pids)
+
+
+def test_a_sigterm_to_the_process_running_the_hog_stops_the_hog_too() -> None:
+    """Python's default for SIGTERM exits without `finally`; a flake hunt stopped that way left both hogs
+    spinning. Under the hog, SIGTERM ends the block as Ctrl-C does."""
+    script = (
+        "from harness.cpu_hog import cpu_hog\nimport time\n"
+        "with cpu_hog(cores=1) as p:\n print(p[0], flush=True)\n time.sleep(120)"
+    )
+    runner = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert runner.stdout is not None
+        hog = int(runner.stdout.readline())
+        assert _alive(hog)
+        runner.send_signal(signal.SIGTERM)
+        assert runner.wait(30) == 128 + signal.SIGTERM
+        end = time.monotonic() + 15
+        while _alive(hog) and time.monotonic() < end:
+            time.sleep(0.05)
+        assert not _alive(hog), "the hog outlived the process that started it"
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait(10)
 
 
 def test_the_hog_can_be_off() -> None:
