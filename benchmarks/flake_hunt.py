@@ -62,8 +62,14 @@ def one_run(seed: int, workers: list[str], extra: list[str], whole: bool) -> tup
         return proc.returncode, outcomes, wall
 
 
+#: where a failing fresh-clone run's whole output is kept (the clone itself is removed)
+LOGS = Path(tempfile.gettempdir()) / "flake-hunt-logs"
+
+
 def fresh_clone_run() -> tuple[int, float, str]:
-    """`.ci/run` in a fresh clone of HEAD (a local clone: no network beyond pip's index)."""
+    """`.ci/run` in a fresh clone of HEAD (a local clone: no network beyond pip's index). A failing run's
+    whole output is kept in `LOGS`: its summary names the item, the log says why (a slow-tier failure
+    under the hog was seen once with nothing else to go on)."""
     with tempfile.TemporaryDirectory(prefix="flake-hunt-clone-") as tmp:
         clone = Path(tmp) / "repo"
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=300)
@@ -77,7 +83,13 @@ def fresh_clone_run() -> tuple[int, float, str]:
             out, err = proc.communicate(timeout=2 * DEADLINE_S)
         finally:
             stop_group(proc)
-        return proc.returncode, time.perf_counter() - started, ci_summary(out) or out[-1500:] + err[-1500:]
+        summary = ci_summary(out) or out[-1500:] + err[-1500:]
+        if proc.returncode != 0:
+            LOGS.mkdir(parents=True, exist_ok=True)
+            log = LOGS / f"ci-run-{time.strftime('%Y%m%d-%H%M%S')}.log"
+            log.write_text(out + "\n--- stderr ---\n" + err, encoding="utf-8")
+            summary += f"\nwhole output: {log}"
+        return proc.returncode, time.perf_counter() - started, summary
 
 
 def stop_group(proc: subprocess.Popen[str]) -> None:
