@@ -73,18 +73,7 @@ class Course:
     def blocks(self) -> list[tuple[str | None, str | None]]:
         """The ranges where the entry is present, as (">=" bound or None, "<" bound or None): None at an
         end the entry was present at (the runs say nothing beyond it)."""
-        out: list[tuple[str | None, str | None]] = []
-        low: str | None = None
-        open_ = self.present_first
-        for flip in self.flips:
-            if flip.came:
-                low, open_ = flip.bound, True
-            else:
-                out.append((low, flip.bound))
-                open_ = False
-        if open_:
-            out.append((low, None))
-        return out
+        return [(low, high) for low, high, _, _ in self.spans()]
 
     def spans(self) -> list[tuple[str | None, str | None, str | None, str | None]]:
         """The blocks with where they are sure: (from, until, sure from, sure until). Between `from` and
