@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from harness.emulator import errors
+from harness.emulator import drain, errors
 from harness.emulator.core import Emulator
 from harness.emulator.wire import EmuRequest, retry_hints_now
 
@@ -85,8 +85,9 @@ class EmulatorApp:
         if response.cut:
             # A reader that has not taken the last events off the socket when the connection drops loses
             # them if it is aiohttp (LiteLLM's transport): its StreamReader raises before returning
-            # buffered data (aio-libs/aiohttp#3026). `cut-delay` lets the reader drain first.
-            await asyncio.sleep(response.cut_delay)
+            # buffered data (aio-libs/aiohttp#3026). The cut waits until the application has them,
+            # at most `cut-delay` (`harness.emulator.drain`).
+            await drain.drained([frame.data for frame in response.frames or []], response.cut_delay)
             raise StreamCut("emulator: connection cut mid-stream by fault marker")
         await send({"type": "http.response.body", "body": b""})
 

@@ -11,7 +11,7 @@ a proxy may drop them, and the point is to break Azure *behind* LiteLLM.
 | `delay=S` | wait S seconds before the first byte |
 | `chunk-delay=S` | wait S seconds before each streamed event |
 | `cut-stream=N` | drop the connection after N streamed events |
-| `cut-delay=S` | with `cut-stream`: wait S seconds after the last event before dropping it |
+| `cut-delay=S` | with `cut-stream`: drop it once the harness's reader has the events (`drain`), at most S s |
 | `malformed-sse` | one stream event carries invalid JSON |
 | `filter-prompt=CAT` | the prompt is blocked by the content filter (400) |
 | `filter-output=CAT` | the output is cut and `finish_reason` is `content_filter` |

@@ -18,6 +18,7 @@ import openai
 from harness.contract.events import observe_events
 from harness.contract.observe import Observation, SequenceObservation, observe_failure, observe_response
 from harness.contract.scenario import Scenario
+from harness.emulator.drain import READERS
 
 #: what a stream can raise mid-way, observed as how it ended (chat streams and Responses events alike)
 STREAM_ERRORS = (openai.OpenAIError, httpx.HTTPError, ValueError)
@@ -95,12 +96,15 @@ def _sync_events(
     events: list[dict[str, Any]] = []
     error: BaseException | None = None
     stream = raw.parse()
+    reader = READERS.reader()
     try:
         for event in stream:
             events.append(event.to_dict())
+            reader.saw(events[-1])
     except STREAM_ERRORS as exc:
         error = exc
     finally:
+        reader.close()
         stream.close()
     return observe_events(raw.status_code, events, raw.headers, error)
 
@@ -131,11 +135,14 @@ async def async_api_call(
     error: BaseException | None = None
     parsed = response.parse()  # the Responses stream's parse() is not awaitable, chat's is
     stream = await parsed if inspect.isawaitable(parsed) else parsed
+    reader = READERS.reader()
     try:
         async for event in stream:
             events.append(event.to_dict())
+            reader.saw(events[-1])
     except STREAM_ERRORS as exc:
         error = exc
     finally:
+        reader.close()
         await stream.close()
     return observe_events(response.status_code, events, response.headers, error)

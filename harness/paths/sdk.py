@@ -22,6 +22,7 @@ from harness.contract.observe import (
     observe_stream,
 )
 from harness.contract.scenario import Scenario
+from harness.emulator.drain import READERS
 from harness.paths.apis import STREAM_ERRORS, async_api_call, failure_or_raise, sync_api_call
 
 
@@ -55,14 +56,17 @@ def observe_sync(create_raw: Callable[..., Any], scenario: Scenario) -> Observat
     chunks: list[dict[str, Any]] = []
     error: BaseException | None = None
     stream = raw.parse()
+    reader = READERS.reader()
     try:
         for chunk in stream:
             chunks.append(chunk.to_dict())
+            reader.saw(chunks[-1])
             if scenario.stop_after_content is not None and _content_chunks(chunks) >= scenario.stop_after_content:
                 break
     except STREAM_ERRORS as exc:
         error = exc
     finally:
+        reader.close()
         stream.close()
     return observe_stream(raw.status_code, chunks, raw.headers, error, released=stream.response.is_closed)
 
@@ -83,14 +87,17 @@ async def _async_call(client: openai.AsyncOpenAI, model: str, scenario: Scenario
     # `with_raw_response` gives the legacy raw response, whose `parse()` hands back the AsyncStream itself
     parsed = raw.parse()
     stream = await parsed if inspect.isawaitable(parsed) else parsed
+    reader = READERS.reader()
     try:
         async for chunk in stream:
             chunks.append(chunk.to_dict())
+            reader.saw(chunks[-1])
             if scenario.stop_after_content is not None and _content_chunks(chunks) >= scenario.stop_after_content:
                 break
     except STREAM_ERRORS as exc:
         error = exc
     finally:
+        reader.close()
         await stream.close()
     return observe_stream(raw.status_code, chunks, raw.headers, error, released=stream.response.is_closed)
 

@@ -115,7 +115,7 @@ CASES = [
         Scenario(
             {
                 "messages": user(
-                    "Stream then break [[fault:chunk-delay=0.1]] [[fault:cut-stream=6]] [[fault:cut-delay=1]]"
+                    "Stream then break [[fault:chunk-delay=0.02]] [[fault:cut-stream=6]] [[fault:cut-delay=5]]"
                 )
             },
             stream=True,
@@ -123,9 +123,10 @@ CASES = [
         ),
         expect.stream_broken(),
         replayable=False,
-        doc="Azure drops the connection 1 s after 6 events, 0.1 s apart (so the proxy has forwarded them: "
-        "events still unread when the connection drops are lost to aiohttp, and which ones that is would "
-        "depend on timing); the application sees the stream break.",
+        doc="Azure drops the connection after 6 events, once the application has them (so the proxy has "
+        "read and forwarded them: events still unread when the connection drops are lost to aiohttp, and "
+        "which ones would depend on timing; the emulator waits for the harness's reader, at most 5 s, "
+        "harness.emulator.drain); the application sees the stream break.",
     ),
     Case(
         "chat-of-an-embeddings-deployment",

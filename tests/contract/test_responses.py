@@ -124,7 +124,7 @@ CASES = [
     Case(
         "stream-cut-mid-event",
         respond(
-            {"input": "Stream then break [[fault:chunk-delay=0.05]] [[fault:cut-stream=5]] [[fault:cut-delay=1]]"},
+            {"input": "Stream then break [[fault:chunk-delay=0.02]] [[fault:cut-stream=5]] [[fault:cut-delay=5]]"},
             stream=True,
             setup="responses",
         ),
@@ -134,11 +134,12 @@ CASES = [
             "litellm": expect.event_stream(last="response.failed"),
         },
         replayable=False,
-        doc="Azure drops the connection 1 s after 5 events: what each path's SDK raises. The second is what "
-        "makes it deterministic: the proxy reads through aiohttp, whose reader raises before returning "
-        "data still buffered when the connection drops (aio-libs/aiohttp#3026), so events the proxy had not "
-        "read yet (on its first Responses call it starts reading late) would be lost, and how many would "
-        "depend on timing.",
+        doc="Azure drops the connection after 5 events, once the application has them: what each path's SDK "
+        "raises. The wait is what makes it deterministic: the proxy reads through aiohttp, whose reader "
+        "raises before returning data still buffered when the connection drops (aio-libs/aiohttp#3026), so "
+        "events the proxy had not read yet (on its first Responses call it starts reading late) would be "
+        "lost, and how many would depend on timing. The emulator waits for the harness's reader, at most "
+        "5 s (harness.emulator.drain).",
     ),
     Case(
         "unknown-deployment",
