@@ -115,7 +115,14 @@ class ContractRunner:
             # must be this run's (`CassetteSession.recorded_direct`), whatever order the items ran in
             self.baseline(case, ref)
             self.before_case()
-        observation, sent = self.observe(case, ref, path)
+        if path == "direct" and ref.key in self.baselines:
+            # the litellm item ran first and observed this path as its baseline: the same call on the
+            # same upstream in this session, so the direct item judges that observation (a second call
+            # proved only that the path repeats itself, and doubled the case's waits: a slow upstream,
+            # a cut stream)
+            observation, sent = self.baselines[ref.key]
+        else:
+            observation, sent = self.observe(case, ref, path)
         if path == "direct":
             self.baselines[ref.key] = (observation, sent)
         elif case.compare:
