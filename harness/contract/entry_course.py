@@ -22,6 +22,13 @@ from packaging.version import Version
 Presence = dict[str, dict[str, bool]]
 
 
+def left_out(skipped: Iterable[str]) -> list[str]:
+    """The skipped releases a course is told to cover: all but pre-releases, which are not releases a
+    team pins (a skipped pre-release between two runs leaves a change placed; a skipped release makes
+    it a range). One definition for the bisect, its report readers and the atlas."""
+    return [v for v in skipped if not Version(v).is_prerelease]
+
+
 @dataclass(frozen=True)
 class Flip:
     """The entry came (`came`) or went between two consecutive runs that could tell."""

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from packaging.version import Version
 
+from harness.contract.entry_course import left_out
 from harness.gate.changes import Change, RunData
 from harness.gate.found import Found, Skip
 
@@ -179,7 +180,7 @@ class Bisector:
         denylist forbids them; pre-releases are not releases a team pins): a change placed across them
         may have come in any of them, so it is a range, not a place."""
         low, high = Version(lo), Version(hi)
-        left = {s.version for s in self.skipped if not Version(s.version).is_prerelease}
+        left = left_out(s.version for s in self.skipped)
         return sorted((v for v in left if low < Version(v) < high), key=Version)
 
     def search(self, change: Change) -> Found:

@@ -20,7 +20,7 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
-from harness.contract.entry_course import Course, Flip, Presence, courses, unplaced
+from harness.contract.entry_course import Course, Flip, Presence, courses, left_out, unplaced
 from harness.gate import run_cache
 from harness.gate.ahead import Ahead
 from harness.gate.bisect import Bisector, RunData, Uninstallable, runs_bound
@@ -245,7 +245,7 @@ FLIP_ROUNDS = 4
 
 
 def _left_out(bisector: Bisector) -> list[str]:
-    return [s.version for s in bisector.skipped if not Version(s.version).is_prerelease]
+    return left_out(s.version for s in bisector.skipped)
 
 
 def _place_flips(

@@ -33,7 +33,7 @@ from typing import Any
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from harness.contract.entry_course import Course, courses
+from harness.contract.entry_course import Course, courses, left_out
 from harness.contract.releases import OR
 from harness.gate.found import Found
 from harness.replay.atomic import write_text_atomic
@@ -75,7 +75,7 @@ class Ends:
             presence={entry: dict(told) for entry, told in data["entry_presence"].items()},
             releases=list(data["releases"]),
             ran=frozenset(data["runs_made"]),
-            left_out=[s["version"] for s in data.get("skipped") or [] if not Version(s["version"]).is_prerelease],
+            left_out=left_out(s["version"] for s in data.get("skipped") or []),
             good_is_oldest=oldest == data["good"],
         )
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from packaging.version import Version
 
-from harness.contract.entry_course import courses
+from harness.contract.entry_course import courses, left_out
 from harness.report.page import esc, facts, page
 from harness.report.parity import GROUPS, OTHER, group_of
 
@@ -79,7 +79,7 @@ def entry_blocks(report: Mapping[str, Any]) -> dict[str, list[tuple[str | None, 
     entries whose every coming and going is placed; {} for a report made before it."""
     if "entry_presence" not in report:
         return {}
-    left = [s["version"] for s in report.get("skipped") or [] if not Version(s["version"]).is_prerelease]
+    left = left_out(s["version"] for s in report.get("skipped") or [])
     found = courses(report["entry_presence"], report["releases"], report["runs_made"], left)
     return {c.entry: c.spans() for c in found if c.placed}
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from harness.contract.entry_course import course, courses, unplaced
+from harness.contract.entry_course import course, courses, left_out, unplaced
 from harness.contract.ledger import LedgerError
 from harness.contract.ledger_file import load_ledger
 from harness.contract.releases import Releases
@@ -98,3 +98,9 @@ def test_a_left_out_release_between_two_runs_is_covered_not_skipped_over() -> No
     assert normal.blocks() == [("1.3", None)]
     moved = course("x", {"1.0": False, "1.2": True}, bisector.releases, bisector.runs, ["1.1"])
     assert moved is not None and moved.blocks() == [("1.1", None)] and moved.placed
+
+
+def test_a_skipped_pre_release_is_not_left_out():
+    """A team pins releases: a skipped rc between two runs leaves a change placed, a skipped release
+    makes it a range (the one rule the bisect, the ledger ranges and the atlas share)."""
+    assert left_out(["1.95.0", "1.96.0rc1", "1.103.11", "1.80.0.dev2"]) == ["1.95.0", "1.103.11"]
