@@ -16,6 +16,7 @@ from harness.paths import zygote
 from harness.paths.lanes import LanePlan
 from harness.paths.proxy import OFFLINE_PROXY_ENV, proxy_env
 from harness.plugin.state import INFRA, REPLAY_MISS, STATE, lane_claims
+from harness.plugin.warming import reaches_contract
 from harness.replay import waits
 from harness.replay.cassettes import ReplayMiss
 from harness.runner.parts import PartDown
@@ -62,6 +63,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     settings = state.settings
     if hasattr(session.config, "workerinput") or settings.live is not None or settings.proxy_url:
         return
+    if session.config.stash.get(_PREWARMED, False):
+        return
     if any(_PROXY_FIXTURES & set(getattr(item, "fixturenames", ())) for item in session.items):
         _prewarm(session.config)
 
@@ -71,13 +74,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     its own, trylast, `pytest_sessionstart`): they inherit the shared folder (`zygote.SHARED`) and fork
     their proxies from one warm process, instead of each importing LiteLLM after its own collection, on
     the same two cores. The controller collects nothing, so it cannot tell whether a proxy will be
-    needed: a `-n` run of tests that need none pays one import beside them, on a core of its own."""
+    needed: a `-n` run of tests that need none pays one import beside them, on a core of its own. A serial
+    run whose arguments reach the contract starts it here too, so the import overlaps collection (the
+    contract's first proxy waited for it after collection: `reaches_contract`)."""
     config = session.config
     settings = config.stash[STATE].settings
-    if not getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput"):
+    if hasattr(config, "workerinput") or settings.live is not None or settings.proxy_url:
         return
-    if settings.live is None and not settings.proxy_url:
+    if getattr(config.option, "numprocesses", None) or reaches_contract(
+        config.args, config.invocation_params.dir, config.rootpath
+    ):
         _prewarm(config)
+        config.stash[_PREWARMED] = True
+
+
+_PREWARMED = pytest.StashKey[bool]()
 
 
 def _prewarm(config: pytest.Config) -> None:
