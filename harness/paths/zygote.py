@@ -153,6 +153,35 @@ def _reads(sock: Path) -> Path:
     return sock.with_name(sock.name + ".reads.json")
 
 
+def lineage(pid: int | None = None) -> list[int]:
+    """This process (or `pid`) and its ancestors, nearest first, read from /proc."""
+    chain, current = [], os.getpid() if pid is None else pid
+    while current > 1 and current not in chain:
+        chain.append(current)
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text()
+        except OSError:
+            break
+        current = int(stat.rsplit(")", 1)[1].split()[1])  # the field after the command name: state, ppid
+    return chain
+
+
+def _owner(sock: Path) -> int | None:
+    """The pid of the process that started the warm process behind `sock` (`KEY.PID.sock`)."""
+    parts = sock.name.split(".")
+    return int(parts[-2]) if len(parts) >= 3 and parts[-2].isdigit() else None
+
+
+def outlives_us(sock: Path) -> bool:
+    """Whether the warm process behind `sock` was started by this process or one of its ancestors, the only
+    ones sure to outlive the proxies this process forks from it. Its owner stops it when it exits, and a
+    proxy dies with the warm process it was forked from (PR_SET_PDEATHSIG): a background suite that forked
+    from a sibling suite's warm process lost its proxy mid-run when the sibling ended first (a fresh-clone
+    slow tier under load: `test_waits`' `--real-waits` run and the emulator's, which share an import-time
+    environment)."""
+    return _owner(sock) in lineage()
+
+
 def compatible(folder: Path, python: str, env: Mapping[str, str]) -> Path | None:
     """A live warm process whose import read nothing this environment has otherwise: the variables it
     read (and the ones its environment walkers look for) have the same values, or are absent from both
@@ -169,7 +198,7 @@ def compatible(folder: Path, python: str, env: Mapping[str, str]) -> Path | None
         if record.get("unknown") or digest(relevant(wanted, record["names"], record["patterns"])) != record["digest"]:
             continue
         sock = record_path.with_name(record_path.name.removesuffix(".reads.json"))
-        if _alive(sock):
+        if outlives_us(sock) and _alive(sock):
             return sock
     return None
 
@@ -179,11 +208,12 @@ def warm(python: str, env: Mapping[str, str], log_dir: Path) -> str:
     read nothing that differs: `compatible`), started if none is."""
     folder = _folder()
     key = _key(python, env)
-    path = folder / f"{key}.sock"
+    path = folder / f"{key}.{os.getpid()}.sock"
     with open(folder / f"{key}.lock", "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if _alive(path):
-            return str(path)
+        for pid in lineage():  # this process's own, or an ancestor's (`outlives_us`)
+            if _alive(ours := folder / f"{key}.{pid}.sock"):
+                return str(ours)
         if (shared := compatible(folder, python, env)) is not None:
             return str(shared)
         path.unlink(missing_ok=True)
@@ -226,7 +256,7 @@ def stop_own() -> None:
                 proc.wait(10)
         Path(path).unlink(missing_ok=True)
         _reads(Path(path)).unlink(missing_ok=True)
-        Path(path).with_suffix(".lock").unlink(missing_ok=True)
+        Path(path).with_name(Path(path).name.split(".")[0] + ".lock").unlink(missing_ok=True)
         _OWN.pop(path, None)
         with contextlib.suppress(OSError):
             Path(path).parent.rmdir()  # the shared folder, once nothing else is in it

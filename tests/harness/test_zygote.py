@@ -137,7 +137,7 @@ def test_the_import_reads_are_recorded_by_name_and_by_the_walkers_this_file_know
 
 
 def _record(tmp_path: Path, names: list[str], patterns: list[str], env: dict[str, str], unknown: list[str]) -> Path:
-    sock = tmp_path / "w.sock"
+    sock = tmp_path / f"w.{os.getpid()}.sock"  # started by this process
     record = {"python": sys.executable, "names": names, "patterns": patterns, "unknown": unknown,
               "digest": zygote_server.digest(zygote_server.relevant(env, names, patterns))}  # fmt: skip
     zygote._reads(sock).write_text(json.dumps(record))
@@ -181,6 +181,29 @@ def test_a_proxy_whose_credentials_differ_forks_from_the_same_warm_process(
         folder, its_env = zygote._folder(), proxy_env(other, "", tmp_path)
         assert zygote.compatible(folder, sys.executable, its_env) is not None
         with run_proxy(config, other, tmp_path / "b") as b:
-            own = folder / f"{zygote._key(sys.executable, its_env)}.sock"
-            assert not own.exists(), "a warm process was started for the proxy with other credentials"
+            own = list(folder.glob(f"{zygote._key(sys.executable, its_env)}.*.sock"))
+            assert not own, "a warm process was started for the proxy with other credentials"
             assert b.pid != a.pid and b.master_key != a.master_key
+
+
+def test_a_warm_process_is_shared_only_down_its_owners_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sibling's warm process is not used: its owner stops it on exit, and the proxies forked from it
+    die with it (the `--real-waits` background suite lost its proxy mid-run when the emulator's, which
+    shares its import-time environment, ended first)."""
+    env = {"LITELLM_MODE": "PRODUCTION"}
+    warm_env = {**env, "PYTHONDONTWRITEBYTECODE": "1"}
+    ours = _record(tmp_path, ["LITELLM_MODE"], [], warm_env, [])
+    monkeypatch.setattr(zygote, "_alive", lambda path: path.exists() or path == ours)
+    assert zygote.compatible(tmp_path, sys.executable, env) == ours  # this process's own
+    sibling = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        theirs = ours.with_name(f"w.{sibling.pid}.sock")
+        zygote._reads(ours).rename(zygote._reads(theirs))
+        monkeypatch.setattr(zygote, "_alive", lambda path: path == theirs)
+        assert zygote.compatible(tmp_path, sys.executable, env) is None  # a child's, not an ancestor's
+        assert not zygote.outlives_us(theirs)
+    finally:
+        sibling.kill()
+        sibling.wait(10)
+    assert zygote.outlives_us(tmp_path / f"k.{os.getppid()}.sock")  # an ancestor's is shared
+    assert zygote.lineage()[:2] == [os.getpid(), os.getppid()]
