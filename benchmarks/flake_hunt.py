@@ -74,10 +74,13 @@ def fresh_clone_run() -> tuple[int, float, str]:
         clone = Path(tmp) / "repo"
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=300)
         started = time.perf_counter()
-        # its own process group, stopped whole however this ends: .ci/run's pytest and proxies with it
+        # its own process group, stopped whole however this ends: .ci/run's pytest and proxies with it.
+        # SIGINT as a terminal's Ctrl-C, whatever this process inherited: started as a shell's background
+        # job it ignores SIGINT, its children would too, and `stop_group`'s Ctrl-C came to nothing (pytest
+        # never ran its finalizers; only the SIGKILL a minute later ended the run)
         proc = subprocess.Popen(
             [str(clone / ".ci" / "run")], cwd=clone, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=_default_sigint,
         )  # fmt: skip
         try:
             out, err = proc.communicate(timeout=2 * DEADLINE_S)
@@ -90,6 +93,10 @@ def fresh_clone_run() -> tuple[int, float, str]:
             log.write_text(out + "\n--- stderr ---\n" + err, encoding="utf-8")
             summary += f"\nwhole output: {log}"
         return proc.returncode, time.perf_counter() - started, summary
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def stop_group(proc: subprocess.Popen[str]) -> None:

@@ -119,3 +119,26 @@ def test_a_fresh_clone_runs_summary_names_each_failure_and_seed() -> None:
         "Using --randomly-seed=99",
         "==== 66 passed, 1023 deselected in 649.09s ====",
     ]
+
+
+def test_the_run_it_stops_takes_ctrl_c_even_when_the_hunt_ignores_it():
+    """Started as a shell's background job, the hunt ignores SIGINT and so would every child: `stop_group`'s
+    Ctrl-C reached nothing and only the SIGKILL a minute later ended the run, finalizers unrun. The run's
+    process starts with SIGINT at its default, so pytest in it installs its own handler."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import flake_hunt
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    code = "import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
+    show = [sys.executable, "-c", code]
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        inherited = subprocess.run(show, capture_output=True, text=True, check=True, timeout=60).stdout
+        restored = subprocess.run(
+            show, capture_output=True, text=True, check=True, timeout=60, preexec_fn=flake_hunt._default_sigint
+        ).stdout
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert inherited.strip() == "False"  # what the run got before: SIGINT ignored, no KeyboardInterrupt
+    assert restored.strip() == "True"
