@@ -47,6 +47,13 @@ class Case:
     #: the application gave up (its own timeout came first), and those requests are this case's, both in
     #: what Azure received and so that none lands in the next case's window (0: none awaited)
     settle_s: float = 0.0
+    #: the application gives up before Azure answers (its own timeout comes first): the litellm item waits,
+    #: at most `runner.CLIENT_GONE_DEADLINE_S`, until Azure has received as many requests as the direct path
+    #: sent it. The proxy may still be forwarding when its client leaves, and LiteLLM goes on with the call
+    #: (1.108.7: a non-streaming call is cancelled on disconnect only under
+    #: `general_settings.cancel_on_disconnect`, `litellm/proxy/common_request_processing.py`), so what
+    #: reaches Azure does not depend on how soon the client gave up
+    client_gives_up: bool = False
 
     def __str__(self) -> str:
         return self.id

@@ -76,6 +76,7 @@ def contract_runner(
     return ContractRunner(
         before_case=upstream_target.reset,
         settle=upstream_target.settle,
+        received=upstream_target.received,
         paths=paths,
         capture=contract_capture,
         ledger=divergence_ledger,
@@ -130,6 +131,7 @@ def live_contract_runner(
             litellm_version=contract_runner.litellm_version,
             before_case=target.reset,
             settle=target.settle,
+            received=target.received,
             judge_litellm_by_ledger=contract_runner.judge_litellm_by_ledger,
             collect_unledgered=contract_runner.collect_unledgered,
             unmet_premise=contract_runner.unmet_premise,

@@ -41,6 +41,13 @@ class UpstreamTarget:
         for running in self.emulators:
             running.emulator.reset()
 
+    def received(self, count: int, deadline_s: float) -> None:
+        """Return once the emulators have received `count` requests since their last reset (or at the
+        deadline): a proxy whose client gave up may still be forwarding its request."""
+        end = time.monotonic() + deadline_s
+        while sum(len(running.emulator.journal) for running in self.emulators) < count and time.monotonic() < end:
+            time.sleep(0.01)
+
     def settle(self, quiet_s: float, deadline_s: float = 60.0) -> None:
         """Return once the emulators have received no request for `quiet_s` (or at the deadline): what a
         proxy still sends Azure after its client gave up arrives meanwhile."""

@@ -124,6 +124,7 @@ class ConfigRun:
             litellm_version=proxy.version,
             before_case=self.target.reset,
             settle=self.target.settle,
+            received=self.target.received,
             judge_litellm_by_ledger=True,
             collect_unledgered=collect,
             unmet_premise=lambda case: unmet_premise(case, versions.get(case.scenario.setup, "")),

@@ -22,6 +22,9 @@ from harness.paths.clients import Path
 from harness.replay.recording import ROUTED_TO, Capture, CaseRef
 
 Sent = list[dict[str, Any]] | None  # None: that path's upstream requests could not be seen
+#: how long a litellm item whose client gave up waits for the proxy's requests to reach Azure
+#: (`Case.client_gives_up`): reached only when the proxy sends fewer than the direct path did
+CLIENT_GONE_DEADLINE_S = 10.0
 
 
 def no_premise(case: Case) -> str:
@@ -73,6 +76,9 @@ class ContractRunner:
     before_case: Callable[[], None] = lambda: None
     #: waits until the upstream has been quiet for the given seconds (`Case.settle_s`; the emulator's)
     settle: Callable[[float], None] = lambda quiet_s: None
+    #: waits until the upstream has received the given number of requests, or the deadline passed
+    #: (`Case.client_gives_up`; the emulator's)
+    received: Callable[[int, float], None] = lambda count, deadline_s: None
     #: config mode: the team's settings decide what its proxy answers, so on the litellm path of a
     #: compared case only the comparison and the team's ledger judge (a fallback may turn Azure's 429
     #: into a success on purpose); the case's own expectations still hold on the direct path
@@ -92,12 +98,18 @@ class ContractRunner:
                 observation = self.paths[case.via.get(path, path)].observe(case.scenario, ref.owner)
             finally:
                 self.call_seconds[path] = time.perf_counter() - started
+            if path == "litellm" and case.client_gives_up and (sent := self._baseline_sent(ref)) is not None:
+                self.received(len(sent), CLIENT_GONE_DEADLINE_S)  # within the capture, as the settle below
             if case.settle_s and path == "litellm":
                 self.settle(case.settle_s)  # within the capture: what the proxy still sends is the case's
             return observation
 
         observation, sent = self.capture.observe(path, ref, call)
         return (case.lens(observation) if case.lens is not None else observation), sent
+
+    def _baseline_sent(self, ref: CaseRef) -> Sent:
+        """What the direct path sent Azure in this case, if observed and known."""
+        return self.baselines[ref.key][1] if ref.key in self.baselines else None
 
     def baseline(self, case: Case, ref: CaseRef) -> tuple[Observation, Sent]:
         __tracebackhide__ = True

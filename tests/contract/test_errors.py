@@ -102,12 +102,14 @@ CASES = [
     ),
     Case(
         "slow-upstream-timeout",
-        Scenario({"messages": user("Take your time [[fault:delay=5]]")}, setup="faults", timeout_s=2.5),
+        Scenario({"messages": user("Take your time [[fault:delay=4]]")}, setup="faults", timeout_s=1.0),
         expect.failure("APITimeoutError", None),
         replayable=False,
-        doc="Azure takes 5 s to answer; both clients give up after 2.5 s. The margin is the proxy's: its request "
-        "to Azure is compared too, and a proxy's first call of a run (imports, a service principal's token "
-        "fetch) can take over a second to reach Azure, so a shorter client timeout would compare the order "
+        client_gives_up=True,
+        doc="Azure takes 4 s to answer; both clients give up after 1 s. The proxy's request to Azure is compared "
+        "too, and a proxy's first call of a run (imports, a service principal's token fetch) can take over a "
+        "second to reach Azure: the litellm item waits until it has (`Case.client_gives_up`; LiteLLM goes on "
+        "with a non-streaming call whose client has gone), so what is compared does not depend on the order "
         "the cases ran in.",
     ),
     Case(

@@ -54,3 +54,25 @@ def test_settle_gives_up_at_its_deadline() -> None:
     finally:
         stop.set()
         sender.join()
+
+
+def test_received_returns_once_the_late_request_has_come() -> None:
+    """`received` (`Case.client_gives_up`): the proxy forwards its request after its client gave up; the
+    wait ends with it in the journal, however late it came within the deadline."""
+    journal: list[object] = []
+    sender = threading.Timer(0.3, journal.append, args=(object(),))
+    sender.start()
+    try:
+        target(journal).received(1, deadline_s=60)
+        assert len(journal) == 1
+    finally:
+        sender.cancel()
+
+
+def test_received_gives_up_at_its_deadline() -> None:
+    """A proxy that never sends (it cancelled the call its client left) costs the deadline, not a hang; the
+    comparison then shows the missing request."""
+    journal: list[object] = []
+    started = time.monotonic()
+    target(journal).received(1, deadline_s=0.2)
+    assert journal == [] and time.monotonic() - started < 30
