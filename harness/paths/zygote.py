@@ -110,7 +110,7 @@ def _ask(path: str, request: dict, deadline_s: float) -> dict:
 _OWN: dict[str, subprocess.Popen[bytes]] = {}  # warm processes this process started, by socket path
 
 
-def _folder() -> Path:
+def shared_folder() -> Path:
     shared = os.environ.get(SHARED)
     if shared and Path(shared).is_dir():
         return Path(shared)
@@ -127,14 +127,15 @@ def _remove_folder(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def prewarm(python: str, env: Mapping[str, str], log_dir: Path) -> None:
+def prewarm(python: str, env: Mapping[str, str], log_dir: Path) -> str | None:
     """Start the warm process a run's proxies will need now, so its import overlaps collection and the
-    tests that need no proxy; and share it with the run's subprocesses. Best effort: on any error the
-    proxies start warm processes (or the command) themselves."""
+    tests that need no proxy; and share it with the run's subprocesses. Returns its socket. Best effort:
+    on any error the proxies start warm processes (or the command) themselves."""
     if not enabled(python):
-        return
+        return None
     with contextlib.suppress(OSError, ZygoteError):
-        warm(python, env, log_dir)
+        return warm(python, env, log_dir)
+    return None
 
 
 def _alive(path: Path) -> bool:
@@ -206,7 +207,7 @@ def compatible(folder: Path, python: str, env: Mapping[str, str]) -> Path | None
 def warm(python: str, env: Mapping[str, str], log_dir: Path) -> str:
     """The socket of a warm process for this interpreter and import-time environment (or one whose import
     read nothing that differs: `compatible`), started if none is."""
-    folder = _folder()
+    folder = shared_folder()
     key = _key(python, env)
     path = folder / f"{key}.{os.getpid()}.sock"
     with open(folder / f"{key}.lock", "a") as lock:
@@ -248,15 +249,24 @@ def fork_proxy(python: str, argv: list[str], env: Mapping[str, str], cwd: Path, 
 
 def stop_own() -> None:
     """Stop the warm processes this process started (each also ends with it, by PR_SET_PDEATHSIG)."""
-    for path, proc in list(_OWN.items()):
-        if proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(10)
-        Path(path).unlink(missing_ok=True)
-        _reads(Path(path)).unlink(missing_ok=True)
-        Path(path).with_name(Path(path).name.split(".")[0] + ".lock").unlink(missing_ok=True)
-        _OWN.pop(path, None)
-        with contextlib.suppress(OSError):
-            Path(path).parent.rmdir()  # the shared folder, once nothing else is in it
+    for path in list(_OWN):
+        stop(path)
+
+
+def stop(path: str) -> None:
+    """Stop one warm process this process started (a guess that the run did not need), with its files."""
+    proc = _OWN.pop(path, None)
+    if proc is None:
+        return
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if proc.poll() is not None:
+            break
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(10)
+    Path(path).unlink(missing_ok=True)
+    _reads(Path(path)).unlink(missing_ok=True)
+    Path(path).with_name(Path(path).name.split(".")[0] + ".lock").unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        Path(path).parent.rmdir()  # the shared folder, once nothing else is in it

@@ -192,6 +192,7 @@ def _child(request: dict, listener: socket.socket, conn: socket.socket) -> None:
         os.setsid()
         _die_with_parent()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the proxy's children are its own to reap
         log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
@@ -248,11 +249,18 @@ def serve(path: str) -> None:
         print(f"zygote: {threading.active_count()} threads after the import; forked proxies may hang",
               file=sys.stderr, flush=True)  # fmt: skip
     exited: dict[int, int] = {}
-    listener.settimeout(0.5)
-    while True:
+
+    def reap(*_: object) -> None:
         with contextlib.suppress(ChildProcessError):
             while (done := os.waitpid(-1, os.WNOHANG))[0]:
                 exited[done[0]] = os.waitstatus_to_exitcode(done[1])
+
+    # a proxy that ended is reaped at once: until then its pid answers `kill(pid, 0)` as a zombie, and the
+    # harness's stop (`zygote.Forked.stop`) waited up to the next accept timeout for it to go
+    signal.signal(signal.SIGCHLD, reap)
+    listener.settimeout(0.5)
+    while True:
+        reap()
         try:
             conn, _ = listener.accept()
         except TimeoutError:

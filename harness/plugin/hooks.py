@@ -14,12 +14,11 @@ import pytest
 from harness.contract.results import NOT_APPLICABLE_CONFIG, NOT_APPLICABLE_LIVE
 from harness.paths import zygote
 from harness.paths.lanes import LanePlan
-from harness.paths.proxy import OFFLINE_PROXY_ENV, proxy_env
 from harness.plugin.state import INFRA, REPLAY_MISS, STATE, lane_claims
-from harness.plugin.warming import reaches_contract
-from harness.replay import waits
+from harness.plugin.warming import prewarm_env, reaches_contract
 from harness.replay.cassettes import ReplayMiss
 from harness.runner.parts import PartDown
+from harness.startup import EARLY_WARM
 
 
 @pytest.hookimpl(trylast=True)
@@ -76,26 +75,30 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     the same two cores. The controller collects nothing, so it cannot tell whether a proxy will be
     needed: a `-n` run of tests that need none pays one import beside them, on a core of its own. A serial
     run whose arguments reach the contract starts it here too, so the import overlaps collection (the
-    contract's first proxy waited for it after collection: `reaches_contract`)."""
+    contract's first proxy waited for it after collection: `reaches_contract`). Either may already run,
+    started before the conftests were imported (`harness.startup`): `_prewarm` finds it (same import-time
+    environment, same owner); a guess the run does not use is stopped here."""
     config = session.config
     settings = config.stash[STATE].settings
-    if hasattr(config, "workerinput") or settings.live is not None or settings.proxy_url:
-        return
-    if getattr(config.option, "numprocesses", None) or reaches_contract(
-        config.args, config.invocation_params.dir, config.rootpath
+    warming = None
+    own = not (hasattr(config, "workerinput") or settings.live is not None or settings.proxy_url)
+    if own and (
+        getattr(config.option, "numprocesses", None)
+        or reaches_contract(config.args, config.invocation_params.dir, config.rootpath)
     ):
-        _prewarm(config)
+        warming = _prewarm(config)
         config.stash[_PREWARMED] = True
+    early = config.stash.get(EARLY_WARM, None)  # started before the conftests (`harness.startup`)
+    if early is not None and early != warming:
+        zygote.stop(early)  # a guess this run does not use: its options asked for other proxies, or none
 
 
 _PREWARMED = pytest.StashKey[bool]()
 
 
-def _prewarm(config: pytest.Config) -> None:
-    settings = config.stash[STATE].settings
-    extra = {**OFFLINE_PROXY_ENV, **(waits.PROXY_ENV if settings.compress_waits else {})}
+def _prewarm(config: pytest.Config) -> str | None:
     folder = config._tmp_path_factory.mktemp("warm-litellm")  # type: ignore[attr-defined]
-    zygote.prewarm(sys.executable, proxy_env(extra, "", folder), folder)
+    return zygote.prewarm(sys.executable, prewarm_env(config.stash[STATE].settings.compress_waits, folder), folder)
 
 
 @pytest.hookimpl(wrapper=True)

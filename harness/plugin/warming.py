@@ -1,14 +1,19 @@
-"""Which serial runs start warming LiteLLM before collection (`harness.paths.zygote`).
+"""Which runs start warming LiteLLM before collection, and how early (`harness.paths.zygote`).
 
 The contract's first proxy forks from a warm process whose import takes seconds. Started after
 collection, a serial run waited for all of it; started at session start, the import overlaps
-collection. Before collection the run's items are not known, only its arguments, so the choice is
+collection; started before the conftests are imported (`harness.startup`), it also overlaps importing
+the harness. Before collection the run's items are not known, only its arguments, so the choice is
 made from them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+
+from harness.paths.proxy import OFFLINE_PROXY_ENV, proxy_env
+from harness.replay import waits
 
 
 def reaches_contract(args: list[str], invoked_in: Path, root: Path) -> bool:
@@ -22,3 +27,27 @@ def reaches_contract(args: list[str], invoked_in: Path, root: Path) -> bool:
         if path == contract or contract in path.parents or path in contract.parents:
             return True
     return False
+
+
+#: options that make a run's proxies other than the local offline ones (or none): such a run warms, if
+#: at all, once its options are known
+OTHER_PROXIES = frozenset({"--live", "--proxy-url", "--real-waits", "--upstream", "--paths"})
+
+
+def warms_early(
+    args: list[str], paths: list[str], invoked_in: Path, root: Path, numprocesses: object, environ: Mapping[str, str]
+) -> bool:
+    """Whether a pytest process starts warming LiteLLM before its conftests are imported, 2.5 s before
+    session start (importing the harness, the openai SDK and hypothesis). Its own options are not known
+    yet, only its arguments, so it warms only when session start would, for the proxies it would (`-n`, or
+    `paths`, the run's file-or-dir arguments or the configured testpaths, reaching the contract), and when
+    no option changes what its proxies need; an xdist worker never does (its controller has). Session
+    start stops a guess the run did not need (`harness.plugin.hooks`)."""
+    if environ.get("PYTEST_XDIST_WORKER") or any(arg.split("=", 1)[0] in OTHER_PROXIES for arg in args):
+        return False
+    return bool(numprocesses) or reaches_contract(paths, invoked_in, root)
+
+
+def prewarm_env(compress_waits: bool, home: Path) -> dict[str, str]:
+    """The environment of the local offline proxies a run warms LiteLLM for."""
+    return proxy_env({**OFFLINE_PROXY_ENV, **(waits.PROXY_ENV if compress_waits else {})}, "", home)

@@ -24,7 +24,7 @@ ALLOWED: dict[str, set[str]] = {
     "doctor": {"live", "paths", "replay"},
     "report": {"contract"},
     "gate": {"contract", "paths", "replay", "report"},
-    "plugin": {"contract", "paths", "replay", "emulator", "runner", "live", "doctor", "report", "settings"},
+    "plugin": {"contract", "paths", "replay", "emulator", "runner", "live", "doctor", "report", "settings", "startup"},
 }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 import time
@@ -38,9 +40,13 @@ def test_forked_proxies_are_real_separate_proxies_in_their_own_sessions(
             assert "Uvicorn running on" in proxy.log_text()  # the real CLI's server, logging to its own file
         assert a.master_key != b.master_key  # each its own environment
         pids = (a.pid, b.pid)
+        warm = int(Path(f"/proc/{a.pid}/stat").read_text().rsplit(")", 1)[1].split()[1])  # its parent
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+    # the warm process reaps a proxy as it ends (SIGCHLD), not at its next poll of the socket
+    caught = int(re.search(r"SigCgt:\s*([0-9a-f]+)", Path(f"/proc/{warm}/status").read_text())[1], 16)
+    assert caught & (1 << (signal.SIGCHLD - 1))
 
 
 def test_a_warm_process_serves_one_import_time_environment() -> None:
@@ -91,7 +97,7 @@ def test_the_shared_folder_goes_with_the_run_that_made_it(tmp_path: Path) -> Non
     shares it (a background suite, an xdist worker) leaves it to its maker."""
     code = (
         "from harness.paths import zygote\n"
-        "folder = zygote._folder()\n"
+        "folder = zygote.shared_folder()\n"
         "(folder / 'k.lock').write_text('')\n"
         "print(folder)\n"
     )
@@ -178,7 +184,7 @@ def test_a_proxy_whose_credentials_differ_forks_from_the_same_warm_process(
         assert zygote._key(sys.executable, other) != zygote._key(sys.executable, env)
         # a warm process already there serves it (in a whole run, several may: the first by name does, which
         # need not be the one `a` forked from, so the import times are not compared)
-        folder, its_env = zygote._folder(), proxy_env(other, "", tmp_path)
+        folder, its_env = zygote.shared_folder(), proxy_env(other, "", tmp_path)
         assert zygote.compatible(folder, sys.executable, its_env) is not None
         with run_proxy(config, other, tmp_path / "b") as b:
             own = list(folder.glob(f"{zygote._key(sys.executable, its_env)}.*.sock"))
