@@ -12,16 +12,12 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
 import openai
 
 from harness.contract.events import observe_events
 from harness.contract.observe import Observation, SequenceObservation, observe_failure, observe_response
 from harness.contract.scenario import Scenario
-from harness.emulator.drain import READERS
-
-#: what a stream can raise mid-way, observed as how it ended (chat streams and Responses events alike)
-STREAM_ERRORS = (openai.OpenAIError, httpx.HTTPError, ValueError)
+from harness.paths.reading import read, read_async
 
 
 def _as_dict(model: Any) -> dict[str, Any]:
@@ -93,19 +89,7 @@ def _sync_events(
         raw = client.responses.with_raw_response.create(model=model, stream=True, **params)
     except openai.OpenAIError as exc:
         return failure_or_raise(exc, harness_cause)
-    events: list[dict[str, Any]] = []
-    error: BaseException | None = None
-    stream = raw.parse()
-    reader = READERS.reader()
-    try:
-        for event in stream:
-            events.append(event.to_dict())
-            reader.saw(events[-1])
-    except STREAM_ERRORS as exc:
-        error = exc
-    finally:
-        reader.close()
-        stream.close()
+    events, error = read(raw.parse())
     return observe_events(raw.status_code, events, raw.headers, error)
 
 
@@ -131,18 +115,6 @@ async def async_api_call(
         response = await client.responses.with_raw_response.create(model=model, stream=True, **params)
     except openai.OpenAIError as exc:
         return failure_or_raise(exc, harness_cause)
-    events: list[dict[str, Any]] = []
-    error: BaseException | None = None
     parsed = response.parse()  # the Responses stream's parse() is not awaitable, chat's is
-    stream = await parsed if inspect.isawaitable(parsed) else parsed
-    reader = READERS.reader()
-    try:
-        async for event in stream:
-            events.append(event.to_dict())
-            reader.saw(events[-1])
-    except STREAM_ERRORS as exc:
-        error = exc
-    finally:
-        reader.close()
-        await stream.close()
+    events, error = await read_async(await parsed if inspect.isawaitable(parsed) else parsed)
     return observe_events(response.status_code, events, response.headers, error)

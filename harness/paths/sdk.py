@@ -22,12 +22,18 @@ from harness.contract.observe import (
     observe_stream,
 )
 from harness.contract.scenario import Scenario
-from harness.emulator.drain import READERS
-from harness.paths.apis import STREAM_ERRORS, async_api_call, failure_or_raise, sync_api_call
+from harness.paths.apis import async_api_call, failure_or_raise, sync_api_call
+from harness.paths.reading import read, read_async
 
 
 def _content_chunks(chunks: list[dict[str, Any]]) -> int:
     return sum(1 for c in chunks for ch in c.get("choices") or [] if (ch.get("delta") or {}).get("content"))
+
+
+def _stops(scenario: Scenario) -> Callable[[list[dict[str, Any]]], bool]:
+    """When the application stops reading (`Scenario.stop_after_content`: after that many content chunks)."""
+    limit = scenario.stop_after_content
+    return lambda chunks: limit is not None and _content_chunks(chunks) >= limit
 
 
 def _harness_cause(exc: openai.OpenAIError) -> BaseException | None:
@@ -53,21 +59,8 @@ def observe_sync(create_raw: Callable[..., Any], scenario: Scenario) -> Observat
         raw = create_raw(stream=True, **kwargs)
     except openai.OpenAIError as exc:
         return failure_or_raise(exc, _harness_cause)
-    chunks: list[dict[str, Any]] = []
-    error: BaseException | None = None
     stream = raw.parse()
-    reader = READERS.reader()
-    try:
-        for chunk in stream:
-            chunks.append(chunk.to_dict())
-            reader.saw(chunks[-1])
-            if scenario.stop_after_content is not None and _content_chunks(chunks) >= scenario.stop_after_content:
-                break
-    except STREAM_ERRORS as exc:
-        error = exc
-    finally:
-        reader.close()
-        stream.close()
+    chunks, error = read(stream, _stops(scenario))
     return observe_stream(raw.status_code, chunks, raw.headers, error, released=stream.response.is_closed)
 
 
@@ -82,23 +75,10 @@ async def _async_call(client: openai.AsyncOpenAI, model: str, scenario: Scenario
         raw = await client.chat.completions.with_raw_response.create(stream=True, **kwargs)
     except openai.OpenAIError as exc:
         return failure_or_raise(exc, _harness_cause)
-    chunks: list[dict[str, Any]] = []
-    error: BaseException | None = None
     # `with_raw_response` gives the legacy raw response, whose `parse()` hands back the AsyncStream itself
     parsed = raw.parse()
     stream = await parsed if inspect.isawaitable(parsed) else parsed
-    reader = READERS.reader()
-    try:
-        async for chunk in stream:
-            chunks.append(chunk.to_dict())
-            reader.saw(chunks[-1])
-            if scenario.stop_after_content is not None and _content_chunks(chunks) >= scenario.stop_after_content:
-                break
-    except STREAM_ERRORS as exc:
-        error = exc
-    finally:
-        reader.close()
-        await stream.close()
+    chunks, error = await read_async(stream, _stops(scenario))
     return observe_stream(raw.status_code, chunks, raw.headers, error, released=stream.response.is_closed)
 
 
