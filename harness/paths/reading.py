@@ -39,41 +39,51 @@ def _never(events: Events) -> bool:
     return False
 
 
+class _Read:
+    """What one stream's reading has seen so far; its drain reader is open until `done`."""
+
+    def __init__(self, stop: Callable[[Events], bool]) -> None:
+        self.events: Events = []
+        self.error: BaseException | None = None
+        self._stop, self._reader = stop, READERS.reader()
+
+    def take(self, event: _Event) -> bool:
+        """Keep one event; whether the application stops reading after it."""
+        self.events.append(event.to_dict())
+        self._reader.saw(self.events[-1])
+        return self._stop(self.events)
+
+    def done(self) -> None:
+        self._reader.close()
+
+
 def read(stream: _Stream, stop: Callable[[Events], bool] = _never) -> tuple[Events, BaseException | None]:
     """The events of `stream` until it ends, breaks, or `stop(events so far)` says the application stops."""
-    events: Events = []
-    error: BaseException | None = None
-    reader = READERS.reader()
+    seen = _Read(stop)
     try:
         for event in stream:
-            events.append(event.to_dict())
-            reader.saw(events[-1])
-            if stop(events):
+            if seen.take(event):
                 break
     except STREAM_ERRORS as exc:
-        error = exc
+        seen.error = exc
     finally:
-        reader.close()
+        seen.done()
         stream.close()
-    return events, error
+    return seen.events, seen.error
 
 
 async def read_async(
     stream: _AsyncStream, stop: Callable[[Events], bool] = _never
 ) -> tuple[Events, BaseException | None]:
     """`read` for an async stream."""
-    events: Events = []
-    error: BaseException | None = None
-    reader = READERS.reader()
+    seen = _Read(stop)
     try:
         async for event in stream:
-            events.append(event.to_dict())
-            reader.saw(events[-1])
-            if stop(events):
+            if seen.take(event):
                 break
     except STREAM_ERRORS as exc:
-        error = exc
+        seen.error = exc
     finally:
-        reader.close()
+        seen.done()
         await stream.close()
-    return events, error
+    return seen.events, seen.error
