@@ -173,14 +173,14 @@ def _owner(sock: Path) -> int | None:
     return int(parts[-2]) if len(parts) >= 3 and parts[-2].isdigit() else None
 
 
-def outlives_us(sock: Path) -> bool:
+def outlives_us(sock: Path, ancestors: list[int] | None = None) -> bool:
     """Whether the warm process behind `sock` was started by this process or one of its ancestors, the only
     ones sure to outlive the proxies this process forks from it. Its owner stops it when it exits, and a
     proxy dies with the warm process it was forked from (PR_SET_PDEATHSIG): a background suite that forked
     from a sibling suite's warm process lost its proxy mid-run when the sibling ended first (a fresh-clone
     slow tier under load: `test_waits`' `--real-waits` run and the emulator's, which share an import-time
     environment)."""
-    return _owner(sock) in lineage()
+    return _owner(sock) in (lineage() if ancestors is None else ancestors)
 
 
 def compatible(folder: Path, python: str, env: Mapping[str, str]) -> Path | None:
@@ -189,6 +189,7 @@ def compatible(folder: Path, python: str, env: Mapping[str, str]) -> Path | None
     (`zygote_server.ImportReads`). A process still importing, or one whose import walked the environment
     for reasons unknown, serves only its exact environment."""
     wanted = {**import_env(env), "PYTHONDONTWRITEBYTECODE": "1"}  # as `warm` starts one
+    ancestors = lineage()  # read from /proc once, not per record
     for record_path in sorted(folder.glob("*.sock.reads.json")):
         try:
             record = json.loads(record_path.read_text())
@@ -199,7 +200,7 @@ def compatible(folder: Path, python: str, env: Mapping[str, str]) -> Path | None
         if record.get("unknown") or digest(relevant(wanted, record["names"], record["patterns"])) != record["digest"]:
             continue
         sock = record_path.with_name(record_path.name.removesuffix(".reads.json"))
-        if outlives_us(sock) and _alive(sock):
+        if outlives_us(sock, ancestors) and _alive(sock):
             return sock
     return None
 
