@@ -15,7 +15,7 @@ from harness.contract.results import NOT_APPLICABLE_CONFIG, NOT_APPLICABLE_LIVE
 from harness.paths import zygote
 from harness.paths.lanes import LanePlan
 from harness.plugin.state import INFRA, REPLAY_MISS, STATE, lane_claims
-from harness.plugin.warming import prewarm_env, reaches_contract
+from harness.plugin.warming import PROXY_FIXTURES, prewarm_env, proxy_last, reaches_contract
 from harness.replay.cassettes import ReplayMiss
 from harness.runner.parts import PartDown
 from harness.startup import EARLY_WARM
@@ -47,11 +47,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             case = params.params.get("case")
             group = f"{item.nodeid.split('::', 1)[0]}::{case}" if case is not None else item.nodeid
             item.add_marker(pytest.mark.xdist_group(group))
-
-
-#: fixtures behind which a LiteLLM proxy starts
-_PROXY_FIXTURES = frozenset({"contract", "litellm_proxy", "contract_runner", "live_contract_runner", "emulator_proxy",
-                             "team_proxy", "background_run"})  # fmt: skip
+    if not (hasattr(config, "workerinput") or getattr(config.option, "numprocesses", None)):
+        items[:] = proxy_last(items)  # serial: the proxy starts while the items that need none run
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -64,7 +61,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         return
     if session.config.stash.get(_PREWARMED, False):
         return
-    if any(_PROXY_FIXTURES & set(getattr(item, "fixturenames", ())) for item in session.items):
+    if any(PROXY_FIXTURES & set(getattr(item, "fixturenames", ())) for item in session.items):
         _prewarm(session.config)
 
 

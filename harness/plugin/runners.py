@@ -9,7 +9,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from typing import Any
+from dataclasses import replace
 
 import pytest
 
@@ -49,67 +49,81 @@ def premises_for(setups: tuple[Setup, ...]) -> Callable[[Case], str]:
 
 
 @pytest.fixture(scope="session")
-def contract_runner(
-    request: pytest.FixtureRequest,
+def direct_runner(
     harness_settings: HarnessSettings,
     divergence_ledger: Ledger,
     upstream_target: UpstreamTarget,
     run_credentials: Credentials,
     contract_capture: Capture,
 ) -> ContractRunner:
-    live = harness_settings.live
+    """The runner of the direct path alone, which needs no proxy: a serial run's direct items go first
+    and run while the proxy starts (`harness.plugin.warming.proxy_last`). `contract_runner` adds the
+    litellm path to it, sharing its baselines, so a litellm item still judges the direct item's
+    observation of its case."""
     setups = run_setups(harness_settings)
-    models = live_proxy_models(live) if live is not None else {}
-    # The local offline proxy's config is ours: each item gets its own model groups. A staging or
-    # --proxy-url proxy has the user's aliases, shared as in production.
-    own_proxy = live is None and not harness_settings.proxy_url
-    lanes = request.config.stash[STATE].lanes if own_proxy else None
-    paths: dict[str, Any] = {
-        "direct": DirectPath(endpoints=upstream_target.endpoints, credentials=run_credentials, setups=setups),
-    }
-    version = litellm_version()
-    if "litellm" in harness_settings.paths:  # `--paths direct` never starts a proxy
-        proxy: RunningProxy = request.getfixturevalue("litellm_proxy")
-        paths["litellm"] = LiteLLMPath(base_url=proxy.url, api_key=proxy.master_key, models=models, lanes=lanes)
-        paths["fallback"] = FallbackPath(litellm=paths["litellm"], direct=paths["direct"])
-        version = proxy.version
     return ContractRunner(
         before_case=upstream_target.reset,
         settle=upstream_target.settle,
         received=upstream_target.received,
-        paths=paths,
+        paths={"direct": DirectPath(endpoints=upstream_target.endpoints, credentials=run_credentials, setups=setups)},
         capture=contract_capture,
         ledger=divergence_ledger,
         level=harness_settings.level,
-        litellm_version=version,
+        litellm_version=litellm_version(),
         judge_litellm_by_ledger=harness_settings.team is not None,
         collect_unledgered=harness_settings.ledger_update,
         unmet_premise=premises_for(setups) if harness_settings.team is not None else no_premise,
     )
 
 
+def with_proxy(request: pytest.FixtureRequest, runner: ContractRunner, settings: HarnessSettings) -> ContractRunner:
+    """`runner` with the litellm and fallback paths of this run's proxy (started now, if it is not up
+    yet); the same baselines, capture and ledger. `--paths direct` never starts a proxy."""
+    if "litellm" not in settings.paths:
+        return runner
+    proxy: RunningProxy = request.getfixturevalue("litellm_proxy")
+    live = settings.live
+    models = live_proxy_models(live) if live is not None else {}
+    # The local offline proxy's config is ours: each item gets its own model groups. A staging or
+    # --proxy-url proxy has the user's aliases, shared as in production.
+    own_proxy = live is None and not settings.proxy_url
+    lanes = request.config.stash[STATE].lanes if own_proxy else None
+    direct = runner.paths["direct"]
+    litellm = LiteLLMPath(base_url=proxy.url, api_key=proxy.master_key, models=models, lanes=lanes)
+    paths = {**runner.paths, "litellm": litellm, "fallback": FallbackPath(litellm=litellm, direct=direct)}
+    return replace(runner, paths=paths, litellm_version=proxy.version)
+
+
 @pytest.fixture(scope="session")
-def live_contract_runner(
+def contract_runner(
+    request: pytest.FixtureRequest, harness_settings: HarnessSettings, direct_runner: ContractRunner
+) -> ContractRunner:
+    """The runner of both paths: the direct path's, with this run's proxy."""
+    return with_proxy(request, direct_runner, harness_settings)
+
+
+@pytest.fixture(scope="session")
+def live_direct_runner(
     request: pytest.FixtureRequest,
     harness_settings: HarnessSettings,
     upstream_target: UpstreamTarget,
     upstream_server: UpstreamServer | None,
     run_credentials: Credentials,
-    contract_runner: ContractRunner,
+    direct_runner: ContractRunner,
 ) -> Iterator[ContractRunner]:
-    """The runner for cases a cassette cannot hold (timing faults). Without cassettes it is the
-    main runner; with them, both paths meet a live in-process emulator that accepts the run's
+    """The direct path's runner for cases a cassette cannot hold (timing faults). Without cassettes it
+    is the main one; with them, both paths meet a live in-process emulator that accepts the run's
     credentials, the proxy's calls passing through the upstream server as they arrive."""
     if upstream_server is None:
-        yield contract_runner
+        yield direct_runner
         return
     if harness_settings.live is not None:  # recording live: the real resource, nothing recorded
         yield ContractRunner(
-            paths=contract_runner.paths,
+            paths=direct_runner.paths,
             capture=LiveCapture(upstream_target, sees_proxy_upstream=False),
-            ledger=contract_runner.ledger,
-            level=contract_runner.level,
-            litellm_version=contract_runner.litellm_version,
+            ledger=direct_runner.ledger,
+            level=direct_runner.level,
+            litellm_version=direct_runner.litellm_version,
         )
         return
     with ExitStack() as stack:
@@ -117,25 +131,28 @@ def live_contract_runner(
         if not target.emulators:
             target = stack.enter_context(emulator_upstream(upstream_target.emulator_config))
             stack.enter_context(request.config.stash[STATE].watch.watching(*map(emulator_part, target.emulators)))
-        paths = dict(contract_runner.paths)
-        paths["direct"] = DirectPath(
-            endpoints=target.endpoints, credentials=run_credentials, setups=run_setups(harness_settings)
-        )
-        if "litellm" in paths:
-            paths["fallback"] = FallbackPath(litellm=paths["litellm"], direct=paths["direct"])
+        setups = run_setups(harness_settings)
         yield ContractRunner(
-            paths=paths,
+            paths={"direct": DirectPath(endpoints=target.endpoints, credentials=run_credentials, setups=setups)},
             capture=ForwardingCapture(target, upstream_server),
-            ledger=contract_runner.ledger,
-            level=contract_runner.level,
-            litellm_version=contract_runner.litellm_version,
+            ledger=direct_runner.ledger,
+            level=direct_runner.level,
+            litellm_version=direct_runner.litellm_version,
             before_case=target.reset,
             settle=target.settle,
             received=target.received,
-            judge_litellm_by_ledger=contract_runner.judge_litellm_by_ledger,
-            collect_unledgered=contract_runner.collect_unledgered,
-            unmet_premise=contract_runner.unmet_premise,
+            judge_litellm_by_ledger=direct_runner.judge_litellm_by_ledger,
+            collect_unledgered=direct_runner.collect_unledgered,
+            unmet_premise=direct_runner.unmet_premise,
         )
+
+
+@pytest.fixture(scope="session")
+def live_contract_runner(
+    request: pytest.FixtureRequest, harness_settings: HarnessSettings, live_direct_runner: ContractRunner
+) -> ContractRunner:
+    """The runner for cases a cassette cannot hold, on both paths: the live direct one's, with the proxy."""
+    return with_proxy(request, live_direct_runner, harness_settings)
 
 
 @pytest.fixture(scope="session")
@@ -157,6 +174,10 @@ def private_azure_emulator() -> Iterator[RunningEmulator]:
     """A resource with public network access disabled: only its private listener answers."""
     with run_emulator(EmulatorConfig(public_network_access=False)) as running:
         yield running
+
+
+#: the fixtures of the runners of an item on the litellm path (or the fallback): they start the proxy
+RUNNERS = ("contract_runner", "live_contract_runner")
 
 
 class BoundContract:
@@ -248,7 +269,6 @@ def record_contract_result(request: pytest.FixtureRequest, harness_scrubber: Scr
 @pytest.fixture
 def contract(
     request: pytest.FixtureRequest,
-    contract_runner: ContractRunner,
     contract_path: str,
     harness_scrubber: Scrubber,
     harness_settings: HarnessSettings,
@@ -257,10 +277,12 @@ def contract(
     area = area_of(request.node)
     request.node.user_properties.append((ITEM, {"area": area, "path": contract_path}))
     test_file = request.node.nodeid.split("::", 1)[0]
+    # a direct item's runner needs no proxy (`direct_runner`); the others' start it, or wait for it
+    runner, live = ("direct_runner", "live_direct_runner") if contract_path == "direct" else RUNNERS
     return BoundContract(
         harness_scrubber,
-        contract_runner,
-        lambda: request.getfixturevalue("live_contract_runner"),
+        request.getfixturevalue(runner),
+        lambda: request.getfixturevalue(live),
         contract_path,
         area,
         request.node,

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
+
 from harness.paths.proxy import OFFLINE_PROXY_ENV, proxy_env
 from harness.replay import waits
 
@@ -51,3 +53,35 @@ def warms_early(
 def prewarm_env(compress_waits: bool, home: Path) -> dict[str, str]:
     """The environment of the local offline proxies a run warms LiteLLM for."""
     return proxy_env({**OFFLINE_PROXY_ENV, **(waits.PROXY_ENV if compress_waits else {})}, "", home)
+
+
+#: fixtures behind which a LiteLLM proxy starts (`contract` only on an item of the litellm path, or the
+#: fallback: `harness.plugin.runners.RUNNERS`)
+PROXY_FIXTURES = frozenset({"contract", "litellm_proxy", "contract_runner", "live_contract_runner", "emulator_proxy",
+                            "team_proxy", "background_run"})  # fmt: skip
+
+
+def needs_proxy(item: pytest.Item) -> bool:
+    """Whether running `item` starts a proxy, or waits for one: it calls the local proxy outside a case
+    (`proxy_lane`, the fuzz), or uses a fixture behind which one starts, but for a contract item on the
+    direct path (`harness.plugin.runners.direct_runner`)."""
+    if item.get_closest_marker("proxy_lane") is not None:
+        return True
+    names = PROXY_FIXTURES & set(getattr(item, "fixturenames", ()))
+    callspec = getattr(item, "callspec", None)
+    if "contract" in names and callspec is not None and callspec.params.get("contract_path") == "direct":
+        names = names - {"contract"}
+    return bool(names)
+
+
+def proxy_last(items: list[pytest.Item]) -> list[pytest.Item]:
+    """A serial run's order: the items that need no proxy first, then the others, each in the order they
+    came (the seed's shuffle). The proxy's start (its warm LiteLLM's import, 7-10 s) then runs beside
+    the first group, where the first item to need it used to wait for all of it within the first
+    seconds. A stable grouping on top of the shuffle, as pytest-randomly expects of plugins that group
+    (pytest-django's): the order stays one per seed, reproducible with `--randomly-seed`.
+
+    What a serial run gives up is a direct item running after a litellm item of another case: the
+    upstream's state between cases (the emulator's quota window and journal, reset before each case)
+    is then only exercised by `-n` runs, where each worker takes whole cases in the shuffled order."""
+    return sorted(items, key=needs_proxy)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from harness.plugin.warming import reaches_contract, warms_early
+from harness.plugin.warming import needs_proxy, proxy_last, reaches_contract, warms_early
+
+from .support import ROOT as REPO
+from .support import clean_env, run
 
 ROOT = Path("/repo")
 
@@ -56,3 +63,74 @@ def test_an_option_that_changes_the_proxies_leaves_it_to_session_start(option: s
 def test_an_xdist_worker_never_warms_early() -> None:
     """Its controller did, and the worker forks from that (`harness.paths.zygote.SHARED`)."""
     assert not early([], numprocesses=None, PYTEST_XDIST_WORKER="gw0")
+
+
+@dataclass
+class Item:
+    """What `needs_proxy` reads of a collected item: its fixtures, its parameters, its markers."""
+
+    name: str
+    fixturenames: tuple[str, ...] = ()
+    params: dict[str, Any] | None = None
+    markers: tuple[str, ...] = ()
+    callspec: Any = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if self.params is not None:
+            self.callspec = type("CallSpec", (), {"params": self.params})()
+
+    def get_closest_marker(self, name: str) -> object | None:
+        return name if name in self.markers else None
+
+
+def contract_item(name: str, path: str) -> Item:
+    return Item(name, ("contract", "contract_path", "harness_scrubber"), {"case": name, "contract_path": path})
+
+
+def test_a_serial_run_puts_the_items_that_need_no_proxy_first_in_their_shuffled_order() -> None:
+    items = [
+        contract_item("a-litellm", "litellm"),
+        Item("house"),
+        contract_item("b-direct", "direct"),
+        Item("fuzz", ("request",), markers=("proxy_lane",)),
+        contract_item("a-direct", "direct"),
+        contract_item("b-fallback", "fallback"),
+        Item("team", ("team_proxy",)),
+        Item("emulator-only", ("azure_emulator",)),
+    ]
+    ordered = [item.name for item in proxy_last(items)]  # type: ignore[arg-type]
+    assert ordered == ["house", "b-direct", "a-direct", "emulator-only", "a-litellm", "fuzz", "b-fallback", "team"]
+
+
+def test_a_contract_item_on_the_direct_path_needs_no_proxy_and_any_other_does() -> None:
+    assert not needs_proxy(contract_item("x", "direct"))  # type: ignore[arg-type]
+    assert needs_proxy(contract_item("x", "litellm"))  # type: ignore[arg-type]
+    assert needs_proxy(Item("auth", ("contract_runner", "litellm_proxy")))  # type: ignore[arg-type]
+
+
+def collected(*args: str) -> list[str]:
+    """The order a serial run of the contract would run its items in (`--co`, no proxy started)."""
+    done = run([sys.executable, "-m", "pytest", "tests/contract", "--co", "-q", "-p", "no:cacheprovider", *args],
+               clean_env({"HARNESS_NO_BYTECODE_CACHE": ""}), cwd=REPO)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return [line for line in done.stdout.splitlines() if "::" in line]
+
+
+def test_the_order_is_still_the_seeds_and_only_grouped() -> None:
+    """The real collection: every direct item before every litellm one, in an order that still differs
+    between seeds (`proxy_last` is a stable sort on a fixed key: one order per seed, as before)."""
+    first, other = (collected("-p", "randomly", f"--randomly-seed={seed}") for seed in (11, 12))
+    assert first != other and sorted(first) == sorted(other)
+    litellm = [i for i, nodeid in enumerate(first) if re.search(r"-(litellm|fallback)\]$", nodeid)]
+    direct = [i for i, nodeid in enumerate(first) if nodeid.endswith("-direct]")]
+    assert litellm and direct and max(direct) < min(litellm)
+
+
+def test_a_direct_item_runs_without_a_proxy() -> None:
+    """`--setup-show` names every fixture set up, those a fixture requests as it runs included: a direct
+    item's runner starts no proxy, so it can run while the proxy's LiteLLM is still importing."""
+    done = run([sys.executable, "-m", "pytest", "tests/contract/test_chat.py::test_chat[basic-direct]", "--setup-show",
+                "-p", "no:cacheprovider", "-p", "no:randomly"], clean_env(), cwd=REPO)  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "direct_runner" in done.stdout
+    assert "litellm_proxy" not in done.stdout and "contract_runner" not in done.stdout
