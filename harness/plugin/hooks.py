@@ -15,7 +15,7 @@ from harness.contract.results import NOT_APPLICABLE_CONFIG, NOT_APPLICABLE_LIVE
 from harness.paths import zygote
 from harness.paths.lanes import LanePlan
 from harness.plugin.state import INFRA, REPLAY_MISS, STATE, lane_claims
-from harness.plugin.warming import PROXY_FIXTURES, prewarm_env, proxy_last, reaches_contract
+from harness.plugin.warming import PROXY_FIXTURES, prewarm_env, proxy_last, reaches_contract, runs_tests
 from harness.replay.cassettes import ReplayMiss
 from harness.runner.parts import PartDown
 from harness.startup import EARLY_WARM
@@ -59,7 +59,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     settings = state.settings
     if hasattr(session.config, "workerinput") or settings.live is not None or settings.proxy_url:
         return
-    if session.config.stash.get(_PREWARMED, False):
+    if session.config.stash.get(_PREWARMED, False) or not runs_tests(session.config.option):
         return
     if any(PROXY_FIXTURES & set(getattr(item, "fixturenames", ())) for item in session.items):
         _prewarm(session.config)
@@ -79,9 +79,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     settings = config.stash[STATE].settings
     warming = None
     own = not (hasattr(config, "workerinput") or settings.live is not None or settings.proxy_url)
-    if own and (
-        getattr(config.option, "numprocesses", None)
-        or reaches_contract(config.args, config.invocation_params.dir, config.rootpath)
+    if (
+        own
+        and runs_tests(config.option)
+        and (
+            getattr(config.option, "numprocesses", None)
+            or reaches_contract(config.args, config.invocation_params.dir, config.rootpath)
+        )
     ):
         warming = _prewarm(config)
         config.stash[_PREWARMED] = True

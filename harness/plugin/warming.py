@@ -34,6 +34,16 @@ def reaches_contract(args: list[str], invoked_in: Path, root: Path) -> bool:
 #: options that make a run's proxies other than the local offline ones (or none): such a run warms, if
 #: at all, once its options are known
 OTHER_PROXIES = frozenset({"--live", "--proxy-url", "--real-waits", "--upstream", "--paths"})
+#: options under which a run runs no test, so starts no proxy: collecting (`harness.gate.probe` does, in
+#: each version's venv) or showing the plan, the fixtures, the markers, the help or the version
+NO_TESTS = frozenset({"--co", "--collect-only", "--setup-plan", "--fixtures", "--funcargs", "--fixtures-per-test",
+                      "--markers", "--help", "-h", "--version", "-V"})  # fmt: skip
+
+
+def runs_tests(option: object) -> bool:
+    """Whether a run whose options are parsed will run tests (the options `NO_TESTS` names that reach
+    session start: the others exit before it)."""
+    return not (getattr(option, "collectonly", False) or getattr(option, "setupplan", False))
 
 
 def warms_early(
@@ -42,10 +52,10 @@ def warms_early(
     """Whether a pytest process starts warming LiteLLM before its conftests are imported, 2.5 s before
     session start (importing the harness, the openai SDK and hypothesis). Its own options are not known
     yet, only its arguments, so it warms only when session start would, for the proxies it would (`-n`, or
-    `paths`, the run's file-or-dir arguments or the configured testpaths, reaching the contract), and when
-    no option changes what its proxies need; an xdist worker never does (its controller has). Session
-    start stops a guess the run did not need (`harness.plugin.hooks`)."""
-    if environ.get("PYTEST_XDIST_WORKER") or any(arg.split("=", 1)[0] in OTHER_PROXIES for arg in args):
+    `paths`, the run's file-or-dir arguments or the configured testpaths, reaching the contract), when it
+    runs tests, and when no option changes what its proxies need; an xdist worker never does (its
+    controller has). Session start stops a guess the run did not need (`harness.plugin.hooks`)."""
+    if environ.get("PYTEST_XDIST_WORKER") or any(arg.split("=", 1)[0] in OTHER_PROXIES | NO_TESTS for arg in args):
         return False
     return bool(numprocesses) or reaches_contract(paths, invoked_in, root)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from harness.plugin.warming import needs_proxy, proxy_last, reaches_contract, warms_early
+from harness.plugin.warming import needs_proxy, proxy_last, reaches_contract, runs_tests, warms_early
 
 from .support import ROOT as REPO
 from .support import clean_env, run
@@ -58,6 +58,19 @@ def test_a_run_warms_before_its_conftests_when_session_start_would() -> None:
 def test_an_option_that_changes_the_proxies_leaves_it_to_session_start(option: str) -> None:
     """Its options are not parsed yet: any of these may ask for other proxies (or none), so it does not guess."""
     assert not early([option, "tests/contract"], paths=["tests/contract"])
+
+
+@pytest.mark.parametrize("option", ["--co", "--collect-only", "--setup-plan", "--fixtures", "--markers", "--help"])
+def test_a_run_that_runs_no_test_does_not_warm(option: str) -> None:
+    """The gate's probe collects in each version's venv: a LiteLLM import beside it would be thrown away."""
+    assert not early([option, "tests/contract"], paths=["tests/contract"])
+    assert not early([option, "-n", "2"], numprocesses=2)
+
+
+def test_session_start_does_not_warm_for_a_run_that_runs_no_test() -> None:
+    assert runs_tests(type("Options", (), {"collectonly": False, "setupplan": False})())
+    assert not runs_tests(type("Options", (), {"collectonly": True})())
+    assert not runs_tests(type("Options", (), {"setupplan": True})())
 
 
 def test_an_xdist_worker_never_warms_early() -> None:
