@@ -16,14 +16,16 @@ leaves PYTHONDONTWRITEBYTECODE in force.
 
 Warming. A run's proxies fork from a warm LiteLLM whose import takes 7-10 s (`harness.paths.zygote`).
 Session start began it once the conftests had imported the harness, the openai SDK and hypothesis, 2.5 s
-on this machine; the serial contract's first test waited for the rest. Here, before those imports,
-a run that session start would warm for starts it at once (`harness.plugin.warming.warms_early`), and
-session start takes it or stops it (`harness.plugin.hooks.pytest_sessionstart`).
+on this machine; the serial contract's first test waited for the rest. Here, as pytest imports this
+module, before the installed plugins and those imports, a run that session start would warm for starts
+it at once (`harness.plugin.warming.warms_early`), and session start takes it or stops it
+(`harness.plugin.hooks.pytest_sessionstart`).
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections.abc import Mapping
 
@@ -45,17 +47,31 @@ def keep_bytecode_cache(environ: Mapping[str, str] = os.environ) -> bool:
 keep_bytecode_cache()
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
+def pytest_plugin_registered(plugin: object, plugin_name: str | None) -> None:
+    """pytest replays this hook for the plugins registered before this one, its own configuration among
+    them (`pytestconfig`), as it imports this module: that is the earliest moment a plugin sees the run's
+    arguments, before pytest loads the installed plugins (0.5-1 s: xdist, hypothesis, randomly, which
+    imports numpy)."""
+    if plugin_name == "pytestconfig" and isinstance(plugin, pytest.Config):
+        warm_early(plugin)
+
+
+def warm_early(config: pytest.Config) -> None:
+    """Start warming LiteLLM now if session start would (`harness.plugin.warming.warms_early`), from the
+    arguments as given: only pytest's own options are parsed yet, so `-n` is read from them."""
     pytest.register_assert_rewrite("harness.plugin")  # imported here first: pytest must still rewrite it
     from harness.paths import zygote
     from harness.plugin import warming
 
-    known = early_config.known_args_namespace
-    paths = list(known.file_or_dir) or list(early_config.getini("testpaths"))
-    dir_, root = early_config.invocation_params.dir, early_config.rootpath
-    if warming.warms_early(args, paths, dir_, root, getattr(known, "numprocesses", None), os.environ):
+    known = getattr(config, "known_args_namespace", None)
+    if known is None:  # loaded some other way than `-p` (PYTEST_PLUGINS): session start warms
+        return
+    args = [*shlex.split(os.environ.get("PYTEST_ADDOPTS", "")), *config.getini("addopts")]
+    args += config.invocation_params.args
+    paths = list(known.file_or_dir) or list(config.getini("testpaths"))
+    dir_, root = config.invocation_params.dir, config.rootpath
+    if warming.warms_early(args, paths, dir_, root, warming.numprocesses(args), os.environ):
         folder = zygote.shared_folder()
         socket = zygote.prewarm(sys.executable, warming.prewarm_env(compress_waits=True, home=folder), folder)
         if socket is not None:
-            early_config.stash[EARLY_WARM] = socket
+            config.stash[EARLY_WARM] = socket

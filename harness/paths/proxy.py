@@ -1,7 +1,7 @@
 """The LiteLLM proxy process: start it controlled, wait for it with a deadline, always stop it.
 
 The proxy is the thing under test, so it runs as the real `litellm` CLI in its own process, with
-an environment and working directory the harness controls: a random strong master key, the
+an environment and working directory the harness controls (`proxy_env`): a random strong master key, the
 local cost map (no download), `LITELLM_MODE=PRODUCTION` and an empty cwd (so no stray `.env` is
 loaded), and nothing from the caller's `AZURE_*` variables. It binds port 0 and the bound port is
 read back from its log, so parallel workers never race for a port.
@@ -28,15 +28,13 @@ import yaml
 from packaging.version import InvalidVersion, Version
 
 from harness.paths import zygote
+from harness.paths.proxy_env import proxy_env
 from harness.replay.atomic import write_text_atomic
 from harness.replay.scrub import Scrubber, redact_file
 
 START_DEADLINE_S = 90.0
 STOP_DEADLINE_S = 10.0
 _BOUND = re.compile(r"Uvicorn running on http://([\d.]+):(\d+)")
-_PASS_THROUGH_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "SSL_CERT_FILE", "SYSTEMROOT")
-#: offline, anything the proxy tries to reach beyond loopback goes to a closed local port at once
-OFFLINE_PROXY_ENV = {"HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9"}
 
 
 class ProxyStartError(RuntimeError):
@@ -96,25 +94,6 @@ def _set_parent_death_signal() -> None:
     """Linux: if the harness dies without cleanup (SIGKILL), the proxy gets SIGTERM, not orphaned."""
     with contextlib.suppress(Exception):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def proxy_env(extra: Mapping[str, str], master_key: str, home: Path) -> dict[str, str]:
-    env = {k: os.environ[k] for k in _PASS_THROUGH_ENV if k in os.environ}
-    env.update(
-        {
-            "HOME": str(home),
-            "LITELLM_MASTER_KEY": master_key,
-            "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-            "LITELLM_OFFLINE_MODE": "true",
-            "LITELLM_MODE": "PRODUCTION",
-            "LITELLM_LOG": "INFO",
-            "NO_PROXY": "127.0.0.1,localhost,::1",
-            "PYTHONUNBUFFERED": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",
-        }
-    )
-    env.update(extra)
-    return env
 
 
 def log_tail(path: Path, lines: int = 25) -> str:

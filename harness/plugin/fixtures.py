@@ -20,13 +20,13 @@ from harness.live.run import (
 )
 from harness.paths.matrix import SETUPS, Credentials, render_proxy_config, setup_named
 from harness.paths.proxy import (
-    OFFLINE_PROXY_ENV,
     ProxyStartError,
     RunningProxy,
     external_proxy_version,
     litellm_version,
     run_proxy,
 )
+from harness.paths.proxy_env import OFFLINE_PROXY_ENV
 from harness.paths.team_groups import plan_groups, team_emulator_config
 from harness.paths.team_render import team_proxy_config
 from harness.plugin.state import STATE

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.paths.proxy import OFFLINE_PROXY_ENV, proxy_env
+from harness.paths.proxy_env import OFFLINE_PROXY_ENV, proxy_env
 from harness.replay import waits
 
 
@@ -44,6 +44,22 @@ def runs_tests(option: object) -> bool:
     """Whether a run whose options are parsed will run tests (the options `NO_TESTS` names that reach
     session start: the others exit before it)."""
     return not (getattr(option, "collectonly", False) or getattr(option, "setupplan", False))
+
+
+def numprocesses(args: list[str]) -> bool:
+    """Whether arguments ask xdist for workers (`-n N`, `-nN`, `--numprocesses[=]N`, N not 0), read before
+    xdist has registered its option."""
+    for i, arg in enumerate(args):
+        if arg in ("-n", "--numprocesses"):
+            value = args[i + 1] if i + 1 < len(args) else ""
+        elif arg.startswith("--numprocesses="):
+            value = arg.split("=", 1)[1]
+        elif arg.startswith("-n") and not arg.startswith("--"):
+            value = arg[2:]
+        else:
+            continue
+        return value not in ("", "0")
+    return False
 
 
 def warms_early(

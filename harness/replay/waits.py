@@ -26,8 +26,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from harness.emulator.wire import retry_hints_now
-
 #: the proxy's environment under compression
 PROXY_ENV = {"INITIAL_RETRY_DELAY": "0", "MAX_RETRY_DELAY": "0", "JITTER": "0"}
 
@@ -35,4 +33,8 @@ PROXY_ENV = {"INITIAL_RETRY_DELAY": "0", "MAX_RETRY_DELAY": "0", "JITTER": "0"}
 def compress_headers(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     """Response headers as served to the proxy: a retry hint says 'now' (the emulator's proxy listener
     does the same, `harness.emulator.wire.retry_hints_now`)."""
+    # imported here: `harness.startup` reads PROXY_ENV before the other plugins load, and the emulator
+    # package (0.3 s) would hold the warm LiteLLM's start back
+    from harness.emulator.wire import retry_hints_now
+
     return retry_hints_now(list(headers))

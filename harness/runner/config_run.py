@@ -30,7 +30,8 @@ from harness.contract.scenario import Scenario
 from harness.paths.clients import DirectPath, LiteLLMPath
 from harness.paths.lanes import LanePlan
 from harness.paths.premises import unmet_premise
-from harness.paths.proxy import OFFLINE_PROXY_ENV, RunningProxy, litellm_version, run_proxy
+from harness.paths.proxy import RunningProxy, litellm_version, run_proxy
+from harness.paths.proxy_env import OFFLINE_PROXY_ENV
 from harness.paths.team_config import TeamConfig, team_setups
 from harness.paths.team_groups import plan_groups, team_emulator_config
 from harness.paths.team_render import team_proxy_config

@@ -13,7 +13,8 @@ import openai
 import pytest
 
 from harness.paths.matrix import SETUPS, Credentials, render_proxy_config
-from harness.paths.proxy import ProxyStartError, proxy_env, run_proxy
+from harness.paths.proxy import ProxyStartError, run_proxy
+from harness.paths.proxy_env import proxy_env
 from harness.replay.upstream import UpstreamTarget
 
 ROOT = Path(__file__).resolve().parents[2]

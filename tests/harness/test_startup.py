@@ -53,3 +53,43 @@ def test_a_pytest_run_caches_its_rewritten_modules(tmp_path: Path, opt_out: bool
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     cached = sorted(p.name for p in tmp_path.glob("__pycache__/test_sample.*pytest*.pyc"))
     assert (cached == []) if opt_out else (len(cached) == 1), cached
+
+
+#: a plugin the environment names (PYTEST_PLUGINS): pytest loads it after the installed ones
+PROBE = """
+from harness.startup import EARLY_WARM
+
+def pytest_plugin_registered(plugin, plugin_name):
+    if plugin_name == "pytestconfig":
+        print("warm before the installed plugins:", EARLY_WARM in plugin.stash, flush=True)
+"""
+
+
+def test_the_warm_litellm_starts_before_the_installed_plugins_load(tmp_path: Path) -> None:
+    """A run that reaches the contract starts its warm LiteLLM as pytest imports `harness.startup`: a
+    plugin loaded after the installed ones (xdist, hypothesis, randomly) finds it started. The selection
+    matches nothing, so no proxy starts and session end stops the warm process."""
+    (tmp_path / "early_probe.py").write_text(PROBE)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "HARNESS_"))}
+    env |= {"PYTEST_PLUGINS": "early_probe", "PYTHONPATH": str(tmp_path), "HARNESS_PROXY_ZYGOTES": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/contract/test_chat.py", "-k", "no_such_case", "-p", "no:cacheprovider",
+         "-s", "-q"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == pytest.ExitCode.NO_TESTS_COLLECTED, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "warm before the installed plugins: True" in proc.stdout
+    assert list(tmp_path.glob("*.sock")) == []  # stopped with the run
+
+
+@pytest.mark.parametrize(
+    ("args", "workers"),
+    [
+        (["-n", "2"], True), (["-n2"], True), (["--numprocesses=auto"], True), (["--numprocesses", "4"], True),
+        (["-n", "0"], False), (["tests/contract"], False), (["--no-header"], False), (["-n"], False),
+    ],
+)  # fmt: skip
+def test_workers_are_read_from_the_arguments_before_xdist_parses_them(args: list[str], workers: bool) -> None:
+    from harness.plugin.warming import numprocesses
+
+    assert numprocesses(args) is workers

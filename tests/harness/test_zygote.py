@@ -19,7 +19,8 @@ from harness.contract.scenario import Scenario
 from harness.paths import zygote, zygote_server
 from harness.paths.clients import LiteLLMPath
 from harness.paths.matrix import SETUPS, render_proxy_config
-from harness.paths.proxy import proxy_env, run_proxy
+from harness.paths.proxy import run_proxy
+from harness.paths.proxy_env import proxy_env
 from harness.replay.upstream import UpstreamTarget
 
 
