@@ -11,7 +11,7 @@ upgrades (a strict xfail for documentation), for a full run and for any `-k` sub
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -77,10 +77,10 @@ class Entry:
                     return why
         return None
 
-    def in_scope(self, case: str, observation: str, version: str) -> bool:
+    def in_scope(self, case: str, observation: str, version: str | Version) -> bool:
         return (
             observation in self.observations
-            and Version(version) in self.litellm
+            and (version if isinstance(version, Version) else Version(version)) in self.litellm
             and any(r.match(case) for r in self._case_res)
             and not any(r.match(case) for r in self._except_res)
         )
@@ -148,8 +148,9 @@ class Ledger:
         """
         unledgered: list[Mismatch] = []
         covered: dict[str, list[Mismatch]] = {}
+        scope = self._scope(case, version)
         for mismatch in mismatches:
-            entry, inner = self._cover(mismatch, case, observation, version, calls)
+            entry, inner = self._cover(mismatch, scope, observation, calls)
             why = entry.pin_violation(inner) if entry is not None else None
             if entry is None:
                 unledgered.append(mismatch)
@@ -159,26 +160,37 @@ class Ledger:
                 covered.setdefault(entry.id, []).append(mismatch)
         return unledgered, covered
 
+    def _scope(self, case: str, version: str) -> Callable[[str], list[Entry]]:
+        """The entries in scope for `case` and `version`, per observation kind, each kind's found once per
+        comparison: asked per entry for each of a comparison's mismatches, the scope (a version parsed and
+        held against each entry's releases) was most of a litellm item's judging."""
+        parsed = Version(version)
+        found: dict[str, list[Entry]] = {}
+
+        def of(kind: str) -> list[Entry]:
+            if kind not in found:
+                found[kind] = [e for e in self.entries if e.in_scope(case, kind, parsed)]
+            return found[kind]
+
+        return of
+
     def _candidates(
-        self, mismatch: Mismatch, case: str, observation: str, version: str, calls: Sequence[str]
+        self, mismatch: Mismatch, scope: Callable[[str], list[Entry]], observation: str, calls: Sequence[str]
     ) -> Iterator[tuple[Entry, Mismatch]]:
         """Every entry that describes `mismatch`, in ledger order, with the mismatch as that entry sees it:
         entries at the full path first, then, in a sequence, entries about call i's own kind at its path."""
-        for entry in self.entries:
-            if entry.in_scope(case, observation, version) and entry.covers(mismatch):
-                yield entry, mismatch
+        yield from ((e, mismatch) for e in scope(observation) if e.covers(mismatch))
         inner = _CALL.match(mismatch.path)
         if observation != "sequence" or inner is None or int(inner.group(1)) >= len(calls):
             return
         call = replace(mismatch, path=inner.group(2))
-        kind = calls[int(inner.group(1))]
-        yield from ((e, call) for e in self.entries if e.in_scope(case, kind, version) and e.covers(call))
+        yield from ((e, call) for e in scope(calls[int(inner.group(1))]) if e.covers(call))
 
     def _cover(
-        self, mismatch: Mismatch, case: str, observation: str, version: str, calls: Sequence[str]
+        self, mismatch: Mismatch, scope: Callable[[str], list[Entry]], observation: str, calls: Sequence[str]
     ) -> tuple[Entry | None, Mismatch]:
         """The entry covering `mismatch` (the first that describes it), and the mismatch as it sees it."""
-        return next(self._candidates(mismatch, case, observation, version, calls), (None, mismatch))
+        return next(self._candidates(mismatch, scope, observation, calls), (None, mismatch))
 
     def occurring(
         self, mismatches: Iterable[Mismatch], case: str, observation: str, version: str, calls: Sequence[str] = ()
@@ -189,8 +201,9 @@ class Ledger:
         first call's rewritten `error.type` before the shipped entry that describes it too, and that
         shipped entry did not stop occurring."""
         found: dict[str, None] = {}
+        scope = self._scope(case, version)
         for mismatch in mismatches:
-            for entry, seen in self._candidates(mismatch, case, observation, version, calls):
+            for entry, seen in self._candidates(mismatch, scope, observation, calls):
                 if entry.pin_violation(seen) is None:
                     found[entry.id] = None
         return list(found)
