@@ -70,7 +70,7 @@ def warm_early(config: pytest.Config) -> None:
     args += config.invocation_params.args
     paths = list(known.file_or_dir) or list(config.getini("testpaths"))
     dir_, root = config.invocation_params.dir, config.rootpath
-    if warming.warms_early(args, paths, dir_, root, warming.numprocesses(args), os.environ):
+    if warming.warms_early(args, paths, dir_, root, warming.asks_for_workers(args), os.environ):
         folder = zygote.shared_folder()
         socket = zygote.prewarm(sys.executable, warming.prewarm_env(compress_waits=True, home=folder), folder)
         if socket is not None:

@@ -46,7 +46,7 @@ def runs_tests(option: object) -> bool:
     return not (getattr(option, "collectonly", False) or getattr(option, "setupplan", False))
 
 
-def numprocesses(args: list[str]) -> bool:
+def asks_for_workers(args: list[str]) -> bool:
     """Whether arguments ask xdist for workers (`-n N`, `-nN`, `--numprocesses[=]N`, N not 0), read before
     xdist has registered its option."""
     for i, arg in enumerate(args):

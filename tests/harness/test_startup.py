@@ -90,6 +90,6 @@ def test_the_warm_litellm_starts_before_the_installed_plugins_load(tmp_path: Pat
     ],
 )  # fmt: skip
 def test_workers_are_read_from_the_arguments_before_xdist_parses_them(args: list[str], workers: bool) -> None:
-    from harness.plugin.warming import numprocesses
+    from harness.plugin.warming import asks_for_workers
 
-    assert numprocesses(args) is workers
+    assert asks_for_workers(args) is workers
